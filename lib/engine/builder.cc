@@ -1,0 +1,349 @@
+#include "engine/builder.h"
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace scs::engine {
+
+// ---- ActionBuilder ------------------------------------------------------------------------
+
+ActionBuilder::ActionBuilder(DatapathBuilder& b, Pipe pipe, uint8_t table)
+    : b_(b), pipe_(pipe), table_(table),
+      start_(static_cast<uint32_t>(b.dp_->program.code.size())) {}
+
+Insn& ActionBuilder::emit(Op op) {
+    Insn& i = b_.dp_->program.code.emplace_back();
+    i.op = op;
+    return i;
+}
+
+static uint32_t push_const(Program& p, std::span<const uint8_t> v, std::span<const uint8_t> m) {
+    const auto at = static_cast<uint32_t>(p.consts.size());
+    p.consts.insert(p.consts.end(), v.begin(), v.end());
+    p.consts.insert(p.consts.end(), m.begin(), m.end());
+    return at;
+}
+
+ActionBuilder& ActionBuilder::load_bytes(Field f, std::span<const uint8_t> value) {
+    const FieldInfo& fi = field_info(f);
+    assert(value.size() == fi.width);
+    uint8_t ones[16];
+    std::fill_n(ones, sizeof ones, 0xff);
+    Insn& i = emit(Op::Load);
+    i.off = fi.offset;
+    i.len = fi.width;
+    i.a = push_const(b_.dp_->program, value, {ones, fi.width});
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::load(Field f, uint64_t value) {
+    const FieldInfo& fi = field_info(f);
+    assert(fi.width <= 8);
+    uint8_t v[8];
+    store_be(v, fi.width, value);
+    return load_bytes(f, {v, fi.width});
+}
+
+ActionBuilder& ActionBuilder::load_bits(Field f, unsigned bit, unsigned n_bits, uint64_t value) {
+    const FieldInfo& fi = field_info(f);
+    assert(fi.width <= 8 && bit + n_bits <= fi.width * 8u && n_bits > 0 && n_bits <= 64);
+    const uint64_t m = (n_bits == 64 ? ~uint64_t{0} : (uint64_t{1} << n_bits) - 1) << bit;
+    uint8_t vb[8], mb[8];
+    store_be(vb, fi.width, (value << bit) & m);
+    store_be(mb, fi.width, m);
+    Insn& i = emit(Op::Load);
+    i.off = fi.offset;
+    i.len = fi.width;
+    i.a = push_const(b_.dp_->program, {vb, fi.width}, {mb, fi.width});
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::move_bits(Field dst, unsigned dst_bit, Field src, unsigned src_bit,
+                                        unsigned n) {
+    const FieldInfo& d = field_info(dst);
+    const FieldInfo& s = field_info(src);
+    assert(dst_bit + n <= d.width * 8u && src_bit + n <= s.width * 8u && n > 0 && n <= 128);
+    Insn& i = emit(Op::Move);
+    i.a = pack_bits_ref(d.offset, d.width, static_cast<uint8_t>(dst_bit));
+    i.b = pack_bits_ref(s.offset, s.width, static_cast<uint8_t>(src_bit));
+    i.c = static_cast<uint16_t>(n);
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::move(Field dst, Field src) {
+    assert(field_info(dst).width == field_info(src).width);
+    return move_bits(dst, 0, src, 0, field_info(dst).width * 8u);
+}
+
+ActionBuilder& ActionBuilder::exchange(Field a, Field b) {
+    move(a, b);
+    b_.dp_->program.code.back().op = Op::Exchange;
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::next() { return next(pipe_, static_cast<uint8_t>(table_ + 1)); }
+
+ActionBuilder& ActionBuilder::next(Pipe pipe, uint8_t table) {
+    Insn& i = emit(Op::Next);
+    i.a = table;  // logical table id; build() rewrites it to the kept stage index
+    i.b = static_cast<uint32_t>(pipe);
+    i.off = table;
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::output() {
+    emit(Op::Output);
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::drop(DropReason why) {
+    emit(Op::Drop).a = static_cast<uint32_t>(why);
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::dec_ttl() {
+    emit(Op::DecTtl);
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::unimplemented(Unimpl what) {
+    emit(Op::Unimplemented).a = static_cast<uint32_t>(what);
+    ++b_.dp_->unimplemented_insns;
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::clone(uint32_t body) {
+    emit(Op::Clone).a = body;
+    return *this;
+}
+
+uint32_t ActionBuilder::done() {
+    auto& code = b_.dp_->program.code;
+    emit(Op::End);
+    // A call immediately followed by End never returns to anything: make it a jump.
+    for (std::size_t i = start_; i + 1 < code.size(); ++i)
+        if ((code[i].op == Op::Next || code[i].op == Op::Output) && code[i + 1].op == Op::End)
+            code[i].flags |= kInsnTail;
+    return start_;
+}
+
+// ---- DatapathBuilder ----------------------------------------------------------------------
+
+DatapathBuilder::DatapathBuilder(std::string name, uint32_t tunnel_key, bool is_router)
+    : dp_(std::make_unique<Datapath>()) {
+    dp_->name = std::move(name);
+    dp_->tunnel_key = tunnel_key;
+    dp_->is_router = is_router;
+}
+
+void DatapathBuilder::stages(Pipe pipe, std::vector<std::string> names) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    specs.clear();
+    for (auto& n : names) specs.push_back(StageSpec{std::move(n), {}, false, StageKind::Classifier});
+}
+
+ActionBuilder DatapathBuilder::actions(Pipe pipe, uint8_t table) { return ActionBuilder(*this, pipe, table); }
+
+void DatapathBuilder::flow(Pipe pipe, uint8_t table, int32_t priority, const Match& m, uint32_t action) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    assert(table < specs.size());
+    specs[table].flows.push_back(FlowSpec{priority, m, action});
+}
+
+void DatapathBuilder::default_next(Pipe pipe, uint8_t table) {
+    flow(pipe, table, 0, Match{}, actions(pipe, table).next().done());
+}
+
+void DatapathBuilder::force_kind(Pipe pipe, uint8_t table, StageKind kind) {
+    auto& s = specs_[static_cast<int>(pipe)][table];
+    s.forced = true;
+    s.kind = kind;
+}
+
+void DatapathBuilder::port(uint32_t key, std::string name, const PortEntry& e) {
+    assert(key < Datapath::kMcastBase);
+    if (dp_->ports.size() <= key) {
+        dp_->ports.resize(key + 1);
+        dp_->port_names.resize(key + 1);
+    }
+    dp_->ports[key] = e;
+    dp_->port_names[key] = std::move(name);
+}
+
+void DatapathBuilder::group(uint32_t key, std::string name, std::vector<uint32_t> members) {
+    assert(key >= Datapath::kMcastBase);
+    const uint32_t i = key - Datapath::kMcastBase;
+    if (dp_->mcast.size() <= i) dp_->mcast.resize(i + 1);
+    dp_->mcast[i] = MulticastGroup{std::move(name), std::move(members)};
+}
+
+bool DatapathBuilder::is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const {
+    const auto& code = dp_->program.code;
+    return action + 1 < code.size() && code[action].op == Op::Next &&
+           code[action + 1].op == Op::End && code[action].b == static_cast<uint32_t>(pipe) &&
+           code[action].off == table + 1;
+}
+
+// Splits a match into (prefix on a 4-byte address field, everything else). Returns the
+// prefix length, or -1 when the field's mask is not a prefix.
+static int split_prefix(const Match& m, uint16_t off, Match& rest, uint32_t& addr) {
+    rest = m;
+    const uint8_t* mb = key_bytes(m.mask) + off;
+    const uint8_t* vb = key_bytes(m.value) + off;
+    const uint32_t mask = static_cast<uint32_t>(load_be(mb, 4));
+    addr = static_cast<uint32_t>(load_be(vb, 4));
+    if ((~mask & (~mask + 1)) != 0) return -1;  // not of the form 1..10..0
+    std::fill_n(key_bytes(rest.mask) + off, 4, 0);
+    std::fill_n(key_bytes(rest.value) + off, 4, 0);
+    return std::popcount(mask);
+}
+
+Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out) {
+    out.name = spec.name;
+    out.table_id = table;
+    out.n_rules = spec.flows.size();
+
+    // The highest-priority catch-all becomes the miss action; flows below it can never match.
+    int32_t miss_prio = -1;
+    for (const FlowSpec& f : spec.flows)
+        if (f.match.empty_mask() && f.priority > miss_prio) {
+            miss_prio = f.priority;
+            out.miss_action = f.action;
+        }
+    std::vector<const FlowSpec*> rules;
+    for (const FlowSpec& f : spec.flows)
+        if (!f.match.empty_mask() && f.priority >= miss_prio) rules.push_back(&f);
+
+    std::map<std::vector<uint64_t>, int> masks;
+    for (const FlowSpec* f : rules)
+        masks[std::vector<uint64_t>(key_words(f->match.mask), key_words(f->match.mask) + kKeyWords)]++;
+
+    StageKind kind;
+    if (rules.empty()) kind = StageKind::MissOnly;
+    else if (masks.size() == 1) kind = StageKind::Exact;
+    else kind = StageKind::Classifier;
+
+    // LPM on ip4.dst: the flows with a common rest (guard) and a prefix on ip4.dst whose
+    // priority grows with the prefix length, as OVN's lr_in_ip_routing writes them.
+    const uint16_t dst_off = SCS_KEY_OFF(ip4_dst);
+    std::vector<bool> in_lpm(rules.size(), false);
+    Match guard;
+    if (rules.size() >= 2 && (!spec.forced || spec.kind == StageKind::Lpm)) {
+        std::map<std::vector<uint64_t>, std::vector<std::size_t>> by_rest;
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+            Match rest;
+            uint32_t addr;
+            if (split_prefix(rules[i]->match, dst_off, rest, addr) < 0) continue;
+            std::vector<uint64_t> k(key_words(rest.mask), key_words(rest.mask) + kKeyWords);
+            k.insert(k.end(), key_words(rest.value), key_words(rest.value) + kKeyWords);
+            by_rest[k].push_back(i);
+        }
+        const std::vector<std::size_t>* best = nullptr;
+        for (const auto& [k, v] : by_rest)
+            if (!best || v.size() > best->size()) best = &v;
+        if (best && best->size() >= 2) {
+            std::vector<std::pair<int, int32_t>> lp;  // (plen, priority)
+            for (std::size_t i : *best) {
+                Match rest;
+                uint32_t addr;
+                lp.emplace_back(split_prefix(rules[i]->match, dst_off, rest, addr), rules[i]->priority);
+                guard = rest;
+            }
+            std::sort(lp.begin(), lp.end());
+            bool monotonic = true;
+            for (std::size_t i = 1; i < lp.size(); ++i)
+                if (lp[i].first > lp[i - 1].first && lp[i].second <= lp[i - 1].second) monotonic = false;
+            if (monotonic && masks.size() > 1) {
+                kind = StageKind::Lpm;
+                for (std::size_t i : *best) in_lpm[i] = true;
+            }
+        }
+    }
+    if (spec.forced) {
+        if (spec.kind == StageKind::Exact && masks.size() > 1)
+            return make_error(fmt::format("stage {}: forced exact but flows use {} masks", spec.name, masks.size()));
+        if (spec.kind == StageKind::Lpm && kind != StageKind::Lpm)
+            return make_error(fmt::format("stage {}: forced LPM but flows are not routing-shaped", spec.name));
+        if (spec.kind == StageKind::Classifier && !rules.empty()) kind = StageKind::Classifier;
+    }
+    out.kind = kind;
+
+    uint32_t rule_no = 0;
+    switch (kind) {
+        case StageKind::MissOnly:
+            break;
+        case StageKind::Exact:
+            out.exact = std::make_unique<Subtable>(rules.front()->match.mask);
+            for (const FlowSpec* f : rules) out.exact->insert(f->match.value, f->priority, f->action, rule_no++);
+            out.exact->finalize();
+            break;
+        case StageKind::Lpm:
+            out.lpm = std::make_unique<LpmTable>(dst_off, 4, guard);
+            for (std::size_t i = 0; i < rules.size(); ++i) {
+                if (in_lpm[i]) {
+                    Match rest;
+                    uint32_t addr;
+                    const int plen = split_prefix(rules[i]->match, dst_off, rest, addr);
+                    uint8_t a[4];
+                    store_be(a, 4, addr);
+                    out.lpm->insert(a, static_cast<unsigned>(plen), rules[i]->priority, rules[i]->action, rule_no);
+                } else {
+                    out.residual.insert(rules[i]->match, rules[i]->priority, rules[i]->action, rule_no);
+                }
+                ++rule_no;
+            }
+            out.lpm->finalize();
+            out.residual.finalize();
+            break;
+        case StageKind::Classifier:
+            for (const FlowSpec* f : rules) out.residual.insert(f->match, f->priority, f->action, rule_no++);
+            out.residual.finalize();
+            break;
+    }
+    (void)pipe;
+    return {};
+}
+
+Result<DatapathPtr> DatapathBuilder::build() {
+    for (int p = 0; p < 2; ++p) {
+        const Pipe pipe = static_cast<Pipe>(p);
+        auto& specs = specs_[p];
+        Pipeline& pl = dp_->pipe[p];
+        pl.n_logical_tables = static_cast<uint8_t>(specs.size());
+        pl.compact_of.assign(specs.size() + 1, 0);
+        // Walk backwards so compact_of[t] can point at the first kept stage >= t.
+        std::vector<bool> keep(specs.size());
+        for (std::size_t t = 0; t < specs.size(); ++t) {
+            const auto& fl = specs[t].flows;
+            // A stage whose one flow is the catch-all `next;` is elided: it costs nothing.
+            keep[t] = !(fl.size() == 1 && fl[0].match.empty_mask() &&
+                        is_plain_next(fl[0].action, pipe, static_cast<uint8_t>(t)));
+        }
+        for (std::size_t t = 0; t < specs.size(); ++t) {
+            if (!keep[t]) continue;
+            Stage st;
+            if (auto r = build_stage(pipe, static_cast<uint8_t>(t), specs[t], st); !r) return make_error(r.error());
+            pl.stages.push_back(std::move(st));
+        }
+        uint16_t next_kept = static_cast<uint16_t>(pl.stages.size());
+        for (std::size_t t = specs.size() + 1; t-- > 0;) {
+            if (t < specs.size() && keep[t]) --next_kept;
+            pl.compact_of[t] = next_kept;
+        }
+    }
+    // Resolve `next` targets from logical table ids to kept-stage indices.
+    for (Insn& i : dp_->program.code) {
+        if (i.op != Op::Next) continue;
+        const Pipeline& pl = dp_->pipe[i.b];
+        if (i.off > pl.n_logical_tables)
+            return make_error(fmt::format("datapath {}: next to table {} beyond the {} pipeline's {} tables",
+                                          dp_->name, i.off, i.b ? "egress" : "ingress", pl.n_logical_tables));
+        i.a = pl.compact_of[i.off];
+    }
+    return DatapathPtr(std::move(dp_));
+}
+
+}  // namespace scs::engine

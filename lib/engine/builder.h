@@ -1,0 +1,92 @@
+// Building a Datapath on the control side: action lists, flows per stage, ports, groups.
+//
+// This is the interface the logical-flow compiler lowers into, and what tests use to write
+// OVN-shaped pipelines by hand. build() chooses each stage's lookup structure from the shape
+// of its flows (see table.h), removes stages whose only flow is the default `next;`, and
+// resolves `next` targets to the kept stages. Nothing here runs on a worker.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/drop_reason.h"
+#include "common/result.h"
+#include "engine/datapath.h"
+#include "engine/match.h"
+
+namespace scs::engine {
+
+class DatapathBuilder;
+
+// Appends one action list to a datapath's program. Each call adds one instruction.
+class ActionBuilder {
+public:
+    ActionBuilder& load(Field f, uint64_t value);                         // whole field, host order
+    ActionBuilder& load_bytes(Field f, std::span<const uint8_t> value);    // whole field, raw bytes
+    ActionBuilder& load_bits(Field f, unsigned bit, unsigned n_bits, uint64_t value);
+    ActionBuilder& move(Field dst, Field src);                             // equal widths
+    ActionBuilder& move_bits(Field dst, unsigned dst_bit, Field src, unsigned src_bit, unsigned n);
+    ActionBuilder& exchange(Field a, Field b);
+    ActionBuilder& next();                                                 // the following table
+    ActionBuilder& next(Pipe pipe, uint8_t table);
+    ActionBuilder& output();
+    ActionBuilder& drop(DropReason why = DropReason::LogicalDrop);
+    ActionBuilder& dec_ttl();
+    ActionBuilder& unimplemented(Unimpl what);
+    // clone { ... }: `body` is an action list built before (its offset from done()).
+    ActionBuilder& clone(uint32_t body);
+    // Ends the list (appends End, marks tail calls) and returns its offset for flow().
+    uint32_t done();
+
+private:
+    friend class DatapathBuilder;
+    ActionBuilder(DatapathBuilder& b, Pipe pipe, uint8_t table);
+    Insn& emit(Op op);
+    DatapathBuilder& b_;
+    Pipe pipe_;
+    uint8_t table_;
+    uint32_t start_;
+};
+
+struct FlowSpec {
+    int32_t priority = 0;
+    Match match;
+    uint32_t action = kNoAction;
+};
+
+class DatapathBuilder {
+public:
+    DatapathBuilder(std::string name, uint32_t tunnel_key, bool is_router);
+
+    // Declares the logical tables of a pipeline in order (table ids 0..n-1).
+    void stages(Pipe pipe, std::vector<std::string> names);
+    ActionBuilder actions(Pipe pipe, uint8_t table);
+    void flow(Pipe pipe, uint8_t table, int32_t priority, const Match& m, uint32_t action);
+    // Shorthand: a priority-0 catch-all `next;` (OVN's default flow of most stages).
+    void default_next(Pipe pipe, uint8_t table);
+    // Forces a stage's structure (tests, benchmarks); build() fails if the flows do not fit.
+    void force_kind(Pipe pipe, uint8_t table, StageKind kind);
+
+    void port(uint32_t key, std::string name, const PortEntry& e);
+    void group(uint32_t key, std::string name, std::vector<uint32_t> members);
+
+    Result<DatapathPtr> build();
+
+private:
+    friend class ActionBuilder;
+    struct StageSpec {
+        std::string name;
+        std::vector<FlowSpec> flows;
+        bool forced = false;
+        StageKind kind = StageKind::Classifier;
+    };
+    Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
+    bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
+
+    std::unique_ptr<Datapath> dp_;
+    std::vector<StageSpec> specs_[2];
+};
+
+}  // namespace scs::engine

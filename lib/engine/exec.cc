@@ -1,0 +1,465 @@
+#include "engine/exec.h"
+
+#include <cstring>
+
+#include <rte_prefetch.h>
+
+#include "common/byteorder.h"
+#include "common/compiler.h"
+#include "engine/commit.h"
+#include "engine/extract.h"
+#include "engine/hash.h"
+#include "engine/key.h"
+#include "packet/checksum.h"
+#include "packet/parse.h"
+#include "packet/proto.h"
+
+namespace scs::engine {
+
+struct Executor::PacketState {
+    FlowKey key;
+    pkt::Layout lay;
+    rte_mbuf* m = nullptr;
+    const Datapath* dp = nullptr;
+    DirtyMask dirty = 0;
+    Pipe pipe = Pipe::Ingress;
+    uint8_t depth = 0;  // subroutine frames below us: outputs copy instead of consuming
+    uint8_t hops = 0;
+    bool from_tunnel = false;
+};
+
+namespace {
+
+// Drop reasons that halt the whole packet even from inside a subroutine (ovn-sb(5): e.g.
+// `ip.ttl--` on TTL 0 "halts processing; no further actions are processed").
+inline bool halts(DropReason r) {
+    return r != DropReason::None && r != DropReason::NoMatch && r != DropReason::LogicalDrop;
+}
+
+inline uint8_t* frame(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }
+
+// Bit-range access to a big-endian field of up to 16 bytes.
+__extension__ typedef unsigned __int128 u128;
+inline u128 load_field(const uint8_t* p, unsigned width) {
+    u128 v = 0;
+    for (unsigned i = 0; i < width; ++i) v = v << 8 | p[i];
+    return v;
+}
+inline void store_field(uint8_t* p, unsigned width, u128 v) {
+    for (unsigned i = width; i-- > 0;) {
+        p[i] = static_cast<uint8_t>(v);
+        v >>= 8;
+    }
+}
+inline u128 bit_mask(unsigned n) {
+    return n >= 128 ? ~static_cast<u128>(0) : (static_cast<u128>(1) << n) - 1;
+}
+
+inline void apply_load(Executor::PacketState& s, const Insn& i, const uint8_t* consts) {
+    uint8_t* kb = key_bytes(s.key) + i.off;
+    const uint8_t* v = consts + i.a;
+    const uint8_t* m = v + i.len;
+    for (unsigned b = 0; b < i.len; ++b) kb[b] = static_cast<uint8_t>((kb[b] & ~m[b]) | v[b]);
+    s.dirty |= dirty_bits(i.off, i.len);
+}
+
+inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
+    const uint16_t doff = static_cast<uint16_t>(i.a >> 16), soff = static_cast<uint16_t>(i.b >> 16);
+    const unsigned dw = (i.a >> 8) & 0xff, sw = (i.b >> 8) & 0xff;
+    const unsigned db = i.a & 0xff, sb = i.b & 0xff;
+    uint8_t* kb = key_bytes(s.key);
+    const u128 mask = bit_mask(i.c);
+    const u128 sv = load_field(kb + soff, sw);
+    const u128 dv = load_field(kb + doff, dw);
+    const u128 src_bits = (sv >> sb) & mask;
+    const u128 dst_bits = (dv >> db) & mask;
+    store_field(kb + doff, dw, (dv & ~(mask << db)) | (src_bits << db));
+    s.dirty |= dirty_bits(doff, dw);
+    if (exchange) {
+        const u128 sv2 = load_field(kb + soff, sw);  // re-read: fields may overlap
+        store_field(kb + soff, sw, (sv2 & ~(mask << sb)) | (dst_bits << sb));
+        s.dirty |= dirty_bits(soff, sw);
+    }
+}
+
+// Inner-flow hash for the Geneve UDP source port: addresses, protocol and ports, so one
+// connection keeps one outer 5-tuple (underlay ECMP and receive-side RSS keep it in order).
+inline uint32_t flow_hash(const FlowKey& k) {
+    const uint64_t* w = key_words(k);
+    uint32_t h = hash_word(0, w[SCS_KEY_OFF(ip_proto) / 8] & 0xff);
+    h = hash_word(h, w[SCS_KEY_OFF(ip4_src) / 8]);
+    for (unsigned i = 0; i < 4; ++i) h = hash_word(h, w[SCS_KEY_OFF(ip6_src) / 8 + i]);
+    h = hash_word(h, w[SCS_KEY_OFF(tp_src) / 8] & 0xffffffffu);
+    h = hash_word(h, w[SCS_KEY_OFF(eth_dst) / 8]);
+    return hash_finish(h);
+}
+
+}  // namespace
+
+void Executor::finish(PacketState& s, DropReason why) {
+    if (s.m) {
+        rte_pktmbuf_free(s.m);
+        s.m = nullptr;
+        if (why == DropReason::None) why = DropReason::LogicalDrop;  // list ended, no output
+    }
+    if (why != DropReason::None) stats_.drop(why);
+}
+
+bool Executor::fork(const PacketState& s, PacketState& c) {
+    if (copies_left_ == 0) {
+        stats_.drop(DropReason::CloneLimit);
+        return false;
+    }
+    rte_mbuf* m = rte_pktmbuf_copy(s.m, pool_, 0, UINT32_MAX);
+    if (!m) {
+        stats_.drop(DropReason::NoMbuf);
+        return false;
+    }
+    --copies_left_;
+    stats_.copies.inc();
+    std::memcpy(&c.key, &s.key, sizeof c.key);
+    c.lay = s.lay;
+    c.m = m;
+    c.dp = s.dp;
+    c.dirty = s.dirty;
+    c.pipe = s.pipe;
+    c.depth = 0;  // the copy is a packet of its own: its last output consumes it
+    c.hops = s.hops;
+    c.from_tunnel = s.from_tunnel;
+    return true;
+}
+
+void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
+    gen_ = &gen;
+    const RxBinding* rb = gen.rx_binding(rx_port);
+    stats_.rx_packets.add(n);
+    for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+        PacketState s;
+        s.m = pkts[i];
+        stats_.rx_bytes.add(s.m->pkt_len);
+        copies_left_ = kMaxCopies;
+        if (SCS_UNLIKELY(!rb || rb->role == RxRole::Unbound)) {
+            finish(s, DropReason::UnboundPort);
+            continue;
+        }
+        const DropReason pr = pkt::parse_frame(frame(s.m), rte_pktmbuf_data_len(s.m), s.lay);
+        if (SCS_UNLIKELY(pr != DropReason::None)) {
+            finish(s, pr);
+            continue;
+        }
+        switch (rb->role) {
+            case RxRole::Vif: start_vif(s, *rb); break;
+            case RxRole::Underlay: start_underlay(s); break;
+            case RxRole::Provider: start_provider(s, *rb); break;
+            case RxRole::Unbound: break;
+        }
+    }
+    tx_.flush();
+}
+
+void Executor::start_vif(PacketState& s, const RxBinding& rb) {
+    s.dp = gen_->datapath(rb.dp);
+    if (SCS_UNLIKELY(!s.dp)) return finish(s, DropReason::UnboundPort);
+    extract_key(frame(s.m), s.lay, s.key);
+    s.key.inport = hton32(rb.port);
+    s.pipe = Pipe::Ingress;
+    finish(s, run(s, 0));
+}
+
+void Executor::start_provider(PacketState& s, const RxBinding& rb) {
+    const uint16_t vid = s.lay.n_vlans ? (s.lay.vlan_tci & 0x0fff) : 0;
+    const LocalnetBinding* lb = nullptr;
+    for (const LocalnetBinding& b : rb.localnets)
+        if (b.vlan == vid) lb = &b;
+    if (!lb || !(s.dp = gen_->datapath(lb->dp))) return finish(s, DropReason::LocalnetNoMatch);
+    if (s.lay.n_vlans) {
+        // OVN's localnet port strips the provider VLAN tag on the way in.
+        uint8_t* f = frame(s.m);
+        std::memmove(f + pkt::kVlanHdrLen, f, 12);
+        rte_pktmbuf_adj(s.m, pkt::kVlanHdrLen);
+        const DropReason pr = pkt::parse_frame(frame(s.m), rte_pktmbuf_data_len(s.m), s.lay);
+        if (pr != DropReason::None) return finish(s, pr);
+    }
+    extract_key(frame(s.m), s.lay, s.key);
+    s.key.inport = hton32(lb->port);
+    s.pipe = Pipe::Ingress;
+    finish(s, run(s, 0));
+}
+
+void Executor::start_underlay(PacketState& s) {
+    const uint8_t* f = frame(s.m);
+    const uint32_t len = rte_pktmbuf_data_len(s.m);
+    uint32_t dst_ip;
+    uint16_t dport;
+    if (s.lay.l3_type != pkt::L3Type::Ipv4 || s.lay.ip_proto != pkt::kIpProtoUdp || !s.lay.has_l4() ||
+        (s.lay.frag & pkt::kFragAny))
+        return finish(s, DropReason::TunnelNotGeneve);
+    std::memcpy(&dst_ip, f + s.lay.l3 + 16, 4);
+    std::memcpy(&dport, f + s.lay.l4 + 2, 2);
+    if (ntoh16(dport) != pkt::kGenevePort || ntoh32(dst_ip) != gen_->underlay.encap_ip)
+        return finish(s, DropReason::TunnelNotGeneve);
+    pkt::GeneveInfo gi;
+    const DropReason gr = pkt::parse_geneve(f, len, static_cast<uint16_t>(s.lay.l4 + pkt::kUdpHdrLen), gi);
+    if (gr != DropReason::None) return finish(s, gr);
+    if (!gi.has_ovn_tlv) return finish(s, DropReason::GeneveNoOvnTlv);
+    s.dp = gen_->datapath(gi.vni);
+    if (!s.dp) return finish(s, DropReason::TunnelUnknownVni);
+    rte_pktmbuf_adj(s.m, gi.inner);
+    stats_.geneve_decap.inc();
+    const DropReason pr = pkt::parse_frame(frame(s.m), rte_pktmbuf_data_len(s.m), s.lay);
+    if (pr != DropReason::None) return finish(s, pr);
+    extract_key(frame(s.m), s.lay, s.key);
+    s.key.inport = hton32(gi.ingress_port);
+    s.key.outport = hton32(gi.egress_port);
+    s.from_tunnel = true;
+    s.pipe = Pipe::Egress;
+    // ovn-architecture(7): packets from a tunnel enter the egress pipeline directly; for a
+    // multicast group the egress pipeline runs once per local member.
+    if (gi.egress_port >= Datapath::kMcastBase) return finish(s, flood(s, gi.egress_port, true));
+    const PortEntry* pe = s.dp->port(gi.egress_port);
+    if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::Remote)
+        return finish(s, DropReason::TunnelUnknownPort);
+    finish(s, run(s, 0));
+}
+
+DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
+    for (;;) {
+        if (!pc) {
+            const Pipeline& pl = s.dp->pipe[static_cast<int>(s.pipe)];
+            if (SCS_UNLIKELY(si >= pl.stages.size())) return DropReason::NoMatch;
+            const Hit h = pl.stages[si].lookup(s.key);
+            if (SCS_UNLIKELY(h.action == kNoAction)) return DropReason::NoMatch;
+            pc = &s.dp->program.code[h.action];
+        }
+        const uint8_t* consts = s.dp->program.consts.data();
+        for (;; ++pc) {
+            switch (pc->op) {
+                case Op::Load:
+                    apply_load(s, *pc, consts);
+                    continue;
+                case Op::Move:
+                    apply_move(s, *pc, false);
+                    continue;
+                case Op::Exchange:
+                    apply_move(s, *pc, true);
+                    continue;
+                case Op::DecTtl:
+                    if (SCS_UNLIKELY(s.lay.l3_type != pkt::L3Type::Ipv4 && s.lay.l3_type != pkt::L3Type::Ipv6))
+                        return DropReason::NotIp;
+                    if (SCS_UNLIKELY(s.key.ip_ttl <= 1)) return DropReason::TtlExceeded;
+                    --s.key.ip_ttl;
+                    s.dirty |= kDirtyIpScalars;
+                    continue;
+                case Op::Next:
+                    if (SCS_LIKELY(pc->flags & kInsnTail)) {
+                        s.pipe = static_cast<Pipe>(pc->b);
+                        si = pc->a;
+                        goto next_stage;
+                    } else {
+                        if (s.depth >= kMaxCallDepth) return DropReason::LoopLimit;
+                        const Pipe saved = s.pipe;
+                        ++s.depth;
+                        s.pipe = static_cast<Pipe>(pc->b);
+                        const DropReason r = run(s, pc->a);
+                        --s.depth;
+                        s.pipe = saved;
+                        if (halts(r)) return r;
+                        continue;
+                    }
+                case Op::Output: {
+                    if (SCS_LIKELY((pc->flags & kInsnTail) && s.depth == 0)) {
+                        const Outcome o = s.pipe == Pipe::Ingress ? ingress_output(s) : egress_output(s);
+                        if (o.next == Next::Done) return o.why;
+                        si = 0;
+                        goto next_stage;
+                    }
+                    // Not the last word: the output gets a copy, we carry on.
+                    PacketState c;
+                    if (fork(s, c)) {
+                        const Outcome o = c.pipe == Pipe::Ingress ? ingress_output(c) : egress_output(c);
+                        finish(c, o.next == Next::Done ? o.why : run(c, 0));
+                    }
+                    continue;
+                }
+                case Op::Clone: {
+                    if (s.depth >= kMaxCallDepth) return DropReason::LoopLimit;
+                    // The state is restored afterwards; an output inside copies the packet
+                    // (depth > 0), so the mbuf stays ours.
+                    FlowKey saved;
+                    std::memcpy(&saved, &s.key, sizeof s.key);
+                    const DirtyMask dirty = s.dirty;
+                    const Pipe pipe = s.pipe;
+                    ++s.depth;
+                    run(s, si, &s.dp->program.code[pc->a]);
+                    --s.depth;
+                    std::memcpy(&s.key, &saved, sizeof s.key);
+                    s.dirty = dirty;
+                    s.pipe = pipe;
+                    continue;
+                }
+                case Op::Drop:
+                    return static_cast<DropReason>(pc->a);
+                case Op::Unimplemented:
+                    stats_.unimplemented[pc->a].inc();
+                    return DropReason::Unimplemented;
+                case Op::End:
+                    return DropReason::LogicalDrop;
+            }
+        }
+    next_stage:
+        pc = nullptr;
+    }
+}
+
+Executor::Outcome Executor::ingress_output(PacketState& s) {
+    const uint32_t out = ntoh32(s.key.outport);
+    if (SCS_UNLIKELY(out == 0)) return {Next::Done, DropReason::OutportNone};
+    if (out >= Datapath::kMcastBase) return {Next::Done, flood(s, out, s.from_tunnel)};
+    const PortEntry* pe = s.dp->port(out);
+    if (SCS_UNLIKELY(!pe || pe->kind == PortKind::None)) return {Next::Done, DropReason::UnknownOutport};
+    // ovn-architecture(7): a packet for a port on another chassis is tunnelled right after
+    // the ingress pipeline; that chassis runs the egress pipeline.
+    if (pe->kind == PortKind::Remote) return {Next::Done, tunnel_out(s, pe->tunnel, out)};
+    s.pipe = Pipe::Egress;
+    return {Next::Continue, DropReason::None};
+}
+
+Executor::Outcome Executor::egress_output(PacketState& s) {
+    const uint32_t out = ntoh32(s.key.outport);
+    const PortEntry* pe = s.dp->port(out);
+    if (SCS_UNLIKELY(!pe || pe->kind == PortKind::None)) return {Next::Done, DropReason::UnknownOutport};
+    // ovn-sb(5): output to the input port is dropped unless flags.loopback is set.
+    if (SCS_UNLIKELY(s.key.outport == s.key.inport && !(ntoh32(s.key.flags) & kFlagLoopback)))
+        return {Next::Done, DropReason::SameInOut};
+    switch (pe->kind) {
+        case PortKind::Vif: return {Next::Done, transmit(s, pe->tx_port, 0)};
+        case PortKind::Localnet: return {Next::Done, transmit(s, pe->tx_port, pe->vlan)};
+        case PortKind::Remote: return {Next::Done, tunnel_out(s, pe->tunnel, out)};
+        case PortKind::Patch: {
+            const Datapath* peer = gen_->datapath(pe->peer_dp);
+            if (SCS_UNLIKELY(!peer)) return {Next::Done, DropReason::UnknownOutport};
+            if (SCS_UNLIKELY(++s.hops > kMaxHops)) return {Next::Done, DropReason::LoopLimit};
+            // Entering the peer datapath as OVN's patch ports do: all logical metadata
+            // (registers, flags, conntrack state, ports) starts from zero, inport = peer.
+            std::memset(&s.key, 0, SCS_KEY_OFF(eth_dst));
+            s.key.inport = hton32(pe->peer_port);
+            s.dp = peer;
+            s.pipe = Pipe::Ingress;
+            return {Next::Continue, DropReason::None};
+        }
+        case PortKind::None: break;
+    }
+    return {Next::Done, DropReason::UnknownOutport};
+}
+
+DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) {
+    const MulticastGroup* g = s.dp->group(group_key);
+    if (!g) return DropReason::UnknownOutport;
+    const uint32_t in = ntoh32(s.key.inport);
+    const bool loopback = ntoh32(s.key.flags) & kFlagLoopback;
+    // Targets: local members (egress runs here, once per member) and one copy per remote
+    // chassis carrying the group key (its chassis floods to its own members).
+    struct Target {
+        uint32_t port;
+        uint16_t tunnel;
+        bool remote;
+    };
+    Target tgt[64];
+    unsigned n = 0;
+    uint64_t tunnels_seen[4] = {};
+    for (uint32_t member : g->members) {
+        const PortEntry* pe = s.dp->port(member);
+        if (!pe || pe->kind == PortKind::None || (member == in && !loopback)) continue;
+        if (pe->kind == PortKind::Remote) {
+            if (local_only || pe->tunnel >= 256) continue;
+            uint64_t& w = tunnels_seen[pe->tunnel / 64];
+            const uint64_t bit = uint64_t{1} << (pe->tunnel % 64);
+            if (w & bit) continue;
+            w |= bit;
+            if (n < 64) tgt[n++] = {group_key, pe->tunnel, true};
+        } else if (n < 64) {
+            tgt[n++] = {member, 0, false};
+        }
+    }
+    if (n == 0) return DropReason::LogicalDrop;
+    for (unsigned i = 0; i < n; ++i) {
+        PacketState c;
+        PacketState* p = &s;
+        if (i + 1 < n) {
+            if (!fork(s, c)) continue;
+            p = &c;
+        }
+        DropReason r;
+        if (tgt[i].remote) {
+            r = tunnel_out(*p, tgt[i].tunnel, tgt[i].port);
+        } else {
+            p->key.outport = hton32(tgt[i].port);
+            p->pipe = Pipe::Egress;
+            r = run(*p, 0);
+        }
+        if (p != &s) finish(*p, r);
+        else return r;
+    }
+    return DropReason::None;
+}
+
+DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
+    commit_key(frame(s.m), s.lay, s.key, s.dirty);
+    s.dirty = 0;
+    if (vlan) {
+        // Localnet with a tag: push 802.1Q between the MAC addresses and the EtherType.
+        uint8_t* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(s.m, pkt::kVlanHdrLen));
+        if (SCS_UNLIKELY(!f)) return DropReason::NoHeadroom;
+        std::memmove(f, f + pkt::kVlanHdrLen, 12);
+        const uint16_t tpid = hton16(pkt::kEthTypeVlan), tci = hton16(vlan & 0x0fff);
+        std::memcpy(f + 12, &tpid, 2);
+        std::memcpy(f + 14, &tci, 2);
+    }
+    const uint32_t len = s.m->pkt_len;
+    if (SCS_UNLIKELY(!tx_.push(port, s.m))) return DropReason::UnknownOutport;
+    s.m = nullptr;
+    stats_.tx_packets.inc();
+    stats_.tx_bytes.add(len);
+    return DropReason::None;
+}
+
+DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outport) {
+    if (SCS_UNLIKELY(tunnel >= gen_->tunnels.size())) return DropReason::UnknownOutport;
+    const Tunnel& t = gen_->tunnels[tunnel];
+    commit_key(frame(s.m), s.lay, s.key, s.dirty);
+    s.dirty = 0;
+    uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(s.m, pkt::kGeneveEncapLen));
+    if (SCS_UNLIKELY(!h)) return DropReason::NoHeadroom;
+    std::memcpy(h, t.header.data(), pkt::kGeneveEncapLen);
+    uint8_t* ip = h + pkt::kEthHdrLen;
+    uint8_t* udp = ip + pkt::kIp4HdrLen;
+    uint8_t* gnv = udp + pkt::kUdpHdrLen;
+    const uint16_t ip_len = static_cast<uint16_t>(s.m->pkt_len - pkt::kEthHdrLen);
+    const uint16_t ip_len_be = hton16(ip_len);
+    const uint16_t udp_len_be = hton16(static_cast<uint16_t>(ip_len - pkt::kIp4HdrLen));
+    std::memcpy(ip + 2, &ip_len_be, 2);
+    uint16_t c;
+    std::memcpy(&c, ip + 10, 2);
+    c = pkt::csum::update16(c, 0, ip_len_be);  // the template was summed with length 0
+    std::memcpy(ip + 10, &c, 2);
+    // OVS's tunnel source port: the flow hash scaled into [32768, 61000).
+    const uint32_t hash = flow_hash(s.key);
+    const uint16_t sport = hton16(static_cast<uint16_t>(((uint64_t{hash} * (61000 - 32768)) >> 32) + 32768));
+    std::memcpy(udp, &sport, 2);
+    std::memcpy(udp + 4, &udp_len_be, 2);
+    const uint32_t vni = hton32(s.dp->tunnel_key << 8);
+    std::memcpy(gnv + 4, &vni, 4);
+    const uint32_t opt = hton32((ntoh32(s.key.inport) & 0x7fff) << 16 | (outport & 0xffff));
+    std::memcpy(gnv + pkt::kGeneveHdrLen + 4, &opt, 4);
+    const uint32_t len = s.m->pkt_len;
+    if (SCS_UNLIKELY(!tx_.push(t.tx_port, s.m))) return DropReason::UnknownOutport;
+    s.m = nullptr;
+    stats_.geneve_encap.inc();
+    stats_.tx_packets.inc();
+    stats_.tx_bytes.add(len);
+    return DropReason::None;
+}
+
+}  // namespace scs::engine

@@ -1,0 +1,69 @@
+// The executor: runs received bursts through the live generation's logical pipelines.
+//
+// One Executor per worker lcore. process() takes a burst from one DPDK port, dispatches each
+// frame by the port's role (a VIF enters its logical switch's ingress pipeline; Geneve from
+// the underlay is decapsulated into the egress pipeline of the datapath its VNI names, for
+// the port its TLV names; provider frames enter through the matching localnet port), runs
+// the pipelines - across patch ports into routers and back - and ends every frame in exactly
+// one place: a transmit buffer, a Geneve encapsulation onto the underlay, or a counted drop.
+//
+// Hot-path rules: no locks, no heap, no syscalls, no exceptions. The only allocation is an
+// mbuf from the lcore's mempool cache when a packet must be copied (flooding to several
+// ports, or an `output` that is not the last action of its list).
+#pragma once
+
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include "engine/generation.h"
+#include "engine/stats.h"
+#include "engine/tx.h"
+#include "packet/layout.h"
+
+namespace scs::engine {
+
+inline constexpr unsigned kMaxCallDepth = 8;     // nested `next`/`output` subroutine calls
+inline constexpr unsigned kMaxHops = 16;         // patch-port traversals per packet
+inline constexpr unsigned kMaxCopies = 64;       // copies per received packet
+inline constexpr unsigned kPrefetchAhead = 4;
+
+class Executor {
+public:
+    Executor(LcoreStats& stats, TxSink& tx, rte_mempool* copy_pool)
+        : stats_(stats), tx_(tx), pool_(copy_pool) {}
+
+    // Every mbuf is consumed: queued on the TxSink or freed with a counted reason. The
+    // caller flushes the TxSink (process() does it at the end of the burst).
+    void process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n);
+
+    struct PacketState;
+
+private:
+    enum class Next : uint8_t { Done, Continue };
+    struct Outcome {
+        Next next;
+        DropReason why;
+    };
+
+    void start_vif(PacketState& s, const RxBinding& rb);
+    void start_underlay(PacketState& s);
+    void start_provider(PacketState& s, const RxBinding& rb);
+    // Runs from `stage` of the current pipeline - or, with `pc`, from that action list first.
+    DropReason run(PacketState& s, uint32_t stage, const Insn* pc = nullptr);
+    Outcome ingress_output(PacketState& s);
+    Outcome egress_output(PacketState& s);
+    DropReason flood(PacketState& s, uint32_t group_key, bool local_only);
+    DropReason tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outport);
+    DropReason transmit(PacketState& s, uint16_t port, uint16_t vlan);
+    bool fork(const PacketState& s, PacketState& copy);
+    void finish(PacketState& s, DropReason why);
+
+    LcoreStats& stats_;
+    TxSink& tx_;
+    rte_mempool* pool_;
+    const Generation* gen_ = nullptr;
+    unsigned copies_left_ = 0;
+};
+
+}  // namespace scs::engine

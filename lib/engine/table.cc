@@ -1,0 +1,132 @@
+#include "engine/table.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <numeric>
+
+namespace scs::engine {
+
+Subtable::Subtable(const FlowKey& mask) : mask_(mask) {
+    const uint64_t* mw = key_words(mask_);
+    for (unsigned w = 0; w < kKeyWords; ++w)
+        if (mw[w] != 0) words_[n_words_++] = static_cast<uint8_t>(w);
+}
+
+bool Subtable::insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule) {
+    const uint64_t* vw = key_words(value);
+    const uint64_t* mw = key_words(mask_);
+    const std::size_t n = prio_.size();
+    for (std::size_t e = 0; e < n; ++e) {  // control path: duplicates are rare, n is small
+        bool same = true;
+        for (unsigned i = 0; i < n_words_ && same; ++i)
+            same = values_[e * n_words_ + i] == (vw[words_[i]] & mw[words_[i]]);
+        if (!same) continue;
+        if (priority > prio_[e]) {
+            prio_[e] = priority;
+            action_[e] = action;
+            rule_[e] = rule;
+            max_prio_ = std::max(max_prio_, priority);
+        }
+        return false;
+    }
+    for (unsigned i = 0; i < n_words_; ++i) values_.push_back(vw[words_[i]] & mw[words_[i]]);
+    prio_.push_back(priority);
+    action_.push_back(action);
+    rule_.push_back(rule);
+    max_prio_ = std::max(max_prio_, priority);
+    return true;
+}
+
+void Subtable::finalize() {
+    // Load factor <= 1/2 keeps linear probes short; a lookup touches ~1 bucket line.
+    const std::size_t cap = std::bit_ceil(std::max<std::size_t>(8, prio_.size() * 2));
+    buckets_.assign(cap, Bucket{0, kEmpty});
+    bucket_mask_ = static_cast<uint32_t>(cap - 1);
+    FlowKey k{};
+    uint64_t* kw = key_words(k);
+    for (uint32_t e = 0; e < prio_.size(); ++e) {
+        for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
+        const uint32_t h = hash_of(k);
+        uint32_t b = h & bucket_mask_;
+        while (buckets_[b].entry != kEmpty) b = (b + 1) & bucket_mask_;
+        buckets_[b] = {h, e};
+    }
+}
+
+Guard::Guard(const Match& m) {
+    const uint64_t* mw = key_words(m.mask);
+    const uint64_t* vw = key_words(m.value);
+    for (unsigned w = 0; w < kKeyWords; ++w) {
+        if (mw[w] == 0) continue;
+        word_[n_] = static_cast<uint8_t>(w);
+        mask_[n_] = mw[w];
+        value_[n_] = vw[w] & mw[w];
+        ++n_;
+    }
+}
+
+void Classifier::insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule) {
+    auto it = std::find_if(subtables_.begin(), subtables_.end(), [&](const Subtable& st) {
+        return std::equal(key_words(st.mask()), key_words(st.mask()) + kKeyWords, key_words(m.mask));
+    });
+    if (it == subtables_.end()) it = subtables_.emplace(subtables_.end(), m.mask);
+    it->insert(m.value, priority, action, rule);
+}
+
+void Classifier::finalize() {
+    for (Subtable& st : subtables_) st.finalize();
+    std::stable_sort(subtables_.begin(), subtables_.end(), [](const Subtable& a, const Subtable& b) {
+        return a.max_priority() > b.max_priority();
+    });
+}
+
+std::size_t Classifier::size() const {
+    return std::accumulate(subtables_.begin(), subtables_.end(), std::size_t{0},
+                           [](std::size_t n, const Subtable& st) { return n + st.size(); });
+}
+
+LpmTable::LpmTable(uint16_t field_off, uint8_t width, const Match& guard)
+    : off_(field_off), width_(width), guard_(guard) {
+    assert(width == 4 || width == 16);
+}
+
+void LpmTable::insert(std::span<const uint8_t> prefix, unsigned plen, int32_t priority,
+                      uint32_t action, uint32_t rule) {
+    assert(prefix.size() == width_ && plen <= width_ * 8u);
+    auto it = std::find(lens_.begin(), lens_.end(), plen);
+    std::size_t i = static_cast<std::size_t>(it - lens_.begin());
+    if (it == lens_.end()) {
+        FlowKey mask{};
+        uint8_t* mb = key_bytes(mask) + off_;
+        for (unsigned b = 0; b < plen; ++b) mb[b / 8] |= static_cast<uint8_t>(0x80 >> (b % 8));
+        lens_.push_back(plen);
+        by_len_.emplace_back(mask);
+    }
+    FlowKey v{};
+    std::copy(prefix.begin(), prefix.end(), key_bytes(v) + off_);
+    by_len_[i].insert(v, priority, action, rule);
+}
+
+void LpmTable::finalize() {
+    std::vector<std::size_t> order(lens_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lens_[a] > lens_[b]; });
+    std::vector<Subtable> sorted;
+    std::vector<unsigned> lens;
+    for (std::size_t i : order) {
+        sorted.push_back(std::move(by_len_[i]));
+        lens.push_back(lens_[i]);
+    }
+    by_len_ = std::move(sorted);
+    lens_ = std::move(lens);
+    for (Subtable& st : by_len_) st.finalize();
+}
+
+std::size_t LpmTable::size() const {
+    std::size_t n = 0;
+    for (const Subtable& st : by_len_) n += st.size();
+    return n;
+}
+
+}  // namespace scs::engine

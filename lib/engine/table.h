@@ -1,0 +1,177 @@
+// The lookup structures a pipeline stage can be lowered into.
+//
+//   ExactTable   one mask, a hash on the masked key (e.g. `eth.dst == MAC`, `inport == P`)
+//   LpmTable     longest-prefix match on one address field under a common guard match
+//                (OVN's lr_in_ip_routing: `ip4.dst == PREFIX`, priority growing with plen)
+//   Classifier   any set of masked matches with priorities: tuple-space search, one hash
+//                subtable per distinct mask, searched in order of their best priority so a
+//                lookup stops as soon as no remaining subtable can win (OVS's classifier idea)
+//
+// A Stage owns one "specialized" structure plus a residual Classifier for the flows that do
+// not fit it; the result is the higher-priority hit of the two, else the stage's miss action.
+// Every structure is built once on the control side and immutable afterwards: lookups are
+// plain reads, safe from any number of lcores without synchronisation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/compiler.h"
+#include "engine/hash.h"
+#include "engine/key.h"
+#include "engine/match.h"
+
+namespace scs::engine {
+
+inline constexpr uint32_t kNoAction = 0xffffffffu;
+
+struct Hit {
+    int32_t priority = -1;
+    uint32_t action = kNoAction;  // offset of an action list in the datapath's program
+    uint32_t rule = 0;            // index of the rule within its table (hit counters, trace)
+};
+
+// Open-addressing hash of masked keys sharing one mask. Building block of Exact/Classifier.
+class Subtable {
+public:
+    explicit Subtable(const FlowKey& mask);
+
+    const FlowKey& mask() const { return mask_; }
+    int32_t max_priority() const { return max_prio_; }
+    std::size_t size() const { return prio_.size(); }
+    unsigned n_words() const { return n_words_; }
+
+    // Adds a rule whose value is `value` (masked here). If an identical masked value exists,
+    // the higher priority wins (the lower one can never match) and false is returned.
+    bool insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule);
+    void finalize();  // sizes the bucket array; call once after all inserts
+
+    SCS_ALWAYS_INLINE uint32_t hash_of(const FlowKey& k) const {
+        const uint64_t* kw = key_words(k);
+        const uint64_t* mw = key_words(mask_);
+        uint32_t h = 0;
+        for (unsigned i = 0; i < n_words_; ++i) h = hash_word(h, kw[words_[i]] & mw[words_[i]]);
+        return hash_finish(h);
+    }
+
+    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out) const {
+        const uint32_t h = hash_of(k);
+        const uint64_t* kw = key_words(k);
+        const uint64_t* mw = key_words(mask_);
+        for (uint32_t b = h & bucket_mask_;; b = (b + 1) & bucket_mask_) {
+            const Bucket& bk = buckets_[b];
+            if (bk.entry == kEmpty) return false;
+            if (bk.hash != h) continue;
+            const uint64_t* ev = &values_[static_cast<std::size_t>(bk.entry) * n_words_];
+            bool eq = true;
+            for (unsigned i = 0; i < n_words_; ++i) eq &= (kw[words_[i]] & mw[words_[i]]) == ev[i];
+            if (eq) {
+                out = {prio_[bk.entry], action_[bk.entry], rule_[bk.entry]};
+                return true;
+            }
+        }
+    }
+
+private:
+    static constexpr uint32_t kEmpty = 0xffffffffu;
+    struct Bucket {
+        uint32_t hash;
+        uint32_t entry;
+    };
+    FlowKey mask_;
+    uint8_t words_[kKeyWords] = {};  // indices of the key words the mask touches
+    unsigned n_words_ = 0;
+    int32_t max_prio_ = -1;
+    std::vector<uint64_t> values_;  // n_words_ masked words per entry
+    std::vector<int32_t> prio_;
+    std::vector<uint32_t> action_;
+    std::vector<uint32_t> rule_;
+    std::vector<Bucket> buckets_;
+    uint32_t bucket_mask_ = 0;
+};
+
+// A match reduced to the key words its mask touches: cheap to test on the hot path.
+class Guard {
+public:
+    Guard() = default;
+    explicit Guard(const Match& m);
+    SCS_ALWAYS_INLINE bool matches(const FlowKey& k) const {
+        const uint64_t* kw = key_words(k);
+        bool ok = true;
+        for (unsigned i = 0; i < n_; ++i) ok &= (kw[word_[i]] & mask_[i]) == value_[i];
+        return ok;
+    }
+    bool always() const { return n_ == 0; }
+
+private:
+    uint8_t word_[kKeyWords] = {};
+    uint64_t mask_[kKeyWords] = {};
+    uint64_t value_[kKeyWords] = {};
+    unsigned n_ = 0;
+};
+
+class Classifier {
+public:
+    void insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule);
+    void finalize();  // orders subtables by best priority; call once after all inserts
+    bool empty() const { return subtables_.empty(); }
+    std::size_t n_subtables() const { return subtables_.size(); }
+    std::size_t size() const;
+
+    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out) const {
+        bool found = false;
+        for (const Subtable& st : subtables_) {
+            if (st.max_priority() <= out.priority) break;  // nothing further can win
+            Hit h;
+            if (st.lookup(k, h) && h.priority > out.priority) {
+                out = h;
+                found = true;
+            }
+        }
+        return found;
+    }
+
+private:
+    std::vector<Subtable> subtables_;
+};
+
+// Longest-prefix match on a 4- or 16-byte address field of the key. One hash per distinct
+// prefix length, probed from the longest: few lengths exist per router in practice
+// (/32 host routes, subnets, the default route), memory stays proportional to the routes.
+class LpmTable {
+public:
+    // `field_off`: key offset of ip4.dst/ip4.src (4 bytes) or ip6.* (16 bytes).
+    // `guard`: condition common to every route (e.g. `ip4 && reg7 == 0`); a packet failing
+    // it gets no LPM hit.
+    LpmTable(uint16_t field_off, uint8_t width, const Match& guard);
+
+    // Prefix given as network-order bytes. Priority must grow with prefix length (the
+    // compiler only chooses LpmTable when that holds for OVN's routing flows).
+    void insert(std::span<const uint8_t> prefix, unsigned plen, int32_t priority, uint32_t action,
+                uint32_t rule);
+    void finalize();
+    std::size_t size() const;
+
+    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out) const {
+        if (!guard_.matches(k)) return false;
+        // Routes are probed longest prefix first; the first hit is the longest match.
+        for (const Subtable& st : by_len_) {
+            if (st.max_priority() <= out.priority) break;
+            if (st.lookup(k, out)) return true;
+        }
+        return false;
+    }
+
+    uint16_t field_offset() const { return off_; }
+
+private:
+    uint16_t off_;
+    uint8_t width_;
+    Guard guard_;
+    std::vector<Subtable> by_len_;  // sorted longest prefix first
+    std::vector<unsigned> lens_;
+};
+
+}  // namespace scs::engine
