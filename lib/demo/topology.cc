@@ -115,8 +115,11 @@ Result<engine::DatapathPtr> build_switch(const std::string& name, uint32_t key, 
         }
         // OVN: `outport = get_fdb(eth.dst); next;` - no FDB entries here, so outport = none.
         b.flow(P, T, 0, Match{}, b.actions(P, T).load(Field::Outport, 0).next().done());
+        // Unknown destinations go to the ports with address "unknown" (localnet), if any.
+        const bool has_unknown = std::any_of(ports.begin(), ports.end(), [](const SwitchPort& p) { return p.is_localnet; });
         b.flow(P, kLsInL2Unknown, 50, Match{}.set_u64(Field::Outport, 0),
-               b.actions(P, kLsInL2Unknown).drop().done());
+               has_unknown ? b.actions(P, kLsInL2Unknown).load(Field::Outport, 32769).output().done()
+                           : b.actions(P, kLsInL2Unknown).drop().done());
         b.flow(P, kLsInL2Unknown, 0, Match{}, b.actions(P, kLsInL2Unknown).output().done());
     }
     // ls_out_check_port_sec / ls_out_apply_port_sec (check_out_port_sec() written out)
@@ -135,12 +138,14 @@ Result<engine::DatapathPtr> build_switch(const std::string& name, uint32_t key, 
                b.actions(P, kLsOutApplyPortSec).drop().done());
         b.flow(P, kLsOutApplyPortSec, 0, Match{}, b.actions(P, kLsOutApplyPortSec).output().done());
     }
-    std::vector<uint32_t> all;
+    std::vector<uint32_t> all, unknown;
     for (const SwitchPort& p : ports) {
         b.port(p.key, p.name, p.entry);
         all.push_back(p.key);
+        if (p.is_localnet) unknown.push_back(p.key);
     }
     b.group(32768, "_MC_flood", all);
+    if (!unknown.empty()) b.group(32769, "_MC_unknown", unknown);
     return b.build();
 }
 
@@ -170,6 +175,10 @@ Result<engine::DatapathPtr> build_router(const std::string& name, uint32_t key,
     // lr_in_lookup_neighbor / lr_in_learn_neighbor: MAC learning is a controller matter.
     b.flow(P, kLrInLookupNeighbor, 100, arp().set_u64(Field::ArpOp, 2),
            b.actions(P, kLrInLookupNeighbor).unimplemented(Unimpl::LookupArp).done());
+    for (const RouterPort& p : ports)  // ARP requests from a port's own subnet
+        b.flow(P, kLrInLookupNeighbor, 100,
+               arp().set_u64(Field::Inport, p.key).set_ip4_prefix(Field::Ip4Src, p.ip.v, p.plen).set_u64(Field::ArpOp, 1),
+               b.actions(P, kLrInLookupNeighbor).unimplemented(Unimpl::LookupArp).done());
     b.flow(P, kLrInLookupNeighbor, 0, Match{}, b.actions(P, kLrInLookupNeighbor).load_bits(Field::Reg9, 2, 1, 1).next().done());
     b.flow(P, kLrInLearnNeighbor, 100, Match{}.set_u64(Field::Reg9, 4, 4), b.actions(P, kLrInLearnNeighbor).next().done());
     b.flow(P, kLrInLearnNeighbor, 90, arp(), b.actions(P, kLrInLearnNeighbor).unimplemented(Unimpl::PutArp).done());

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <climits>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -245,21 +247,33 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
         for (const auto& [k, v] : by_rest)
             if (!best || v.size() > best->size()) best = &v;
         if (best && best->size() >= 2) {
-            std::vector<std::pair<int, int32_t>> lp;  // (plen, priority)
+            // Keep the routes whose priority falls as the prefix shortens; outliers (e.g. a
+            // high-priority multicast prefix) go to the residual classifier. The stage
+            // result is the higher-priority hit of the two, so either way is exact.
+            std::vector<std::tuple<int, int32_t, std::size_t>> lp;  // (plen, priority, rule)
             for (std::size_t i : *best) {
                 Match rest;
                 uint32_t addr;
-                lp.emplace_back(split_prefix(rules[i]->match, dst_off, rest, addr), rules[i]->priority);
+                lp.emplace_back(split_prefix(rules[i]->match, dst_off, rest, addr), rules[i]->priority, i);
                 guard = rest;
             }
-            std::sort(lp.begin(), lp.end());
-            bool monotonic = true;
-            for (std::size_t i = 1; i < lp.size(); ++i)
-                if (lp[i].first > lp[i - 1].first && lp[i].second <= lp[i - 1].second) monotonic = false;
-            if (monotonic && masks.size() > 1) {
-                kind = StageKind::Lpm;
-                for (std::size_t i : *best) in_lpm[i] = true;
+            std::sort(lp.begin(), lp.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+            int32_t bound = INT32_MAX;
+            std::size_t kept = 0;
+            for (std::size_t g = 0; g < lp.size();) {
+                std::size_t e = g;
+                int32_t group_min = INT32_MAX;
+                for (; e < lp.size() && std::get<0>(lp[e]) == std::get<0>(lp[g]); ++e) {
+                    if (std::get<1>(lp[e]) >= bound) continue;
+                    in_lpm[std::get<2>(lp[e])] = true;
+                    group_min = std::min(group_min, std::get<1>(lp[e]));
+                    ++kept;
+                }
+                bound = std::min(bound, group_min);
+                g = e;
             }
+            if (kept >= 2 && masks.size() > 1) kind = StageKind::Lpm;
+            else std::fill(in_lpm.begin(), in_lpm.end(), false);
         }
     }
     if (spec.forced) {
