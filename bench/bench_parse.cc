@@ -24,8 +24,8 @@ namespace {
 using namespace scs::pkt;
 using Bytes = std::vector<uint8_t>;
 
-constexpr size_t kBurst = 32;    // a typical rx burst
-constexpr size_t kSlot = 2048;   // RTE_MBUF_DEFAULT_DATAROOM
+constexpr size_t kBurst = 32;   // a typical rx burst
+constexpr size_t kSlot = 2048;  // RTE_MBUF_DEFAULT_DATAROOM
 constexpr int kRepetitions = 5;
 
 const Mac kMacA{{0x02, 0, 0, 0, 0, 0x0a}};
@@ -33,25 +33,45 @@ const Mac kMacB{{0x02, 0, 0, 0, 0, 0x0b}};
 const Ip4 kIpA{0x0a000001};
 const Ip4 kIpB{0x0a000002};
 
-Ip6 ip6(const char* s) { return *Ip6::parse(s); }
+Ip6 ip6(const char* s) {
+    return *Ip6::parse(s);
+}
 
 // The fixtures: common tenant traffic shapes, sized like real small packets.
 Bytes ipv4_udp() {
-    return FrameBuilder().eth(kMacB, kMacA).ipv4(kIpA, kIpB).udp(40000, 53).payload_pattern(32)
+    return FrameBuilder()
+        .eth(kMacB, kMacA)
+        .ipv4(kIpA, kIpB)
+        .udp(40000, 53)
+        .payload_pattern(32)
         .build();
 }
 Bytes ipv4_tcp() {
-    return FrameBuilder().eth(kMacB, kMacA).ipv4(kIpA, kIpB).tcp(40000, 443, 0x10, 1)
-        .tcp_options(Bytes{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}).payload_pattern(64).build();
+    return FrameBuilder()
+        .eth(kMacB, kMacA)
+        .ipv4(kIpA, kIpB)
+        .tcp(40000, 443, 0x10, 1)
+        .tcp_options(Bytes{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2})
+        .payload_pattern(64)
+        .build();
 }
 Bytes ipv6_tcp_ext() {
-    return FrameBuilder().eth(kMacB, kMacA).ipv6(ip6("2001:db8::a"), ip6("2001:db8::b"))
-        .ipv6_ext(kIpProtoDstOpts, Bytes(6, 0)).tcp(40000, 443, 0x10, 1).payload_pattern(64)
+    return FrameBuilder()
+        .eth(kMacB, kMacA)
+        .ipv6(ip6("2001:db8::a"), ip6("2001:db8::b"))
+        .ipv6_ext(kIpProtoDstOpts, Bytes(6, 0))
+        .tcp(40000, 443, 0x10, 1)
+        .payload_pattern(64)
         .build();
 }
 Bytes vlan_ipv4() {
-    return FrameBuilder().eth(kMacB, kMacA).vlan(100).ipv4(kIpA, kIpB).udp(40000, 53)
-        .payload_pattern(32).build();
+    return FrameBuilder()
+        .eth(kMacB, kMacA)
+        .vlan(100)
+        .ipv4(kIpA, kIpB)
+        .udp(40000, 53)
+        .payload_pattern(32)
+        .build();
 }
 Bytes geneve() {
     const Bytes inner = ipv4_tcp();
@@ -154,13 +174,17 @@ void BM_DecapPath(benchmark::State& st) {
 }
 
 BENCHMARK_CAPTURE(BM_ParseFrame, ipv4_udp, &ipv4_udp)
-    ->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
+    ->Repetitions(kRepetitions)
+    ->DisplayAggregatesOnly(true);
 BENCHMARK_CAPTURE(BM_ParseFrame, ipv4_tcp, &ipv4_tcp)
-    ->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
+    ->Repetitions(kRepetitions)
+    ->DisplayAggregatesOnly(true);
 BENCHMARK_CAPTURE(BM_ParseFrame, ipv6_tcp_ext, &ipv6_tcp_ext)
-    ->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
+    ->Repetitions(kRepetitions)
+    ->DisplayAggregatesOnly(true);
 BENCHMARK_CAPTURE(BM_ParseFrame, vlan_ipv4_udp, &vlan_ipv4)
-    ->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
+    ->Repetitions(kRepetitions)
+    ->DisplayAggregatesOnly(true);
 BENCHMARK(BM_ParseGeneve)->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
 BENCHMARK(BM_DecapPath)->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
 

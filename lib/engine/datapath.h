@@ -34,18 +34,18 @@ struct Stage {
     uint32_t miss_action = kNoAction;  // run when nothing matches; kNoAction = NoMatch drop
     std::size_t n_rules = 0;
 
-    SCS_ALWAYS_INLINE Hit lookup(const FlowKey& k) const {
+    SCS_ALWAYS_INLINE Hit lookup(const FlowKey& k, Wildcards* wc = nullptr) const {
         Hit h;
         switch (kind) {
             case StageKind::Exact:
-                exact->lookup(k, h);
+                exact->lookup(k, h, wc);
                 break;
             case StageKind::Lpm:
-                lpm->lookup(k, h);
-                residual.lookup(k, h);
+                lpm->lookup(k, h, wc);
+                residual.lookup(k, h, wc);
                 break;
             case StageKind::Classifier:
-                residual.lookup(k, h);
+                residual.lookup(k, h, wc);
                 break;
             case StageKind::MissOnly:
                 break;

@@ -26,6 +26,14 @@ struct Executor::PacketState {
     uint8_t depth = 0;  // subroutine frames below us: outputs copy instead of consuming
     uint8_t hops = 0;
     bool from_tunnel = false;
+    // Slow-path recording for the flow cache (null on cache replays and copies).
+    Wildcards* wc = nullptr;      // key bits consulted
+    Wildcards* wr = nullptr;      // key bits written
+    CachedResult* outcome = nullptr;
+    bool cacheable = false;
+    bool has_outcome = false;
+
+    void uncacheable() { cacheable = false; }
 };
 
 namespace {
@@ -55,12 +63,20 @@ inline u128 bit_mask(unsigned n) {
     return n >= 128 ? ~static_cast<u128>(0) : (static_cast<u128>(1) << n) - 1;
 }
 
+// Marks `n` bytes from key offset `off` under byte mask `m` (all ones if null) in `wc`.
+inline void mark_bytes(Wildcards* wc, unsigned off, unsigned n, const uint8_t* m) {
+    if (!wc) return;
+    auto* wb = reinterpret_cast<uint8_t*>(wc->w);
+    for (unsigned b = 0; b < n; ++b) wb[off + b] |= m ? m[b] : 0xff;
+}
+
 inline void apply_load(Executor::PacketState& s, const Insn& i, const uint8_t* consts) {
     uint8_t* kb = key_bytes(s.key) + i.off;
     const uint8_t* v = consts + i.a;
     const uint8_t* m = v + i.len;
     for (unsigned b = 0; b < i.len; ++b) kb[b] = static_cast<uint8_t>((kb[b] & ~m[b]) | v[b]);
     s.dirty |= dirty_bits(i.off, i.len);
+    mark_bytes(s.wr, i.off, i.len, m);
 }
 
 inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
@@ -75,10 +91,15 @@ inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
     const u128 dst_bits = (dv >> db) & mask;
     store_field(kb + doff, dw, (dv & ~(mask << db)) | (src_bits << db));
     s.dirty |= dirty_bits(doff, dw);
+    // The result depends on the whole source field: the cache must match on it.
+    mark_bytes(s.wc, soff, sw, nullptr);
+    mark_bytes(s.wr, doff, dw, nullptr);
     if (exchange) {
         const u128 sv2 = load_field(kb + soff, sw);  // re-read: fields may overlap
         store_field(kb + soff, sw, (sv2 & ~(mask << sb)) | (dst_bits << sb));
         s.dirty |= dirty_bits(soff, sw);
+        mark_bytes(s.wc, doff, dw, nullptr);
+        mark_bytes(s.wr, soff, sw, nullptr);
     }
 }
 
@@ -105,7 +126,8 @@ void Executor::finish(PacketState& s, DropReason why) {
     if (why != DropReason::None) stats_.drop(why);
 }
 
-bool Executor::fork(const PacketState& s, PacketState& c) {
+bool Executor::fork(PacketState& s, PacketState& c) {
+    s.uncacheable();
     if (copies_left_ == 0) {
         stats_.drop(DropReason::CloneLimit);
         return false;
@@ -126,11 +148,20 @@ bool Executor::fork(const PacketState& s, PacketState& c) {
     c.depth = 0;  // the copy is a packet of its own: its last output consumes it
     c.hops = s.hops;
     c.from_tunnel = s.from_tunnel;
+    c.wc = c.wr = nullptr;
+    c.outcome = nullptr;
+    c.cacheable = c.has_outcome = false;
     return true;
 }
 
 void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
+    if (SCS_UNLIKELY(gen.uid != cache_gen_)) {  // cached results belong to one generation
+        cache_.reset();
+        cache_gen_ = gen.uid;
+        stats_.cache_flushes.inc();
+    }
     gen_ = &gen;
+    rx_port_ = rx_port;
     const RxBinding* rb = gen.rx_binding(rx_port);
     stats_.rx_packets.add(n);
     for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
@@ -165,7 +196,7 @@ void Executor::start_vif(PacketState& s, const RxBinding& rb) {
     extract_key(frame(s.m), s.lay, s.key);
     s.key.inport = hton32(rb.port);
     s.pipe = Pipe::Ingress;
-    finish(s, run(s, 0));
+    enter(s);
 }
 
 void Executor::start_provider(PacketState& s, const RxBinding& rb) {
@@ -185,7 +216,7 @@ void Executor::start_provider(PacketState& s, const RxBinding& rb) {
     extract_key(frame(s.m), s.lay, s.key);
     s.key.inport = hton32(lb->port);
     s.pipe = Pipe::Ingress;
-    finish(s, run(s, 0));
+    enter(s);
 }
 
 void Executor::start_underlay(PacketState& s) {
@@ -221,7 +252,106 @@ void Executor::start_underlay(PacketState& s) {
     const PortEntry* pe = s.dp->port(gi.egress_port);
     if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::Remote)
         return finish(s, DropReason::TunnelUnknownPort);
-    finish(s, run(s, 0));
+    enter(s);
+}
+
+namespace {
+
+// Outcomes worth remembering: a pure function of the key and the tables. Resource
+// exhaustion and loop guards are not, and unimplemented actions will become controller
+// round trips.
+bool cacheable_drop(DropReason r) {
+    switch (r) {
+        case DropReason::None:
+        case DropReason::LogicalDrop:
+        case DropReason::NoMatch:
+        case DropReason::TtlExceeded:
+        case DropReason::UnknownOutport:
+        case DropReason::OutportNone:
+        case DropReason::NotIp:
+        case DropReason::SameInOut:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+void Executor::enter(PacketState& s) {
+    s.key.rx_port = hton16(rx_port_);
+    s.key.entry_dp = hton32(s.dp->tunnel_key);
+    if (!cache_enabled_) return finish(s, run(s, 0));
+    if (const CachedResult* r = cache_.lookup(s.key)) {
+        stats_.cache_hits.inc();
+        return replay(s, *r);
+    }
+    stats_.cache_misses.inc();
+    const FlowKey orig = s.key;
+    Wildcards wc, wr;
+    CachedResult out;
+    // Where the packet entered (ports, datapath) is always part of the entry's key.
+    wc.w[SCS_KEY_OFF(inport) / 8] = ~uint64_t{0};
+    wc.w[SCS_KEY_OFF(rx_port) / 8] = ~uint64_t{0};
+    s.wc = &wc;
+    s.wr = &wr;
+    s.outcome = &out;
+    s.cacheable = true;
+    s.has_outcome = false;
+    const DropReason why = run(s, 0);
+    if (s.cacheable && cacheable_drop(why)) {
+        if (!s.has_outcome) {
+            out.kind = CachedKind::Drop;
+            out.reason = why == DropReason::None ? DropReason::LogicalDrop : why;
+        }
+        // Registers, flags and conntrack state are zero on entry: not part of the key.
+        for (unsigned w = SCS_KEY_OFF(inport) / 8 + 1; w < kFirstPacketWord; ++w) wc.w[w] = 0;
+        if (cache_.insert(orig, wc, out)) stats_.cache_inserts.inc();
+    }
+    s.wc = s.wr = nullptr;
+    s.outcome = nullptr;
+    finish(s, why);
+}
+
+void Executor::replay(PacketState& s, const CachedResult& r) {
+    uint64_t* kw = key_words(s.key);
+    for (unsigned i = 0; i < r.n_writes; ++i) {
+        const unsigned w = r.write_word[i];
+        kw[w] = (kw[w] & ~r.write_mask[i]) | r.write_value[i];
+        s.dirty |= DirtyMask{1} << w;
+    }
+    switch (r.kind) {
+        case CachedKind::Tx: return finish(s, transmit(s, r.port, r.vlan));
+        case CachedKind::Tunnel: return finish(s, encap(s, r.port, r.vni, r.in_key, r.out_key));
+        case CachedKind::Drop: return finish(s, r.reason);
+    }
+}
+
+// Records the terminal outcome of a recorded slow-path pass: where it went and which packet
+// bytes the actions wrote (their final values).
+bool Executor::record(PacketState& s, CachedKind kind) {
+    if (!s.outcome) return true;
+    if (s.has_outcome) {  // a second output: not a single-outcome path
+        s.uncacheable();
+        return false;
+    }
+    s.has_outcome = true;
+    CachedResult& o = *s.outcome;
+    o.kind = kind;
+    o.n_writes = 0;
+    const uint64_t* kw = key_words(s.key);
+    for (unsigned w = kFirstPacketWord; w < kKeyWords; ++w) {
+        if (!s.wr->w[w]) continue;
+        if (o.n_writes == kCacheMaxWrites) {
+            s.uncacheable();
+            return false;
+        }
+        o.write_word[o.n_writes] = static_cast<uint8_t>(w);
+        o.write_mask[o.n_writes] = s.wr->w[w];
+        o.write_value[o.n_writes] = kw[w] & s.wr->w[w];
+        ++o.n_writes;
+    }
+    return true;
 }
 
 DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
@@ -229,7 +359,7 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
         if (!pc) {
             const Pipeline& pl = s.dp->pipe[static_cast<int>(s.pipe)];
             if (SCS_UNLIKELY(si >= pl.stages.size())) return DropReason::NoMatch;
-            const Hit h = pl.stages[si].lookup(s.key);
+            const Hit h = pl.stages[si].lookup(s.key, s.wc);
             if (SCS_UNLIKELY(h.action == kNoAction)) return DropReason::NoMatch;
             pc = &s.dp->program.code[h.action];
         }
@@ -246,11 +376,14 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
                     apply_move(s, *pc, true);
                     continue;
                 case Op::DecTtl:
+                    mark_bytes(s.wc, SCS_KEY_OFF(eth_type), 2, nullptr);  // IP or not decides
                     if (SCS_UNLIKELY(s.lay.l3_type != pkt::L3Type::Ipv4 && s.lay.l3_type != pkt::L3Type::Ipv6))
                         return DropReason::NotIp;
+                    mark_bytes(s.wc, SCS_KEY_OFF(ip_ttl), 1, nullptr);
                     if (SCS_UNLIKELY(s.key.ip_ttl <= 1)) return DropReason::TtlExceeded;
                     --s.key.ip_ttl;
                     s.dirty |= kDirtyIpScalars;
+                    mark_bytes(s.wr, SCS_KEY_OFF(ip_ttl), 1, nullptr);
                     continue;
                 case Op::Next:
                     if (SCS_LIKELY(pc->flags & kInsnTail)) {
@@ -284,6 +417,7 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
                     continue;
                 }
                 case Op::Clone: {
+                    s.uncacheable();
                     if (s.depth >= kMaxCallDepth) return DropReason::LoopLimit;
                     // The state is restored afterwards; an output inside copies the packet
                     // (depth > 0), so the mbuf stays ours.
@@ -302,6 +436,7 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
                 case Op::Drop:
                     return static_cast<DropReason>(pc->a);
                 case Op::Unimplemented:
+                    s.uncacheable();
                     stats_.unimplemented[pc->a].inc();
                     return DropReason::Unimplemented;
                 case Op::End:
@@ -355,6 +490,8 @@ Executor::Outcome Executor::egress_output(PacketState& s) {
 }
 
 DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) {
+    // Deterministic given the key; only the copies (fork) make a path uncacheable, so a
+    // group with one target here (e.g. _MC_unknown = the localnet port) is cached.
     const MulticastGroup* g = s.dp->group(group_key);
     if (!g) return DropReason::UnknownOutport;
     const uint32_t in = ntoh32(s.key.inport);
@@ -406,6 +543,10 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
 }
 
 DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
+    if (s.outcome && record(s, CachedKind::Tx)) {
+        s.outcome->port = port;
+        s.outcome->vlan = vlan;
+    }
     commit_key(frame(s.m), s.lay, s.key, s.dirty);
     s.dirty = 0;
     if (vlan) {
@@ -426,6 +567,17 @@ DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
 }
 
 DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outport) {
+    const uint32_t vni = s.dp->tunnel_key, in_key = ntoh32(s.key.inport);
+    if (s.outcome && record(s, CachedKind::Tunnel)) {
+        s.outcome->port = tunnel;
+        s.outcome->vni = vni;
+        s.outcome->in_key = in_key;
+        s.outcome->out_key = outport;
+    }
+    return encap(s, tunnel, vni, in_key, outport);
+}
+
+DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
     if (SCS_UNLIKELY(tunnel >= gen_->tunnels.size())) return DropReason::UnknownOutport;
     const Tunnel& t = gen_->tunnels[tunnel];
     commit_key(frame(s.m), s.lay, s.key, s.dirty);
@@ -449,9 +601,9 @@ DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outpor
     const uint16_t sport = hton16(static_cast<uint16_t>(((uint64_t{hash} * (61000 - 32768)) >> 32) + 32768));
     std::memcpy(udp, &sport, 2);
     std::memcpy(udp + 4, &udp_len_be, 2);
-    const uint32_t vni = hton32(s.dp->tunnel_key << 8);
+    const uint32_t vni = hton32(vni_key << 8);
     std::memcpy(gnv + 4, &vni, 4);
-    const uint32_t opt = hton32((ntoh32(s.key.inport) & 0x7fff) << 16 | (outport & 0xffff));
+    const uint32_t opt = hton32((in_key & 0x7fff) << 16 | (outport & 0xffff));
     std::memcpy(gnv + pkt::kGeneveHdrLen + 4, &opt, 4);
     const uint32_t len = s.m->pkt_len;
     if (SCS_UNLIKELY(!tx_.push(t.tx_port, s.m))) return DropReason::UnknownOutport;

@@ -16,6 +16,7 @@
 
 #include <rte_mbuf.h>
 
+#include "engine/flow_cache.h"
 #include "engine/generation.h"
 #include "engine/stats.h"
 #include "engine/tx.h"
@@ -30,8 +31,13 @@ inline constexpr unsigned kPrefetchAhead = 4;
 
 class Executor {
 public:
-    Executor(LcoreStats& stats, TxSink& tx, rte_mempool* copy_pool)
-        : stats_(stats), tx_(tx), pool_(copy_pool) {}
+    Executor(LcoreStats& stats, TxSink& tx, rte_mempool* copy_pool, uint32_t cache_capacity = 16384)
+        : stats_(stats), tx_(tx), pool_(copy_pool), cache_(cache_capacity) {}
+
+    // The megaflow cache is on by default; off, every packet takes the full pipeline walk
+    // (tests compare the two; `scs-dataplane --no-flow-cache` for diagnosis).
+    void set_cache_enabled(bool on) { cache_enabled_ = on; }
+    const FlowCache& cache() const { return cache_; }
 
     // Every mbuf is consumed: queued on the TxSink or freed with a counted reason. The
     // caller flushes the TxSink (process() does it at the end of the burst).
@@ -56,7 +62,11 @@ private:
     DropReason flood(PacketState& s, uint32_t group_key, bool local_only);
     DropReason tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outport);
     DropReason transmit(PacketState& s, uint16_t port, uint16_t vlan);
-    bool fork(const PacketState& s, PacketState& copy);
+    bool fork(PacketState& s, PacketState& copy);
+    void enter(PacketState& s);
+    void replay(PacketState& s, const CachedResult& r);
+    bool record(PacketState& s, CachedKind kind);
+    DropReason encap(PacketState& s, uint16_t tunnel, uint32_t vni, uint32_t in_key, uint32_t out_key);
     void finish(PacketState& s, DropReason why);
 
     LcoreStats& stats_;
@@ -64,6 +74,10 @@ private:
     rte_mempool* pool_;
     const Generation* gen_ = nullptr;
     unsigned copies_left_ = 0;
+    uint16_t rx_port_ = 0;
+    bool cache_enabled_ = true;
+    uint64_t cache_gen_ = 0;
+    FlowCache cache_;
 };
 
 }  // namespace scs::engine

@@ -1,6 +1,7 @@
 #include "engine/generation.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "packet/checksum.h"
@@ -45,6 +46,11 @@ void build_tunnel_header(const Underlay& u, Tunnel& t) {
     opt[1] = pkt::kOvnGeneveClass & 0xff;
     opt[2] = pkt::kOvnGeneveType;
     opt[3] = pkt::kOvnGeneveOptLen / 4;
+}
+
+uint64_t Generation::next_uid() {
+    static std::atomic<uint64_t> n{0};
+    return n.fetch_add(1, std::memory_order_relaxed) + 1;  // control side only; order irrelevant
 }
 
 void Generation::index() {

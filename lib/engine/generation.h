@@ -50,6 +50,9 @@ struct RxBinding {
 };
 
 struct Generation {
+    // Unique per Generation object ever built in this process (never reused, unlike an
+    // address): what per-lcore caches key their validity on.
+    const uint64_t uid = next_uid();
     uint64_t number = 0;
     uint64_t created_ns = 0;  // CLOCK_MONOTONIC at publish
     std::vector<DatapathPtr> datapaths;
@@ -64,6 +67,8 @@ struct Generation {
     SCS_ALWAYS_INLINE const RxBinding* rx_binding(uint16_t port) const {
         return port < rx.size() ? &rx[port] : nullptr;
     }
+
+    static uint64_t next_uid();
 
     // Fills by_key from datapaths and the tunnel header templates; call before publishing.
     void index();

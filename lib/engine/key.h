@@ -62,8 +62,12 @@ struct alignas(64) FlowKey {
     uint8_t arp_tha[6];
     uint8_t pad0_[4];
     uint8_t nd_target[16];
-    // word 23
-    uint8_t pad1_[8];
+    // word 23: where the packet entered - never matched by logical flows, but part of the
+    // flow cache key (the pipeline's starting point is a function of it)
+    uint16_t rx_port;
+    uint16_t pad1_;
+    uint32_t entry_dp;      // tunnel key of the datapath the packet entered
+
 };
 
 inline constexpr std::size_t kKeyBytes = sizeof(FlowKey);

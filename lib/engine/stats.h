@@ -22,6 +22,10 @@ struct alignas(64) LcoreStats {
     Counter busy_cycles;      // TSC spent on non-empty bursts
     Counter idle_cycles;      // TSC spent polling empty queues
     Counter quiescent;        // QSBR quiescent states reported
+    Counter cache_hits;       // flow cache (flow_cache.h)
+    Counter cache_misses;
+    Counter cache_inserts;
+    Counter cache_flushes;    // resets on generation change
     std::array<Counter, kDropReasonCount> drops;
     std::array<Counter, kUnimplCount> unimplemented;
 

@@ -5,12 +5,20 @@
 #include <cassert>
 #include <numeric>
 
+#include "common/byteorder.h"
+
 namespace scs::engine {
 
 Subtable::Subtable(const FlowKey& mask) : mask_(mask) {
     const uint64_t* mw = key_words(mask_);
+    // Ascending word order puts everything before the transport header first (key.h).
+    constexpr unsigned kL4Word = SCS_KEY_OFF(tp_src) / 8;
     for (unsigned w = 0; w < kKeyWords; ++w)
-        if (mw[w] != 0) words_[n_words_++] = static_cast<uint8_t>(w);
+        if (mw[w] != 0) {
+            words_[n_words_++] = static_cast<uint8_t>(w);
+            if (w < kL4Word) n_stage1_ = n_words_;
+        }
+    if (n_stage1_ == 0) n_stage1_ = n_words_;  // transport fields only: nothing to stage
 }
 
 bool Subtable::insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule) {
@@ -45,13 +53,54 @@ void Subtable::finalize() {
     bucket_mask_ = static_cast<uint32_t>(cap - 1);
     FlowKey k{};
     uint64_t* kw = key_words(k);
+    std::fill(std::begin(stage1_), std::end(stage1_), 0);
     for (uint32_t e = 0; e < prio_.size(); ++e) {
         for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
+        const uint32_t s1 = stage1_hash(k);
+        stage1_[s1 / 64] |= uint64_t{1} << (s1 % 64);
         const uint32_t h = hash_of(k);
         uint32_t b = h & bucket_mask_;
         while (buckets_[b].entry != kEmpty) b = (b + 1) & bucket_mask_;
         buckets_[b] = {h, e};
     }
+    // Prefix tracking: only for a pure prefix mask on the address (bytes in key order).
+    static constexpr uint16_t kOff[2] = {SCS_KEY_OFF(ip4_dst), SCS_KEY_OFF(ip4_src)};
+    for (int f = 0; f < 2; ++f) {
+        pfx_vals_[f].clear();
+        pfx_len_[f] = 0;
+        const uint32_t m = ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(mask_) + kOff[f]));
+        if (m == 0 || (~m & (~m + 1)) != 0) continue;
+        pfx_len_[f] = static_cast<uint8_t>(std::popcount(m));
+        for (uint32_t e = 0; e < prio_.size(); ++e) {
+            for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
+            pfx_vals_[f].push_back(ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(k) + kOff[f])));
+        }
+        std::sort(pfx_vals_[f].begin(), pfx_vals_[f].end());
+        pfx_vals_[f].erase(std::unique(pfx_vals_[f].begin(), pfx_vals_[f].end()), pfx_vals_[f].end());
+    }
+}
+
+void Subtable::unwildcard_miss(const FlowKey& k, Wildcards& wc) const {
+    static constexpr uint16_t kOff[2] = {SCS_KEY_OFF(ip4_dst), SCS_KEY_OFF(ip4_src)};
+    for (int f = 0; f < 2; ++f) {
+        if (!pfx_len_[f] || pfx_vals_[f].empty()) continue;
+        const uint32_t a = ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(k) + kOff[f]));
+        const auto& v = pfx_vals_[f];
+        // The rule address sharing the longest prefix with `a` is a neighbour in sort order.
+        auto it = std::lower_bound(v.begin(), v.end(), a);
+        int cpl = 0;
+        if (it != v.end()) cpl = std::max(cpl, std::countl_zero(a ^ *it));
+        if (it != v.begin()) cpl = std::max(cpl, std::countl_zero(a ^ *std::prev(it)));
+        const int bits = std::min<int>(pfx_len_[f], cpl + 1);
+        const uint32_t m = hton32(bits >= 32 ? ~0u : ~(~0u >> bits));
+        wc.w[kOff[f] / 8] |= uint64_t{m} << ((kOff[f] % 8) * 8);
+        return;
+    }
+    if (n_stage1_ < n_words_ && !stage1_may_match(k)) {
+        unwildcard(&wc, n_stage1_);
+        return;
+    }
+    unwildcard(&wc, n_words_);
 }
 
 Guard::Guard(const Match& m) {

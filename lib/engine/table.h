@@ -27,6 +27,14 @@ namespace scs::engine {
 
 inline constexpr uint32_t kNoAction = 0xffffffffu;
 
+// The key bits a lookup consulted, accumulated over a pipeline pass: what the flow cache
+// (flow_cache.h) must match on for its entry to stand for every packet that would have taken
+// the same path. Bits of a missed higher-priority subtable count too (OVS's "unwildcarding").
+struct Wildcards {
+    uint64_t w[kKeyWords] = {};
+    SCS_ALWAYS_INLINE void add_word(unsigned word, uint64_t mask) { w[word] |= mask; }
+};
+
 struct Hit {
     int32_t priority = -1;
     uint32_t action = kNoAction;  // offset of an action list in the datapath's program
@@ -56,7 +64,28 @@ public:
         return hash_finish(h);
     }
 
-    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out) const {
+    SCS_ALWAYS_INLINE void unwildcard(Wildcards* wc, unsigned upto) const {
+        const uint64_t* mw = key_words(mask_);
+        for (unsigned i = 0; i < upto; ++i) wc->add_word(words_[i], mw[words_[i]]);
+    }
+
+    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out, Wildcards* wc = nullptr) const {
+        const bool hit = probe(k, out);
+        if (wc) {
+            if (hit) unwildcard(wc, n_words_);
+            else unwildcard_miss(k, *wc);
+        }
+        return hit;
+    }
+
+private:
+    // On a miss, the flow cache needs only the bits that made it a miss (OVS's staged
+    // lookup and prefix tracking): if every rule differs from the packet within the first
+    // n bits of an IPv4 address, those n bits alone decide; else if no rule agrees with the
+    // packet before the transport header, those words decide. Otherwise all masked bits.
+    void unwildcard_miss(const FlowKey& k, Wildcards& wc) const;
+
+    SCS_ALWAYS_INLINE bool probe(const FlowKey& k, Hit& out) const {
         const uint32_t h = hash_of(k);
         const uint64_t* kw = key_words(k);
         const uint64_t* mw = key_words(mask_);
@@ -74,8 +103,28 @@ public:
         }
     }
 
-private:
     static constexpr uint32_t kEmpty = 0xffffffffu;
+    static constexpr unsigned kStage1Bits = 4096;
+    // Prefix tracking on ip4.src / ip4.dst: the rules' masked addresses, sorted, when the
+    // mask on that field is a prefix of pfx_len_ bits (0: not tracked).
+    std::vector<uint32_t> pfx_vals_[2];
+    uint8_t pfx_len_[2] = {0, 0};
+    // Words before the transport header come first in words_; a Bloom filter over their
+    // masked hashes answers "could any rule match so far?" (false positives only cost
+    // a wider cache entry).
+    uint32_t stage1_hash(const FlowKey& k) const {
+        const uint64_t* kw = key_words(k);
+        const uint64_t* mw = key_words(mask_);
+        uint32_t h = 0;
+        for (unsigned i = 0; i < n_stage1_; ++i) h = hash_word(h, kw[words_[i]] & mw[words_[i]]);
+        return hash_finish(h) % kStage1Bits;
+    }
+    bool stage1_may_match(const FlowKey& k) const {
+        const uint32_t b = stage1_hash(k);
+        return (stage1_[b / 64] >> (b % 64)) & 1;
+    }
+    unsigned n_stage1_ = 0;
+    uint64_t stage1_[kStage1Bits / 64] = {};
     struct Bucket {
         uint32_t hash;
         uint32_t entry;
@@ -97,8 +146,10 @@ class Guard {
 public:
     Guard() = default;
     explicit Guard(const Match& m);
-    SCS_ALWAYS_INLINE bool matches(const FlowKey& k) const {
+    SCS_ALWAYS_INLINE bool matches(const FlowKey& k, Wildcards* wc = nullptr) const {
         const uint64_t* kw = key_words(k);
+        if (wc)
+            for (unsigned i = 0; i < n_; ++i) wc->add_word(word_[i], mask_[i]);
         bool ok = true;
         for (unsigned i = 0; i < n_; ++i) ok &= (kw[word_[i]] & mask_[i]) == value_[i];
         return ok;
@@ -120,12 +171,12 @@ public:
     std::size_t n_subtables() const { return subtables_.size(); }
     std::size_t size() const;
 
-    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out) const {
+    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out, Wildcards* wc = nullptr) const {
         bool found = false;
         for (const Subtable& st : subtables_) {
             if (st.max_priority() <= out.priority) break;  // nothing further can win
             Hit h;
-            if (st.lookup(k, h) && h.priority > out.priority) {
+            if (st.lookup(k, h, wc) && h.priority > out.priority) {
                 out = h;
                 found = true;
             }
@@ -154,12 +205,12 @@ public:
     void finalize();
     std::size_t size() const;
 
-    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out) const {
-        if (!guard_.matches(k)) return false;
+    SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out, Wildcards* wc = nullptr) const {
+        if (!guard_.matches(k, wc)) return false;
         // Routes are probed longest prefix first; the first hit is the longest match.
         for (const Subtable& st : by_len_) {
             if (st.max_priority() <= out.priority) break;
-            if (st.lookup(k, out)) return true;
+            if (st.lookup(k, out, wc)) return true;
         }
         return false;
     }

@@ -32,6 +32,7 @@ struct Mac {
         return b == std::array<uint8_t, 6>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     }
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
     friend auto operator<=>(const Mac&, const Mac&) = default;
 };
 
@@ -54,6 +55,7 @@ struct Ip4 {
                    uint32_t{p[3]}};
     }
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
     friend auto operator<=>(const Ip4&, const Ip4&) = default;
 };
 
@@ -66,6 +68,7 @@ struct Ip6 {
     // RFC 5952 canonical form (inet_ntop): lower case, longest zero run compressed.
     std::string str() const;
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
     friend auto operator<=>(const Ip6&, const Ip6&) = default;
 };
 

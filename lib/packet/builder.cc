@@ -24,7 +24,9 @@ void put32(uint8_t* p, uint32_t v) {
 }
 
 // Stores a checksum computed by csum:: (already in wire order, see checksum.h).
-void store_csum(uint8_t* p, uint16_t c) { std::memcpy(p, &c, sizeof c); }
+void store_csum(uint8_t* p, uint16_t c) {
+    std::memcpy(p, &c, sizeof c);
+}
 
 [[noreturn]] void misuse(const std::string& what) {
     throw std::logic_error("FrameBuilder: " + what);
@@ -83,8 +85,7 @@ FrameBuilder& FrameBuilder::eth_type(uint16_t type) {
     return *this;
 }
 
-FrameBuilder& FrameBuilder::ipv4(Ip4 src, Ip4 dst, uint8_t ttl, uint8_t tos, uint16_t id,
-                                 bool df) {
+FrameBuilder& FrameBuilder::ipv4(Ip4 src, Ip4 dst, uint8_t ttl, uint8_t tos, uint16_t id, bool df) {
     std::vector<uint8_t> h(kIp4HdrLen, 0);
     h[0] = 0x45;
     h[1] = tos;
@@ -241,26 +242,40 @@ std::vector<uint8_t> FrameBuilder::build() const {
         if (layers_[i].type_override >= 0) return static_cast<uint16_t>(layers_[i].type_override);
         if (i + 1 == n) return 0;
         switch (layers_[i + 1].kind) {
-            case Kind::Vlan: return layers_[i + 1].self_type;
-            case Kind::Ipv4: return kEthTypeIpv4;
-            case Kind::Ipv6: return kEthTypeIpv6;
-            case Kind::Arp: return kEthTypeArp;
-            default: return 0;
+            case Kind::Vlan:
+                return layers_[i + 1].self_type;
+            case Kind::Ipv4:
+                return kEthTypeIpv4;
+            case Kind::Ipv6:
+                return kEthTypeIpv6;
+            case Kind::Arp:
+                return kEthTypeArp;
+            default:
+                return 0;
         }
     };
     auto ip_proto_of = [&](size_t i, uint8_t none) -> uint8_t {
         if (layers_[i].type_override >= 0) return static_cast<uint8_t>(layers_[i].type_override);
         if (i + 1 == n) return none;
         switch (layers_[i + 1].kind) {
-            case Kind::Ip6Ext: return static_cast<uint8_t>(layers_[i + 1].self_type);
-            case Kind::Tcp: return kIpProtoTcp;
-            case Kind::Udp: return kIpProtoUdp;
-            case Kind::Sctp: return kIpProtoSctp;
-            case Kind::Icmp4: return kIpProtoIcmp;
-            case Kind::Icmp6: return kIpProtoIcmp6;
-            case Kind::Ipv4: return kIpProtoIpip;
-            case Kind::Ipv6: return kIpProtoIpv6;
-            default: return none;
+            case Kind::Ip6Ext:
+                return static_cast<uint8_t>(layers_[i + 1].self_type);
+            case Kind::Tcp:
+                return kIpProtoTcp;
+            case Kind::Udp:
+                return kIpProtoUdp;
+            case Kind::Sctp:
+                return kIpProtoSctp;
+            case Kind::Icmp4:
+                return kIpProtoIcmp;
+            case Kind::Icmp6:
+                return kIpProtoIcmp6;
+            case Kind::Ipv4:
+                return kIpProtoIpip;
+            case Kind::Ipv6:
+                return kIpProtoIpv6;
+            default:
+                return none;
         }
     };
     auto len16 = [&](size_t len, const char* what) -> uint16_t {
@@ -272,8 +287,12 @@ std::vector<uint8_t> FrameBuilder::build() const {
     for (size_t i = 0; i < n; ++i) {
         uint8_t* h = f.data() + off[i];
         switch (layers_[i].kind) {
-            case Kind::Eth: put16(h + 12, link_type(i)); break;
-            case Kind::Vlan: put16(h + 2, link_type(i)); break;
+            case Kind::Eth:
+                put16(h + 12, link_type(i));
+                break;
+            case Kind::Vlan:
+                put16(h + 2, link_type(i));
+                break;
             case Kind::Ipv4:
                 h[9] = ip_proto_of(i, kIpProtoReserved);
                 put16(h + 2, len16(data_end - off[i], "IPv4 total"));
@@ -282,9 +301,14 @@ std::vector<uint8_t> FrameBuilder::build() const {
                 h[6] = ip_proto_of(i, kIpProtoNoNext);
                 put16(h + 4, len16(data_end - off[i] - kIp6HdrLen, "IPv6 payload"));
                 break;
-            case Kind::Ip6Ext: h[0] = ip_proto_of(i, kIpProtoNoNext); break;
-            case Kind::Udp: put16(h + 4, len16(data_end - off[i], "UDP")); break;
-            default: break;
+            case Kind::Ip6Ext:
+                h[0] = ip_proto_of(i, kIpProtoNoNext);
+                break;
+            case Kind::Udp:
+                put16(h + 4, len16(data_end - off[i], "UDP"));
+                break;
+            default:
+                break;
         }
     }
 
@@ -336,7 +360,8 @@ std::vector<uint8_t> FrameBuilder::build() const {
                 h[11] = static_cast<uint8_t>(crc >> 24);
                 break;
             }
-            default: break;
+            default:
+                break;
         }
     }
 
@@ -346,8 +371,8 @@ std::vector<uint8_t> FrameBuilder::build() const {
 
 std::vector<uint8_t> geneve_encap(Mac outer_dst, Mac outer_src, Ip4 src, Ip4 dst,
                                   uint16_t udp_sport, uint32_t vni, uint16_t ingress_port,
-                                  uint16_t egress_port, std::span<const uint8_t> inner,
-                                  uint8_t ttl, bool df) {
+                                  uint16_t egress_port, std::span<const uint8_t> inner, uint8_t ttl,
+                                  bool df) {
     std::vector<uint8_t> g(kGeneveHdrLen + 4 + kOvnGeneveOptLen, 0);
     g[0] = 2;     // version 0, option length 2 words
     g[1] = 0x40;  // O = 0, C = 1

@@ -35,7 +35,7 @@
 namespace scs::pkt {
 
 class FrameBuilder {
-public:
+  public:
     // L2. The EtherType of eth() and the inner type of vlan() come from the next layer.
     FrameBuilder& eth(Mac dst, Mac src);
     FrameBuilder& vlan(uint16_t tci, uint16_t tpid = kEthTypeVlan);
@@ -93,9 +93,20 @@ public:
 
     std::vector<uint8_t> build() const;
 
-private:
+  private:
     enum class Kind : uint8_t {
-        Eth, Vlan, Ipv4, Ipv6, Ip6Ext, Tcp, Udp, Sctp, Icmp4, Icmp6, Arp, Payload,
+        Eth,
+        Vlan,
+        Ipv4,
+        Ipv6,
+        Ip6Ext,
+        Tcp,
+        Udp,
+        Sctp,
+        Icmp4,
+        Icmp6,
+        Arp,
+        Payload,
     };
     struct Layer {
         Kind kind;

@@ -6,8 +6,10 @@
 // and storing the result with a native-order store gives the right bytes on any host. So a
 // caller rewriting a field does
 //
-//     uint16_t old_v, csum;  memcpy(&old_v, field, 2);  memcpy(&csum, csum_field, 2);
-//     memcpy(field, &new_v, 2);  csum = update16(csum, old_v, new_v);  memcpy(csum_field, &csum, 2);
+//     uint16_t old_v, csum;
+//     memcpy(&old_v, field, 2);  memcpy(&csum, csum_field, 2);
+//     memcpy(field, &new_v, 2);  csum = update16(csum, old_v, new_v);
+//     memcpy(csum_field, &csum, 2);
 //
 // where new_v too is in network order (e.g. from htons, or copied from another packet).
 //
@@ -68,7 +70,9 @@ inline uint16_t fold_sum(uint32_t sum) {
 
 // Folds the carries of an unfolded sum and complements it: the value to store in a checksum
 // field (network order, see the top of this file).
-inline uint16_t fold(uint32_t sum) { return static_cast<uint16_t>(~detail::fold_sum(sum)); }
+inline uint16_t fold(uint32_t sum) {
+    return static_cast<uint16_t>(~detail::fold_sum(sum));
+}
 
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Eqn. 3 rather than eqn. 2 because it never turns
 // a correct 0x0000 into 0xffff or back (RFC 1624 section 4), so an updated checksum is bit for
@@ -133,9 +137,11 @@ inline uint16_t l4_ipv4(const void* ip4hdr, const void* l4, size_t l4_len, uint8
 // (mandatory checksum in IPv6, RFC 8200 section 8.1) are as for l4_ipv4.
 inline uint16_t l4_ipv6(const void* ip6hdr, const void* l4, size_t l4_len, uint8_t proto) {
     const auto* ip = static_cast<const uint8_t*>(ip6hdr);
+    // clang-format off
     const uint8_t ph[8] = {static_cast<uint8_t>(l4_len >> 24), static_cast<uint8_t>(l4_len >> 16),
-                           static_cast<uint8_t>(l4_len >> 8),  static_cast<uint8_t>(l4_len),
+                           static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len),
                            0, 0, 0, proto};
+    // clang-format on
     uint32_t sum = partial(ip + 8, 32);
     sum = partial(ph, sizeof ph, sum);
     return fold(partial(l4, l4_len, sum));

@@ -236,10 +236,14 @@ DropReason parse_frame(const uint8_t* frame, uint32_t len, Layout& out) {
     out.l3_end = static_cast<uint16_t>(len);
 
     switch (type) {
-        case kEthTypeIpv4: return parse_ipv4(frame, len, off, out);
-        case kEthTypeIpv6: return parse_ipv6(frame, len, off, out);
-        case kEthTypeArp: return parse_arp(frame, len, off, out);
-        default: return DropReason::None;
+        case kEthTypeIpv4:
+            return parse_ipv4(frame, len, off, out);
+        case kEthTypeIpv6:
+            return parse_ipv6(frame, len, off, out);
+        case kEthTypeArp:
+            return parse_arp(frame, len, off, out);
+        default:
+            return DropReason::None;
     }
 }
 

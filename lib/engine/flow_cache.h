@@ -1,0 +1,104 @@
+// The per-lcore megaflow cache: the result of a pipeline pass, remembered for every packet
+// that would take the same path.
+//
+// A slow-path pass (exec.cc) records which key bits its lookups consulted (Wildcards: the
+// masks of every subtable probed, LPM guards and prefixes, sources of moves, the TTL of
+// `ip.ttl--`) and which bits its actions wrote. The entry matches on the consulted bits only
+// and replays the writes and the one terminal outcome: transmit on a port, Geneve to a
+// chassis, or a counted drop. So 100k connections that differ only in their ports share one
+// entry, and a cache hit costs one hash probe per distinct mask instead of a walk through
+// twenty-odd logical tables - OVS's megaflow idea, per core, without locks.
+//
+// Entries are valid for one table generation: the executor resets the cache (O(1), an epoch
+// bump) when the live generation changes. Paths that copy packets (flooding, clone,
+// non-final outputs) or meet unimplemented actions are never cached.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/compiler.h"
+#include "common/drop_reason.h"
+#include "engine/hash.h"
+#include "engine/key.h"
+#include "engine/table.h"
+
+namespace scs::engine {
+
+inline constexpr unsigned kCacheMaxSubtables = 32;
+inline constexpr unsigned kCacheMaxWrites = 8;
+
+enum class CachedKind : uint8_t { Tx, Tunnel, Drop };
+
+struct CachedResult {
+    CachedKind kind = CachedKind::Drop;
+    uint8_t n_writes = 0;
+    uint16_t port = 0;  // Tx: DPDK port; Tunnel: tunnel id
+    uint16_t vlan = 0;  // Tx: VLAN to push (localnet)
+    DropReason reason = DropReason::None;
+    uint32_t vni = 0, in_key = 0, out_key = 0;  // Tunnel: what the Geneve header carries
+    uint8_t write_word[kCacheMaxWrites] = {};
+    uint64_t write_mask[kCacheMaxWrites] = {};
+    uint64_t write_value[kCacheMaxWrites] = {};
+};
+
+class FlowCache {
+public:
+    explicit FlowCache(uint32_t capacity = 16384);
+
+    void reset();  // forget everything, O(1)
+    uint32_t size() const { return n_entries_; }
+    uint32_t n_subtables() const { return n_subs_; }
+    uint32_t capacity() const { return static_cast<uint32_t>(entries_.size()); }
+
+    SCS_ALWAYS_INLINE const CachedResult* lookup(const FlowKey& k) const {
+        const uint64_t* kw = key_words(k);
+        for (uint32_t s = 0; s < n_subs_; ++s) {
+            const Sub& sub = subs_[s];
+            uint32_t h = s;
+            for (unsigned i = 0; i < sub.n; ++i) h = hash_word(h, kw[sub.word[i]] & sub.mask[i]);
+            h = hash_finish(h);
+            for (uint32_t b = h & bucket_mask_;; b = (b + 1) & bucket_mask_) {
+                const Bucket& bk = buckets_[b];
+                if (bk.epoch != epoch_) break;
+                if (bk.hash != h) continue;
+                const Entry& e = entries_[bk.entry];
+                if (e.sub != s) continue;
+                bool eq = true;
+                for (unsigned i = 0; i < sub.n; ++i) eq &= (kw[sub.word[i]] & sub.mask[i]) == e.key[i];
+                if (eq) return &e.result;
+            }
+        }
+        return nullptr;
+    }
+
+    // Remembers `r` for every key equal to `orig` on the bits of `wc`. Returns false when
+    // the entry cannot be cached (too many distinct masks); a full cache is flushed first.
+    bool insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r);
+
+private:
+    struct Sub {
+        uint8_t n = 0;
+        uint8_t word[kKeyWords] = {};
+        uint64_t mask[kKeyWords] = {};
+    };
+    struct Entry {
+        uint64_t key[kKeyWords];
+        uint32_t sub;
+        CachedResult result;
+    };
+    struct Bucket {
+        uint32_t hash;
+        uint32_t entry;
+        uint32_t epoch;
+    };
+    std::vector<Sub> subs_;
+    uint32_t n_subs_ = 0;
+    std::vector<Entry> entries_;
+    uint32_t n_entries_ = 0;
+    std::vector<Bucket> buckets_;
+    uint32_t bucket_mask_ = 0;
+    uint32_t epoch_ = 1;
+};
+
+}  // namespace scs::engine
