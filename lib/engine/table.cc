@@ -91,7 +91,9 @@ void Subtable::unwildcard_miss(const FlowKey& k, Wildcards& wc) const {
         int cpl = 0;
         if (it != v.end()) cpl = std::max(cpl, std::countl_zero(a ^ *it));
         if (it != v.begin()) cpl = std::max(cpl, std::countl_zero(a ^ *std::prev(it)));
-        const int bits = std::min<int>(pfx_len_[f], cpl + 1);
+        // Only when the address itself matches no rule's prefix does it decide the miss.
+        if (cpl >= pfx_len_[f]) continue;
+        const int bits = cpl + 1;
         const uint32_t m = hton32(bits >= 32 ? ~0u : ~(~0u >> bits));
         wc.w[kOff[f] / 8] |= uint64_t{m} << ((kOff[f] % 8) * 8);
         return;

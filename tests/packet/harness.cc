@@ -7,8 +7,10 @@
 
 namespace scs::test {
 
-Harness::Harness(std::unique_ptr<engine::Generation> gen)
-    : gen_(std::move(gen)), sink_(&Harness::flush, this), exec_(stats_, sink_, mbuf_pool()) {}
+Harness::Harness(std::unique_ptr<engine::Generation> gen, bool flow_cache)
+    : gen_(std::move(gen)), sink_(&Harness::flush, this), exec_(stats_, sink_, mbuf_pool()) {
+    exec_.set_cache_enabled(flow_cache);
+}
 
 uint16_t Harness::flush(void* opaque, uint16_t port, rte_mbuf** pkts, uint16_t n) {
     auto* h = static_cast<Harness*>(opaque);

@@ -20,13 +20,14 @@ using Bytes = std::vector<uint8_t>;
 
 class Harness {
 public:
-    explicit Harness(std::unique_ptr<engine::Generation> gen);
+    explicit Harness(std::unique_ptr<engine::Generation> gen, bool flow_cache = true);
     // Sends one frame in on DPDK port `port`; returns what came out, by port.
     std::map<uint16_t, std::vector<Bytes>> send(uint16_t port, std::span<const uint8_t> frame);
     // Sends a burst (all on one port).
     std::map<uint16_t, std::vector<Bytes>> send_burst(uint16_t port, const std::vector<Bytes>& frames);
 
     engine::LcoreStats& stats() { return stats_; }
+    const engine::Executor& executor() const { return exec_; }
     uint64_t drops(DropReason r) const { return stats_.drops[static_cast<std::size_t>(r)].get(); }
     uint64_t unimplemented(engine::Unimpl u) const { return stats_.unimplemented[static_cast<unsigned>(u)].get(); }
     // "reason=count ..." of every non-zero drop and unimplemented counter (failure messages).
