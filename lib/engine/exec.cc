@@ -592,10 +592,17 @@ DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, ui
     const uint16_t ip_len_be = hton16(ip_len);
     const uint16_t udp_len_be = hton16(static_cast<uint16_t>(ip_len - pkt::kIp4HdrLen));
     std::memcpy(ip + 2, &ip_len_be, 2);
-    uint16_t c;
-    std::memcpy(&c, ip + 10, 2);
-    c = pkt::csum::update16(c, 0, ip_len_be);  // the template was summed with length 0
-    std::memcpy(ip + 10, &c, 2);
+    if (t.hw_ip_csum) {
+        std::memset(ip + 10, 0, 2);
+        s.m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+        s.m->l2_len = pkt::kEthHdrLen;
+        s.m->l3_len = pkt::kIp4HdrLen;
+    } else {
+        uint16_t c;
+        std::memcpy(&c, ip + 10, 2);
+        c = pkt::csum::update16(c, 0, ip_len_be);  // the template was summed with length 0
+        std::memcpy(ip + 10, &c, 2);
+    }
     // OVS's tunnel source port: the flow hash scaled into [32768, 61000).
     const uint32_t hash = flow_hash(s.key);
     const uint16_t sport = hton16(static_cast<uint16_t>(((uint64_t{hash} * (61000 - 32768)) >> 32) + 32768));

@@ -22,6 +22,9 @@ struct Tunnel {
     uint32_t remote_ip = 0;        // host order
     uint8_t next_hop_mac[6] = {};  // underlay next hop (the remote itself on a flat underlay)
     uint16_t tx_port = 0;          // DPDK port of the underlay
+    // The underlay port computes outer IPv4 checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM): the
+    // mbuf is flagged and the field left 0 instead of being fixed up in software.
+    bool hw_ip_csum = false;
     // Outer Eth/IPv4/UDP/Geneve/TLV as sent, with length, UDP source port, VNI and TLV value
     // zero; the IPv4 checksum is over the template, fixed up per packet incrementally.
     std::array<uint8_t, pkt::kGeneveEncapLen> header{};

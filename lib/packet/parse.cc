@@ -9,10 +9,10 @@
 //   if it ended at kMaxParseLen (0xfffe) bytes. A single mbuf segment cannot be longer (data_len
 //   is 16-bit) and jumbo frames stop near 9.6 KB; an IP length reaching past that point is then
 //   reported as a length error.
-// - L2: any number of bytes after the last tag belong to the EtherType's protocol; `l3` is set
-//   to the end of the L2 header for every EtherType and `l3_end` to the frame length unless the
-//   protocol says otherwise (ARP: l3 + 28; IP: its length field). An unknown EtherType is not
-//   an error (OVN switches it at L2): l3_type stays None.
+// - L2: `l3` is set to the end of the L2 header (after the tags) for every EtherType, and
+//   `l3_end` to the frame length unless the protocol says where it ends (ARP: l3 + 28; IP: its
+//   length field). An unknown EtherType is not an error (OVN switches it at L2): l3_type stays
+//   None.
 // - 802.1Q (0x8100) and 802.1ad (0x88a8) are both tags in either position; a third tag is
 //   VlanTooMany as soon as its TPID is seen, whether or not its TCI is present.
 // - ARP: only Ethernet/IPv4 ARP is valid (what OVN's arp.* fields describe); the opcode is not
@@ -26,11 +26,11 @@
 //   hold its L4 header is a drop (the RFC 1858 tiny-fragment attack); only the UDP length upper
 //   bound is skipped in a non-final fragment, since it counts the whole datagram.
 // - IPv6: extension headers are walked inside the IP payload (l3_end), at most
-//   kMaxIp6ExtHeaders of them; Hop-by-Hop is accepted anywhere in the chain, as OVS does. A
-//   Fragment header sets kFragAny even for an atomic fragment (offset 0, M clear, RFC 6946); with
-//   offset != 0 the walk stops there, because what follows is mid-datagram data. ESP and
-//   No Next Header end the walk like any unknown upper protocol. A zero payload length is taken
-//   literally (jumbograms cannot fit in a frame anyway).
+//   kMaxIp6ExtHeaders of them; Hop-by-Hop is accepted anywhere in the chain, as OVS's flow
+//   extraction does. A Fragment header sets kFragAny even for an atomic fragment (offset 0, M
+//   clear, RFC 6946); with offset != 0 the walk stops there, because what follows is mid-datagram
+//   data. ESP and No Next Header end the walk like any unknown upper protocol. A zero payload
+//   length is taken literally (jumbograms cannot fit in a frame anyway).
 // - L4 headers must fit in the IP packet (l3_end), not just in the frame: Ethernet padding is
 //   not transport data. ICMP is recognised only under IPv4 and ICMPv6 only under IPv6.
 //   ICMPv6 needs 4 bytes (type, code, checksum); its payload starts after them, because the

@@ -18,6 +18,7 @@ uint16_t Harness::flush(void* opaque, uint16_t port, rte_mbuf** pkts, uint16_t n
         const auto* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
         if (pkts[i]->nb_segs != 1) throw std::runtime_error("multi-segment output");
         h->out_[port].emplace_back(d, d + rte_pktmbuf_data_len(pkts[i]));
+        h->meta_[port] = {pkts[i]->ol_flags, static_cast<uint16_t>(pkts[i]->l2_len), static_cast<uint16_t>(pkts[i]->l3_len)};
         rte_pktmbuf_free(pkts[i]);
     }
     return n;

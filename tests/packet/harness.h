@@ -27,6 +27,12 @@ public:
     std::map<uint16_t, std::vector<Bytes>> send_burst(uint16_t port, const std::vector<Bytes>& frames);
 
     engine::LcoreStats& stats() { return stats_; }
+    // ol_flags / l2_len / l3_len of the last mbuf transmitted on a port (offload requests).
+    struct TxMeta {
+        uint64_t ol_flags = 0;
+        uint16_t l2_len = 0, l3_len = 0;
+    };
+    TxMeta last_tx_meta(uint16_t port) const { return meta_.count(port) ? meta_.at(port) : TxMeta{}; }
     const engine::Executor& executor() const { return exec_; }
     uint64_t drops(DropReason r) const { return stats_.drops[static_cast<std::size_t>(r)].get(); }
     uint64_t unimplemented(engine::Unimpl u) const { return stats_.unimplemented[static_cast<unsigned>(u)].get(); }
@@ -42,6 +48,7 @@ private:
     engine::TxSink sink_;
     engine::Executor exec_;
     std::map<uint16_t, std::vector<Bytes>> out_;
+    std::map<uint16_t, TxMeta> meta_;
 };
 
 }  // namespace scs::test

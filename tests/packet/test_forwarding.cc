@@ -89,6 +89,24 @@ TEST_F(Forwarding, RoutedToRemoteChassisIsGeneveWithOvnTlv) {
     EXPECT_EQ(h.stats().geneve_encap.get(), 1u);
 }
 
+TEST(ForwardingOffload, OuterIpv4ChecksumOffloadedWhenThePortOffersIt) {
+    auto g = demo_gen();
+    g->tunnels[0].hw_ip_csum = true;
+    Harness h(std::move(g));
+    const Bytes in = udp_frame(kVm3Mac, kVm1Mac, kVm1Ip, kVm3Ip, 64);
+    auto out = h.send(kPortVm1, in);
+    ASSERT_EQ(out[kPortUnderlay].size(), 1u) << h.drop_summary();
+    Bytes want = pkt::geneve_encap(kHv2UnderlayMac, kLocalUnderlayMac, kLocalEncapIp, kHv2EncapIp,
+                                   outer_sport(out[kPortUnderlay][0]), kSw0Key, kVm1Key, kVm3Key, in);
+    want[24] = want[25] = 0;  // the NIC fills the outer IPv4 checksum
+    EXPECT_EQ(pkt::hex(out[kPortUnderlay][0]), pkt::hex(want));
+    const auto meta = h.last_tx_meta(kPortUnderlay);
+    EXPECT_TRUE(meta.ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+    EXPECT_TRUE(meta.ol_flags & RTE_MBUF_F_TX_IPV4);
+    EXPECT_EQ(meta.l2_len, 14);
+    EXPECT_EQ(meta.l3_len, 20);
+}
+
 TEST_F(Forwarding, SameSwitchRemoteIsGeneve) {
     const Bytes in = udp_frame(kVm3Mac, kVm1Mac, kVm1Ip, kVm3Ip, 64);
     auto out = h.send(kPortVm1, in);
