@@ -55,9 +55,7 @@ public:
         const uint64_t* kw = key_words(k);
         for (uint32_t s = 0; s < n_subs_; ++s) {
             const Sub& sub = subs_[s];
-            uint32_t h = s;
-            for (unsigned i = 0; i < sub.n; ++i) h = hash_word(h, kw[sub.word[i]] & sub.mask[i]);
-            h = hash_finish(h);
+            const uint32_t h = hash_masked(kw, sub, s);
             for (uint32_t b = h & bucket_mask_;; b = (b + 1) & bucket_mask_) {
                 const Bucket& bk = buckets_[b];
                 if (bk.epoch != epoch_) break;
@@ -82,6 +80,17 @@ private:
         uint8_t word[kKeyWords] = {};
         uint64_t mask[kKeyWords] = {};
     };
+    // Two independent CRC chains (even and odd words) halve the dependency chain.
+    SCS_ALWAYS_INLINE static uint32_t hash_masked(const uint64_t* kw, const Sub& sub, uint32_t seed) {
+        uint32_t a = seed, b = ~seed;
+        unsigned i = 0;
+        for (; i + 1 < sub.n; i += 2) {
+            a = hash_word(a, kw[sub.word[i]] & sub.mask[i]);
+            b = hash_word(b, kw[sub.word[i + 1]] & sub.mask[i + 1]);
+        }
+        if (i < sub.n) a = hash_word(a, kw[sub.word[i]] & sub.mask[i]);
+        return hash_finish(a ^ (b << 16 | b >> 16));
+    }
     struct Entry {
         uint64_t key[kKeyWords];
         uint32_t sub;
