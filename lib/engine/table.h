@@ -93,7 +93,7 @@ private:
             const Bucket& bk = buckets_[b];
             if (bk.entry == kEmpty) return false;
             if (bk.hash != h) continue;
-            const uint64_t* ev = &values_[static_cast<std::size_t>(bk.entry) * n_words_];
+            const uint64_t* ev = values_.data() + static_cast<std::size_t>(bk.entry) * n_words_;
             bool eq = true;
             for (unsigned i = 0; i < n_words_; ++i) eq &= (kw[words_[i]] & mw[words_[i]]) == ev[i];
             if (eq) {
