@@ -8,6 +8,7 @@
 #include "common/compiler.h"
 #include "engine/commit.h"
 #include "engine/extract.h"
+#include "engine/extract_fast.h"
 #include "engine/hash.h"
 #include "engine/key.h"
 #include "packet/checksum.h"
@@ -26,6 +27,7 @@ struct Executor::PacketState {
     uint8_t depth = 0;  // subroutine frames below us: outputs copy instead of consuming
     uint8_t hops = 0;
     bool from_tunnel = false;
+    bool keyed = false;  // key already extracted (extract_fast)
     // Slow-path recording for the flow cache (null on cache replays and copies).
     Wildcards* wc = nullptr;      // key bits consulted
     Wildcards* wr = nullptr;      // key bits written
@@ -157,6 +159,15 @@ bool Executor::fork(PacketState& s, PacketState& c) {
     return true;
 }
 
+// Parses the frame: the one-pass fast path for plain IPv4 TCP/UDP/ICMP (which also fills
+// the flow key), else the general parser (the key is extracted later, once the role allows).
+SCS_ALWAYS_INLINE DropReason Executor::classify(PacketState& s) {
+    const uint8_t* f = frame(s.m);
+    const uint32_t len = rte_pktmbuf_data_len(s.m);
+    s.keyed = extract_fast(f, len, s.lay, s.key);
+    return s.keyed ? DropReason::None : pkt::parse_frame(f, len, s.lay);
+}
+
 void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
     if (SCS_UNLIKELY(gen.uid != cache_gen_)) {  // cached results belong to one generation
         cache_.reset();
@@ -178,7 +189,7 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
             finish(s, DropReason::UnboundPort);
             continue;
         }
-        const DropReason pr = pkt::parse_frame(frame(s.m), rte_pktmbuf_data_len(s.m), s.lay);
+        const DropReason pr = classify(s);
         if (SCS_UNLIKELY(pr != DropReason::None)) {
             finish(s, pr);
             continue;
@@ -204,7 +215,7 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
 void Executor::start_vif(PacketState& s, const RxBinding& rb) {
     s.dp = gen_->datapath(rb.dp);
     if (SCS_UNLIKELY(!s.dp)) return finish(s, DropReason::UnboundPort);
-    extract_key(frame(s.m), s.lay, s.key);
+    if (!s.keyed) extract_key(frame(s.m), s.lay, s.key);
     s.key.inport = hton32(rb.port);
     s.pipe = Pipe::Ingress;
     enter(s);
@@ -221,10 +232,10 @@ void Executor::start_provider(PacketState& s, const RxBinding& rb) {
         uint8_t* f = frame(s.m);
         std::memmove(f + pkt::kVlanHdrLen, f, 12);
         rte_pktmbuf_adj(s.m, pkt::kVlanHdrLen);
-        const DropReason pr = pkt::parse_frame(frame(s.m), rte_pktmbuf_data_len(s.m), s.lay);
+        const DropReason pr = classify(s);
         if (pr != DropReason::None) return finish(s, pr);
     }
-    extract_key(frame(s.m), s.lay, s.key);
+    if (!s.keyed) extract_key(frame(s.m), s.lay, s.key);
     s.key.inport = hton32(lb->port);
     s.pipe = Pipe::Ingress;
     enter(s);
@@ -250,9 +261,9 @@ void Executor::start_underlay(PacketState& s) {
     if (!s.dp) return finish(s, DropReason::TunnelUnknownVni);
     rte_pktmbuf_adj(s.m, gi.inner);
     ++burst_.geneve_decap;
-    const DropReason pr = pkt::parse_frame(frame(s.m), rte_pktmbuf_data_len(s.m), s.lay);
+    const DropReason pr = classify(s);
     if (pr != DropReason::None) return finish(s, pr);
-    extract_key(frame(s.m), s.lay, s.key);
+    if (!s.keyed) extract_key(frame(s.m), s.lay, s.key);
     s.key.inport = hton32(gi.ingress_port);
     s.key.outport = hton32(gi.egress_port);
     s.from_tunnel = true;

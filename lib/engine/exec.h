@@ -52,6 +52,7 @@ private:
         DropReason why;
     };
 
+    DropReason classify(PacketState& s);
     void start_vif(PacketState& s, const RxBinding& rb);
     void start_underlay(PacketState& s);
     void start_provider(PacketState& s, const RxBinding& rb);

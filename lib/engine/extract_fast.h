@@ -1,0 +1,84 @@
+// The common case, parsed and extracted in one pass: untagged Ethernet, IPv4 without options
+// or fragmentation, carrying TCP, UDP or ICMP - the shape of nearly all tenant traffic.
+//
+// It accepts exactly the frames for which pkt::parse_frame() would succeed with that shape,
+// and produces the same Layout and the same FlowKey as parse_frame() + extract_key(); for
+// anything else it returns false and touches nothing the caller relies on, and the caller
+// takes the general path. tests/unit/test_extract_fast.cc holds it to that on random and
+// mutated frames.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "common/byteorder.h"
+#include "common/compiler.h"
+#include "engine/key.h"
+#include "packet/layout.h"
+#include "packet/proto.h"
+
+namespace scs::engine {
+
+SCS_ALWAYS_INLINE bool extract_fast(const uint8_t* f, uint32_t len, pkt::Layout& lay, FlowKey& key) {
+    constexpr uint32_t kL3 = pkt::kEthHdrLen, kL4 = kL3 + pkt::kIp4HdrLen;
+    if (SCS_UNLIKELY(len < kL4 || len > 0xfffe)) return false;
+    uint16_t etype, tot_be, frag_be;
+    std::memcpy(&etype, f + 12, 2);
+    if (etype != hton16(pkt::kEthTypeIpv4) || f[kL3] != 0x45) return false;
+    std::memcpy(&tot_be, f + kL3 + 2, 2);
+    std::memcpy(&frag_be, f + kL3 + 6, 2);
+    const uint32_t tot = ntoh16(tot_be);
+    if (tot < pkt::kIp4HdrLen || kL3 + tot > len || (ntoh16(frag_be) & 0x3fff) != 0) return false;
+    const uint8_t proto = f[kL3 + 9];
+    const uint32_t l4_avail = tot - pkt::kIp4HdrLen;
+    uint32_t l4_len;
+    switch (proto) {
+        case pkt::kIpProtoTcp:
+            if (l4_avail < pkt::kTcpHdrLen) return false;
+            l4_len = (f[kL4 + 12] >> 4) * 4u;
+            if (l4_len < pkt::kTcpHdrLen || l4_len > l4_avail) return false;
+            break;
+        case pkt::kIpProtoUdp: {
+            if (l4_avail < pkt::kUdpHdrLen) return false;
+            uint16_t ulen_be;
+            std::memcpy(&ulen_be, f + kL4 + 4, 2);
+            const uint32_t ulen = ntoh16(ulen_be);
+            if (ulen < pkt::kUdpHdrLen || ulen > l4_avail) return false;
+            l4_len = pkt::kUdpHdrLen;
+            break;
+        }
+        case pkt::kIpProtoIcmp:
+            if (l4_avail < pkt::kIcmpHdrLen) return false;
+            l4_len = pkt::kIcmpHdrLen;
+            break;
+        default:
+            return false;
+    }
+    lay = pkt::Layout{};
+    lay.l3 = kL3;
+    lay.l4 = kL4;
+    lay.payload = static_cast<uint16_t>(kL4 + l4_len);
+    lay.l3_end = static_cast<uint16_t>(kL3 + tot);
+    lay.eth_type = pkt::kEthTypeIpv4;
+    lay.l3_type = pkt::L3Type::Ipv4;
+    lay.ip_proto = proto;
+
+    std::memset(&key, 0, sizeof key);
+    std::memcpy(key.eth_dst, f, 12);
+    key.eth_type = etype;
+    key.ip_tos = f[kL3 + 1];
+    key.ip_ttl = f[kL3 + 8];
+    key.ip_proto = proto;
+    std::memcpy(&key.ip4_src, f + kL3 + 12, 8);
+    const uint8_t* l4 = f + kL4;
+    if (proto == pkt::kIpProtoIcmp) {
+        key.tp_src = hton16(l4[0]);
+        key.tp_dst = hton16(l4[1]);
+    } else {
+        std::memcpy(&key.tp_src, l4, 4);
+        if (proto == pkt::kIpProtoTcp) key.tcp_flags = hton16(static_cast<uint16_t>((l4[12] & 0x0f) << 8 | l4[13]));
+    }
+    return true;
+}
+
+}  // namespace scs::engine
