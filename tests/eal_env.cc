@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,12 @@ rte_mempool* mbuf_pool() {
             std::fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
             std::abort();
         }
-        std::atexit([] { rte_eal_cleanup(); });
+        static std::string runtime_dir = "/var/run/dpdk/" + prefix;
+        std::atexit([] {
+            rte_eal_cleanup();
+            std::error_code ec;
+            std::filesystem::remove_all(runtime_dir, ec);  // EAL leaves its runtime dir behind
+        });
         rte_mempool* p = rte_pktmbuf_pool_create("scs_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
         if (!p) {
             std::fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));

@@ -12,7 +12,7 @@ shift $(( $# > 2 ? 2 : $# ))
 profiles=("$@")
 ((${#profiles[@]})) || profiles=(l2 l3 geneve-tx geneve-rx provider)
 work=$(mktemp -d /tmp/scs-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" /var/run/dpdk/scs-tp-$$ /var/run/dpdk/scs-b-$$' EXIT
 eal=(-l 0-1 --no-huge -m 1024 --no-pci --no-telemetry --log-level=lib.*:error)
 
 stats() {  # median min max of the numbers on stdin

@@ -12,7 +12,7 @@ duration=${1:-10}
 bin=build/dataplane/scs-dataplane
 [ -x "$bin" ] || { echo "demo: $bin missing: run tools/bootstrap.sh first" >&2; exit 1; }
 work=$(mktemp -d /tmp/scs-demo.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" /var/run/dpdk/scs-demo-$$ /var/run/dpdk/scs-demo2-$$' EXIT
 eal=(-l 0 --no-huge -m 512 --no-pci --no-telemetry --log-level=lib.*:notice)
 
 echo "== demo traffic"

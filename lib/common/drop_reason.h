@@ -57,6 +57,7 @@ namespace scs {
     X(Unimplemented, "unimplemented", "a logical action the engine does not execute yet")       \
     X(SameInOut, "same-in-out", "output to the input port without flags.loopback")             \
     /* I/O */                                                                                   \
+    X(NoUnderlay, "no-underlay", "output to a remote chassis with no underlay port configured") \
     X(TxFull, "tx-full", "transmit queue full")                                                 \
     X(NoMbuf, "no-mbuf", "mbuf pool exhausted (copy or encapsulation headroom)")                \
     X(NoHeadroom, "no-headroom", "no room in front of the frame for tunnel headers")

@@ -204,8 +204,9 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
     tx_.flush();
     // Published once per burst: the per-packet path only touches these plain members.
     stats_.rx_bytes.add(burst_.rx_bytes);
-    stats_.tx_packets.add(burst_.tx_packets);
-    stats_.tx_bytes.add(burst_.tx_bytes);
+    // tx: what the flush fn reports sent; what it could not send it counts as tx-full.
+    stats_.tx_packets.add(tx_.take_sent_packets());
+    stats_.tx_bytes.add(tx_.take_sent_bytes());
     stats_.geneve_encap.add(burst_.geneve_encap);
     stats_.geneve_decap.add(burst_.geneve_decap);
     stats_.cache_hits.add(burst_.cache_hits);
@@ -583,8 +584,7 @@ DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
     const uint32_t len = s.m->pkt_len;
     if (SCS_UNLIKELY(!tx_.push(port, s.m))) return DropReason::UnknownOutport;
     s.m = nullptr;
-    ++burst_.tx_packets;
-    burst_.tx_bytes += len;
+    (void)len;
     return DropReason::None;
 }
 
@@ -602,6 +602,7 @@ DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outpor
 DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
     if (SCS_UNLIKELY(tunnel >= gen_->tunnels.size())) return DropReason::UnknownOutport;
     const Tunnel& t = gen_->tunnels[tunnel];
+    if (SCS_UNLIKELY(t.tx_port >= kMaxPorts)) return DropReason::NoUnderlay;
     commit_key(frame(s.m), s.lay, s.key, s.dirty);
     s.dirty = 0;
     uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(s.m, pkt::kGeneveEncapLen));
@@ -638,8 +639,7 @@ DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, ui
     if (SCS_UNLIKELY(!tx_.push(t.tx_port, s.m))) return DropReason::UnknownOutport;
     s.m = nullptr;
     ++burst_.geneve_encap;
-    ++burst_.tx_packets;
-    burst_.tx_bytes += len;
+    (void)len;
     return DropReason::None;
 }
 

@@ -80,7 +80,7 @@ private:
     uint64_t cache_gen_ = 0;
     FlowCache cache_;
     struct BurstCounts {
-        uint64_t rx_bytes = 0, tx_packets = 0, tx_bytes = 0, geneve_encap = 0, geneve_decap = 0, cache_hits = 0;
+        uint64_t rx_bytes = 0, geneve_encap = 0, geneve_decap = 0, cache_hits = 0;
     } burst_;
 };
 

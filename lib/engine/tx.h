@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
 
 #include <rte_mbuf.h>
 
@@ -36,12 +37,20 @@ public:
             flush_port(p);
         }
     }
-    uint64_t sent() const { return sent_; }
+    // Packets and bytes the flush fn reported sent since the last call (the owner publishes
+    // them into its counters once per burst).
+    uint64_t take_sent_packets() { return std::exchange(sent_, 0); }
+    uint64_t take_sent_bytes() { return std::exchange(sent_bytes_, 0); }
 
 private:
     void flush_port(uint16_t port) {
         Buf& b = bufs_[port];
-        sent_ += fn_(opaque_, port, b.pkts.data(), b.n);
+        // Lengths first: mbufs handed to the driver are no longer ours to read.
+        uint32_t len[kTxBufSize];
+        for (uint16_t i = 0; i < b.n; ++i) len[i] = b.pkts[i]->pkt_len;
+        const uint16_t sent = fn_(opaque_, port, b.pkts.data(), b.n);
+        sent_ += sent;
+        for (uint16_t i = 0; i < sent && i < b.n; ++i) sent_bytes_ += len[i];
         b.n = 0;
         pending_ &= ~(1u << port);
     }
@@ -53,6 +62,7 @@ private:
     void* opaque_;
     uint32_t pending_ = 0;
     uint64_t sent_ = 0;
+    uint64_t sent_bytes_ = 0;
     std::array<Buf, kMaxPorts> bufs_{};
 };
 static_assert(kMaxPorts <= 32, "pending_ is a 32-bit port mask");

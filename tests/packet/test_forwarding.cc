@@ -107,6 +107,16 @@ TEST(ForwardingOffload, OuterIpv4ChecksumOffloadedWhenThePortOffersIt) {
     EXPECT_EQ(meta.l3_len, 20);
 }
 
+TEST(ForwardingNoUnderlay, RemoteTrafficWithoutUnderlayIsANamedDrop) {
+    demo::DemoOptions o;
+    o.ports = {kPortVm1, kPortVm2, kPortVm4, demo::kNoPort, kPortProvider};
+    auto g = demo::build_demo(o);
+    ASSERT_TRUE(g.ok());
+    Harness h(std::move(g.value()));
+    EXPECT_TRUE(h.send(kPortVm1, udp_frame(kVm3Mac, kVm1Mac, kVm1Ip, kVm3Ip, 64)).empty());
+    EXPECT_EQ(h.drops(DropReason::NoUnderlay), 1u) << h.drop_summary();
+}
+
 TEST_F(Forwarding, SameSwitchRemoteIsGeneve) {
     const Bytes in = udp_frame(kVm3Mac, kVm1Mac, kVm1Ip, kVm3Ip, 64);
     auto out = h.send(kPortVm1, in);

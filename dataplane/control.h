@@ -1,0 +1,72 @@
+// The control thread: publishes table generations (the initial one before any worker
+// starts, then - with --republish-ms - a fresh one every N ms while traffic flows), reclaims
+// retired generations once every worker has passed a quiescent state, prints periodic
+// counters, and decides when to stop (SIGINT/SIGTERM or --duration).
+//
+// It is the only thread that publishes, so the live generation it reads back with
+// acquire() cannot change under it. Signal handlers only set an atomic flag, which this
+// loop polls.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/generation.h"
+#include "ports.h"
+#include "rcu/qsbr.h"
+#include "stats_print.h"
+#include "topology.h"
+#include "worker.h"
+
+namespace scs::dataplane {
+
+// SIGINT and SIGTERM set a flag that Control::run() polls.
+void install_signal_handlers();
+// The signal that asked us to stop, or 0.
+int stop_signal();
+
+class Control {
+  public:
+    struct Settings {
+        double stats_interval = 0;  // seconds, 0 = off
+        double duration = 0;        // seconds, 0 = until a signal
+        uint32_t republish_ms = 0;  // 0 = off
+    };
+
+    Control(const Settings& s, TopologySource& source, rcu::Published<engine::Generation>& tables,
+            std::span<Worker* const> workers, const Ports& ports, std::atomic<bool>& stop_workers);
+
+    // Generation 1; must succeed before any worker starts.
+    Result<void> publish_initial();
+    // Until a signal or the duration; then tells the workers to stop (does not wait).
+    void run();
+    // After every worker has returned: retires the live generation and frees everything
+    // retired (no worker is online, so this does not wait).
+    void retire_all();
+
+    GenerationCounts counts() const;
+    double run_seconds() const;
+    StatsPrinter& printer() { return printer_; }
+
+  private:
+    void republish();
+    void reclaim();
+
+    Settings s_;
+    TopologySource& source_;
+    rcu::Published<engine::Generation>& tables_;
+    std::atomic<bool>& stop_workers_;
+    StatsPrinter printer_;
+    uint64_t published_ = 0;
+    uint64_t reclaimed_ = 0;
+    uint64_t build_failures_ = 0;
+    uint64_t live_number_ = 0;
+    std::chrono::steady_clock::time_point start_{}, end_{};
+};
+
+}  // namespace scs::dataplane
