@@ -40,7 +40,7 @@ if [ $quick = 0 ]; then
     meson setup build-asan -Dsanitize=true -Dbenchmarks=disabled --buildtype=debugoptimized >/dev/null
   fi
   if ninja -C build-asan; then
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       run_suite build-asan --no-suite fuzz
   else
     failed=$((failed + 1))
