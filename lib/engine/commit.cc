@@ -55,12 +55,23 @@ void commit_ip4(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, Dirt
     uint8_t* ipc = ip + 10;
     uint8_t* l4c = l4_csum_field(frame, lay);
     if (dirty & kDirtyIpScalars) {
-        // TOS shares a 16-bit word with version/IHL, TTL with the protocol: even offsets,
-        // so update_bytes over the pair keeps the one's-complement alignment.
-        const uint8_t tos_word[2] = {ip[0], key.ip_tos};
-        rewrite(ip, tos_word, 2, ipc, nullptr);
-        const uint8_t ttl_word[2] = {key.ip_ttl, ip[9]};
-        rewrite(ip + 8, ttl_word, 2, ipc, nullptr);
+        // TOS shares a 16-bit word with version/IHL, TTL with the protocol: update the
+        // checksum by whole 16-bit words (RFC 1624 eqn. 3), only for what changed.
+        uint16_t c, before, after;
+        std::memcpy(&c, ipc, 2);
+        if (ip[1] != key.ip_tos) {
+            std::memcpy(&before, ip, 2);
+            ip[1] = key.ip_tos;
+            std::memcpy(&after, ip, 2);
+            c = update16(c, before, after);
+        }
+        if (ip[8] != key.ip_ttl) {
+            std::memcpy(&before, ip + 8, 2);
+            ip[8] = key.ip_ttl;
+            std::memcpy(&after, ip + 8, 2);
+            c = update16(c, before, after);
+        }
+        std::memcpy(ipc, &c, 2);
     }
     if (dirty & kDirtyIp4) {
         rewrite(ip + 12, &key.ip4_src, 4, ipc, l4c);

@@ -304,11 +304,19 @@ bool cacheable_drop(DropReason r) {
 void Executor::enter(PacketState& s) {
     s.key.rx_port = hton16(rx_port_);
     s.key.entry_dp = hton32(s.dp->tunnel_key);
-    if (!cache_enabled_) return finish(s, run(s, 0));
-    if (const CachedResult* r = cache_.lookup(s.key)) {
-        ++burst_.cache_hits;
-        return replay(s, *r);
+    if (SCS_LIKELY(cache_enabled_)) {
+        if (const CachedResult* r = cache_.lookup(s.key)) {
+            ++burst_.cache_hits;
+            return replay(s, *r);
+        }
+        return enter_slow(s);
     }
+    finish(s, run(s, 0));
+}
+
+// A cache miss: the full pipeline walk, recording what the cache entry needs. Kept out of
+// line so the hit path above stays small.
+__attribute__((noinline)) void Executor::enter_slow(PacketState& s) {
     stats_.cache_misses.inc();
     const FlowKey orig = s.key;
     Wildcards wc, wr;

@@ -65,6 +65,7 @@ private:
     DropReason transmit(PacketState& s, uint16_t port, uint16_t vlan);
     bool fork(PacketState& s, PacketState& copy);
     void enter(PacketState& s);
+    void enter_slow(PacketState& s);
     void replay(PacketState& s, const CachedResult& r);
     bool record(PacketState& s, CachedKind kind);
     DropReason encap(PacketState& s, uint16_t tunnel, uint32_t vni, uint32_t in_key, uint32_t out_key);

@@ -50,6 +50,12 @@ public:
     uint32_t size() const { return n_entries_; }
     uint32_t n_subtables() const { return n_subs_; }
     uint32_t capacity() const { return static_cast<uint32_t>(entries_.size()); }
+    // The key words (and their masks) that subtable `i` matches on: for operators and tests.
+    std::vector<std::pair<unsigned, uint64_t>> subtable_mask(uint32_t i) const {
+        std::vector<std::pair<unsigned, uint64_t>> v;
+        for (unsigned w = 0; i < n_subs_ && w < subs_[i].n; ++w) v.emplace_back(subs_[i].word[w], subs_[i].mask[w]);
+        return v;
+    }
 
     SCS_ALWAYS_INLINE const CachedResult* lookup(const FlowKey& k) const {
         const uint64_t* kw = key_words(k);

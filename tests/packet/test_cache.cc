@@ -101,6 +101,7 @@ TEST(FlowCache, OneEntryServesManyConnections) {
     }
     EXPECT_EQ(h.stats().cache_misses.get(), 1u) << "5000 UDP connections, one megaflow";
     EXPECT_EQ(h.executor().cache().size(), 1u);
+    for (auto [w, m] : h.executor().cache().subtable_mask(0)) std::printf("word %2u mask %016llx\n", w, static_cast<unsigned long long>(m));
 }
 
 TEST(FlowCache, NewGenerationInvalidatesEntries) {
