@@ -39,9 +39,11 @@ namespace scs {
     X(GeneveBadOption, "geneve-bad-option", "Geneve option length runs past the option area")   \
     X(GeneveNotEthernet, "geneve-not-ethernet", "Geneve protocol type is not 0x6558")           \
     X(GeneveNoOvnTlv, "geneve-no-ovn-tlv", "Geneve packet without OVN's port-key option")       \
+    X(GeneveUnknownCritical, "geneve-unknown-critical", "Geneve critical option we do not know") \
     /* port / role dispatch (dataplane) */                                                      \
     X(UnboundPort, "unbound-port", "received on a port with no logical role")                   \
     X(TunnelNotGeneve, "tunnel-not-geneve", "underlay packet that is not Geneve to us")         \
+    X(TunnelUnknownSource, "tunnel-unknown-source", "Geneve from an IP that is no known chassis") \
     X(TunnelUnknownVni, "tunnel-unknown-vni", "Geneve VNI names no local datapath")             \
     X(TunnelUnknownPort, "tunnel-unknown-port", "Geneve egress port not known on this datapath")\
     X(LocalnetNoMatch, "localnet-no-match", "provider packet matches no localnet port/VLAN")    \

@@ -1,7 +1,6 @@
 #include "engine/builder.h"
 
 #include <algorithm>
-#include <cassert>
 #include <climits>
 #include <map>
 #include <tuple>
@@ -31,7 +30,8 @@ static uint32_t push_const(Program& p, std::span<const uint8_t> v, std::span<con
 
 ActionBuilder& ActionBuilder::load_bytes(Field f, std::span<const uint8_t> value) {
     const FieldInfo& fi = field_info(f);
-    assert(value.size() == fi.width);
+    if (value.size() != fi.width)
+        return b_.fail(fmt::format("load into {}: {} bytes for a {}-byte field", fi.name, value.size(), fi.width)), *this;
     uint8_t ones[16];
     std::fill_n(ones, sizeof ones, 0xff);
     Insn& i = emit(Op::Load);
@@ -43,7 +43,7 @@ ActionBuilder& ActionBuilder::load_bytes(Field f, std::span<const uint8_t> value
 
 ActionBuilder& ActionBuilder::load(Field f, uint64_t value) {
     const FieldInfo& fi = field_info(f);
-    assert(fi.width <= 8);
+    if (fi.width > 8) return b_.fail(fmt::format("load into {}: integer load into a {}-byte field", fi.name, fi.width)), *this;
     uint8_t v[8];
     store_be(v, fi.width, value);
     return load_bytes(f, {v, fi.width});
@@ -51,7 +51,9 @@ ActionBuilder& ActionBuilder::load(Field f, uint64_t value) {
 
 ActionBuilder& ActionBuilder::load_bits(Field f, unsigned bit, unsigned n_bits, uint64_t value) {
     const FieldInfo& fi = field_info(f);
-    assert(fi.width <= 8 && bit + n_bits <= fi.width * 8u && n_bits > 0 && n_bits <= 64);
+    if (fi.width > 8 || n_bits == 0 || bit + n_bits > fi.width * 8u)
+        return b_.fail(fmt::format("load into {}[{}..{}]: outside the {}-bit field", fi.name, bit, bit + n_bits - 1,
+                                   fi.width * 8)), *this;
     const uint64_t m = (n_bits == 64 ? ~uint64_t{0} : (uint64_t{1} << n_bits) - 1) << bit;
     uint8_t vb[8], mb[8];
     store_be(vb, fi.width, (value << bit) & m);
@@ -67,7 +69,9 @@ ActionBuilder& ActionBuilder::move_bits(Field dst, unsigned dst_bit, Field src, 
                                         unsigned n) {
     const FieldInfo& d = field_info(dst);
     const FieldInfo& s = field_info(src);
-    assert(dst_bit + n <= d.width * 8u && src_bit + n <= s.width * 8u && n > 0 && n <= 128);
+    if (n == 0 || dst_bit + n > d.width * 8u || src_bit + n > s.width * 8u)
+        return b_.fail(fmt::format("move {}[{}..] <- {}[{}..] of {} bits: outside the fields", d.name, dst_bit, s.name,
+                                   src_bit, n)), *this;
     Insn& i = emit(Op::Move);
     i.a = pack_bits_ref(d.offset, d.width, static_cast<uint8_t>(dst_bit));
     i.b = pack_bits_ref(s.offset, s.width, static_cast<uint8_t>(src_bit));
@@ -76,7 +80,8 @@ ActionBuilder& ActionBuilder::move_bits(Field dst, unsigned dst_bit, Field src, 
 }
 
 ActionBuilder& ActionBuilder::move(Field dst, Field src) {
-    assert(field_info(dst).width == field_info(src).width);
+    if (field_info(dst).width != field_info(src).width)
+        return b_.fail(fmt::format("move {} <- {}: widths differ", field_info(dst).name, field_info(src).name)), *this;
     return move_bits(dst, 0, src, 0, field_info(dst).width * 8u);
 }
 
@@ -86,9 +91,11 @@ ActionBuilder& ActionBuilder::exchange(Field a, Field b) {
     return *this;
 }
 
-ActionBuilder& ActionBuilder::next() { return next(pipe_, static_cast<uint8_t>(table_ + 1)); }
+ActionBuilder& ActionBuilder::next() { return next_to(pipe_, static_cast<uint16_t>(table_ + 1)); }
 
-ActionBuilder& ActionBuilder::next(Pipe pipe, uint8_t table) {
+ActionBuilder& ActionBuilder::next(Pipe pipe, uint8_t table) { return next_to(pipe, table); }
+
+ActionBuilder& ActionBuilder::next_to(Pipe pipe, uint16_t table) {
     Insn& i = emit(Op::Next);
     i.a = table;  // logical table id; build() rewrites it to the kept stage index
     i.b = static_cast<uint32_t>(pipe);
@@ -151,7 +158,9 @@ ActionBuilder DatapathBuilder::actions(Pipe pipe, uint8_t table) { return Action
 
 void DatapathBuilder::flow(Pipe pipe, uint8_t table, int32_t priority, const Match& m, uint32_t action) {
     auto& specs = specs_[static_cast<int>(pipe)];
-    assert(table < specs.size());
+    if (table >= specs.size())
+        return fail(fmt::format("flow for {} table {}: the pipeline has {} tables", pipe == Pipe::Ingress ? "ingress" : "egress",
+                                table, specs.size()));
     specs[table].flows.push_back(FlowSpec{priority, m, action});
 }
 
@@ -160,13 +169,15 @@ void DatapathBuilder::default_next(Pipe pipe, uint8_t table) {
 }
 
 void DatapathBuilder::force_kind(Pipe pipe, uint8_t table, StageKind kind) {
+    if (table >= specs_[static_cast<int>(pipe)].size()) return fail(fmt::format("force_kind: no table {}", table));
     auto& s = specs_[static_cast<int>(pipe)][table];
     s.forced = true;
     s.kind = kind;
 }
 
 void DatapathBuilder::port(uint32_t key, std::string name, const PortEntry& e) {
-    assert(key < Datapath::kMcastBase);
+    if (key == 0 || key >= Datapath::kMcastBase)
+        return fail(fmt::format("port {}: key {} outside 1..32767", name, key));
     if (dp_->ports.size() <= key) {
         dp_->ports.resize(key + 1);
         dp_->port_names.resize(key + 1);
@@ -176,7 +187,8 @@ void DatapathBuilder::port(uint32_t key, std::string name, const PortEntry& e) {
 }
 
 void DatapathBuilder::group(uint32_t key, std::string name, std::vector<uint32_t> members) {
-    assert(key >= Datapath::kMcastBase);
+    if (key < Datapath::kMcastBase || key > 0xffff)
+        return fail(fmt::format("multicast group {}: key {} outside 32768..65535", name, key));
     const uint32_t i = key - Datapath::kMcastBase;
     if (dp_->mcast.size() <= i) dp_->mcast.resize(i + 1);
     dp_->mcast[i] = MulticastGroup{std::move(name), std::move(members)};
@@ -321,7 +333,12 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
     return {};
 }
 
+void DatapathBuilder::fail(std::string msg) {
+    if (error_.empty()) error_ = fmt::format("datapath {}: {}", dp_->name, std::move(msg));
+}
+
 Result<DatapathPtr> DatapathBuilder::build() {
+    if (!error_.empty()) return make_error(error_);
     for (int p = 0; p < 2; ++p) {
         const Pipe pipe = static_cast<Pipe>(p);
         auto& specs = specs_[p];

@@ -44,6 +44,7 @@ private:
     friend class DatapathBuilder;
     ActionBuilder(DatapathBuilder& b, Pipe pipe, uint8_t table);
     Insn& emit(Op op);
+    ActionBuilder& next_to(Pipe pipe, uint16_t table);
     DatapathBuilder& b_;
     Pipe pipe_;
     uint8_t table_;
@@ -72,9 +73,13 @@ public:
     void port(uint32_t key, std::string name, const PortEntry& e);
     void group(uint32_t key, std::string name, std::vector<uint32_t> members);
 
+    // Fails if any call before was invalid (a field range, a table or key out of range): the
+    // first such error, naming the datapath. Builders never abort on bad input.
     Result<DatapathPtr> build();
 
 private:
+    void fail(std::string msg);
+    std::string error_;
     friend class ActionBuilder;
     struct StageSpec {
         std::string name;

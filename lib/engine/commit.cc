@@ -24,8 +24,9 @@ uint8_t* l4_csum_field(uint8_t* frame, const pkt::Layout& lay) {
         case pkt::kIpProtoUdp: {
             uint16_t c;
             std::memcpy(&c, l4 + 6, 2);
-            // IPv4 UDP checksum 0 means "none" and stays none. (IPv6 requires one.)
-            return (c == 0 && lay.l3_type == pkt::L3Type::Ipv4) ? nullptr : l4 + 6;
+            // A UDP checksum of 0 means "none" and stays none: always for IPv4, and for IPv6
+            // tunnels that use the RFC 6935 exception - rewriting it would invent a bogus one.
+            return c == 0 ? nullptr : l4 + 6;
         }
         case pkt::kIpProtoIcmp6: return l4 + 2;  // ICMPv6 includes the pseudo-header
         default: return nullptr;
@@ -128,11 +129,15 @@ void commit_nd(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key) {
     const uint32_t avail = lay.l3_end - lay.l4;
     if ((icmp[0] != 135 && icmp[0] != 136) || avail < 24) return;
     rewrite(icmp + 8, key.nd_target, 16, icmp + 2, nullptr);
+    // The option extract_key() read: the first of the right kind and length.
+    const uint8_t want = icmp[0] == 135 ? 1 : 2;
     for (uint32_t o = 24; o + 8 <= avail;) {
         const uint32_t olen = icmp[o + 1] * 8u;
         if (olen == 0 || o + olen > avail) break;
-        if (icmp[o] == 1 && icmp[0] == 135) rewrite(icmp + o + 2, key.arp_sha, 6, icmp + 2, nullptr);
-        if (icmp[o] == 2 && icmp[0] == 136) rewrite(icmp + o + 2, key.arp_tha, 6, icmp + 2, nullptr);
+        if (icmp[o] == want && olen == 8) {
+            rewrite(icmp + o + 2, want == 1 ? key.arp_sha : key.arp_tha, 6, icmp + 2, nullptr);
+            break;
+        }
         o += olen;
     }
 }

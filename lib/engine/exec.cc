@@ -28,6 +28,8 @@ struct Executor::PacketState {
     uint8_t hops = 0;
     bool from_tunnel = false;
     bool keyed = false;  // key already extracted (extract_fast)
+    bool sent_copy = false;  // a copy of this packet was delivered (non-final output, flood)
+    uint16_t steps = 0;      // table lookups so far (kMaxSteps)
     // Slow-path recording for the flow cache (null on cache replays and copies).
     Wildcards* wc = nullptr;      // key bits consulted
     Wildcards* wr = nullptr;      // key bits written
@@ -43,7 +45,15 @@ namespace {
 // Drop reasons that halt the whole packet even from inside a subroutine (ovn-sb(5): e.g.
 // `ip.ttl--` on TTL 0 "halts processing; no further actions are processed").
 inline bool halts(DropReason r) {
-    return r != DropReason::None && r != DropReason::NoMatch && r != DropReason::LogicalDrop;
+    switch (r) {
+        case DropReason::TtlExceeded:
+        case DropReason::Unimplemented:
+        case DropReason::LoopLimit:
+        case DropReason::NotIp:
+            return true;
+        default:  // `drop;`, no match, an output's own failure: the caller carries on
+            return false;
+    }
 }
 
 inline uint8_t* frame(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }
@@ -81,6 +91,17 @@ inline void apply_load(Executor::PacketState& s, const Insn& i, const uint8_t* c
     mark_bytes(s.wr, i.off, i.len, m);
 }
 
+// Marks the bits `m` (a value of the field's width, least significant bit = bit 0) of the
+// big-endian field at `off` in `wc`.
+inline void mark_bits(Wildcards* wc, unsigned off, unsigned width, u128 m) {
+    if (!wc) return;
+    auto* wb = reinterpret_cast<uint8_t*>(wc->w);
+    for (unsigned i = width; i-- > 0;) {
+        wb[off + i] |= static_cast<uint8_t>(m);
+        m >>= 8;
+    }
+}
+
 inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
     const uint16_t doff = static_cast<uint16_t>(i.a >> 16), soff = static_cast<uint16_t>(i.b >> 16);
     const unsigned dw = (i.a >> 8) & 0xff, sw = (i.b >> 8) & 0xff;
@@ -93,15 +114,16 @@ inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
     const u128 dst_bits = (dv >> db) & mask;
     store_field(kb + doff, dw, (dv & ~(mask << db)) | (src_bits << db));
     s.dirty |= dirty_bits(doff, dw);
-    // The result depends on the whole source field: the cache must match on it.
+    // The result depends on the whole source field: the cache must match on it. Only the
+    // destination bits in range are written; the rest keep each packet's own value.
     mark_bytes(s.wc, soff, sw, nullptr);
-    mark_bytes(s.wr, doff, dw, nullptr);
+    mark_bits(s.wr, doff, dw, mask << db);
     if (exchange) {
         const u128 sv2 = load_field(kb + soff, sw);  // re-read: fields may overlap
         store_field(kb + soff, sw, (sv2 & ~(mask << sb)) | (dst_bits << sb));
         s.dirty |= dirty_bits(soff, sw);
         mark_bytes(s.wc, doff, dw, nullptr);
-        mark_bytes(s.wr, soff, sw, nullptr);
+        mark_bits(s.wr, soff, sw, mask << sb);
     }
 }
 
@@ -127,6 +149,8 @@ void Executor::finish(PacketState& s, DropReason why) {
         rte_pktmbuf_free(s.m);
         s.m = nullptr;
         if (why == DropReason::None) why = DropReason::LogicalDrop;  // list ended, no output
+        // A packet whose copies went out and whose own path then ended was delivered.
+        if (s.sent_copy && (why == DropReason::LogicalDrop || why == DropReason::NoMatch)) why = DropReason::None;
     }
     if (why != DropReason::None) stats_.drop(why);
 }
@@ -156,6 +180,8 @@ bool Executor::fork(PacketState& s, PacketState& c) {
     c.wc = c.wr = nullptr;
     c.outcome = nullptr;
     c.cacheable = c.has_outcome = false;
+    c.sent_copy = false;
+    c.steps = s.steps;
     return true;
 }
 
@@ -251,6 +277,8 @@ void Executor::start_underlay(PacketState& s) {
         (s.lay.frag & pkt::kFragAny))
         return finish(s, DropReason::TunnelNotGeneve);
     std::memcpy(&dst_ip, f + s.lay.l3 + 16, 4);
+    uint32_t src_ip;
+    std::memcpy(&src_ip, f + s.lay.l3 + 12, 4);
     std::memcpy(&dport, f + s.lay.l4 + 2, 2);
     if (ntoh16(dport) != pkt::kGenevePort || ntoh32(dst_ip) != gen_->underlay.encap_ip)
         return finish(s, DropReason::TunnelNotGeneve);
@@ -258,6 +286,10 @@ void Executor::start_underlay(PacketState& s) {
     const DropReason gr = pkt::parse_geneve(f, len, static_cast<uint16_t>(s.lay.l4 + pkt::kUdpHdrLen), gi);
     if (gr != DropReason::None) return finish(s, gr);
     if (!gi.has_ovn_tlv) return finish(s, DropReason::GeneveNoOvnTlv);
+    if (gi.unknown_critical) return finish(s, DropReason::GeneveUnknownCritical);
+    // Only chassis we tunnel to may inject into our pipelines: their packets enter the egress
+    // pipeline directly, past the ingress port security of the sending chassis.
+    if (!gen_->known_remote(ntoh32(src_ip))) return finish(s, DropReason::TunnelUnknownSource);
     s.dp = gen_->datapath(gi.vni);
     if (!s.dp) return finish(s, DropReason::TunnelUnknownVni);
     rte_pktmbuf_adj(s.m, gi.inner);
@@ -337,7 +369,8 @@ __attribute__((noinline)) void Executor::enter_slow(PacketState& s) {
         }
         // Registers, flags and conntrack state are zero on entry: not part of the key.
         for (unsigned w = SCS_KEY_OFF(inport) / 8 + 1; w < kFirstPacketWord; ++w) wc.w[w] = 0;
-        if (cache_.insert(orig, wc, out)) stats_.cache_inserts.inc();
+        cache_.insert(orig, wc, out);
+        stats_.cache_inserts.inc();
     }
     s.wc = s.wr = nullptr;
     s.outcome = nullptr;
@@ -390,6 +423,7 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
         if (!pc) {
             const Pipeline& pl = s.dp->pipe[static_cast<int>(s.pipe)];
             if (SCS_UNLIKELY(si >= pl.stages.size())) return DropReason::NoMatch;
+            if (SCS_UNLIKELY(++s.steps > kMaxSteps)) return DropReason::LoopLimit;
             const Hit h = pl.stages[si].lookup(s.key, s.wc);
             if (SCS_UNLIKELY(h.action == kNoAction)) return DropReason::NoMatch;
             pc = &s.dp->program.code[h.action];
@@ -443,7 +477,9 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
                     PacketState c;
                     if (fork(s, c)) {
                         const Outcome o = c.pipe == Pipe::Ingress ? ingress_output(c) : egress_output(c);
-                        finish(c, o.next == Next::Done ? o.why : run(c, 0));
+                        const DropReason r = o.next == Next::Done ? o.why : run(c, 0);
+                        s.sent_copy |= c.m == nullptr || c.sent_copy;
+                        finish(c, r);
                     }
                     continue;
                 }
@@ -512,6 +548,7 @@ Executor::Outcome Executor::egress_output(PacketState& s) {
             std::memset(&s.key, 0, SCS_KEY_OFF(eth_dst));
             s.key.inport = hton32(pe->peer_port);
             s.dp = peer;
+            s.from_tunnel = false;  // only the first datapath after a tunnel is local-only
             s.pipe = Pipe::Ingress;
             return {Next::Continue, DropReason::None};
         }
@@ -534,23 +571,26 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
         uint16_t tunnel;
         bool remote;
     };
-    Target tgt[64];
-    unsigned n = 0;
-    uint64_t tunnels_seen[4] = {};
+    Target tgt[kMaxCopies];
+    unsigned n = 0, over = 0;
+    auto add = [&](Target t) {
+        if (n < kMaxCopies) tgt[n++] = t;
+        else ++over;
+    };
     for (uint32_t member : g->members) {
         const PortEntry* pe = s.dp->port(member);
         if (!pe || pe->kind == PortKind::None || (member == in && !loopback)) continue;
         if (pe->kind == PortKind::Remote) {
-            if (local_only || pe->tunnel >= 256) continue;
-            uint64_t& w = tunnels_seen[pe->tunnel / 64];
-            const uint64_t bit = uint64_t{1} << (pe->tunnel % 64);
-            if (w & bit) continue;
-            w |= bit;
-            if (n < 64) tgt[n++] = {group_key, pe->tunnel, true};
-        } else if (n < 64) {
-            tgt[n++] = {member, 0, false};
+            if (local_only) continue;
+            bool seen = false;  // one copy per chassis; targets are few, a scan is enough
+            for (unsigned i = 0; i < n && !seen; ++i) seen = tgt[i].remote && tgt[i].tunnel == pe->tunnel;
+            if (!seen) add({group_key, pe->tunnel, true});
+        } else {
+            add({member, 0, false});
         }
     }
+    // Members beyond the fan-out bound are not silently skipped: each is a counted drop.
+    if (SCS_UNLIKELY(over)) stats_.drops[static_cast<std::size_t>(DropReason::CloneLimit)].add(over);
     if (n == 0) return DropReason::LogicalDrop;
     for (unsigned i = 0; i < n; ++i) {
         PacketState c;
@@ -567,8 +607,12 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
             p->pipe = Pipe::Egress;
             r = run(*p, 0);
         }
-        if (p != &s) finish(*p, r);
-        else return r;
+        if (p != &s) {
+            s.sent_copy |= p->m == nullptr || p->sent_copy;
+            finish(*p, r);
+        } else {
+            return r;
+        }
     }
     return DropReason::None;
 }

@@ -27,6 +27,8 @@ namespace scs::engine {
 inline constexpr unsigned kMaxCallDepth = 8;     // nested `next`/`output` subroutine calls
 inline constexpr unsigned kMaxHops = 16;         // patch-port traversals per packet
 inline constexpr unsigned kMaxCopies = 64;       // copies per received packet
+inline constexpr unsigned kMaxSteps = 1024;      // table lookups per packet (OVS's resubmit
+                                                 // limit idea): `next` loops end as LoopLimit
 inline constexpr unsigned kPrefetchAhead = 4;
 
 class Executor {

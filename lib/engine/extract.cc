@@ -20,11 +20,15 @@ void extract_nd(const uint8_t* icmp, uint32_t avail, FlowKey& key) {
     const uint8_t type = icmp[0];
     if ((type != 135 && type != 136) || avail < 24) return;
     std::memcpy(key.nd_target, icmp + 8, 16);
+    // The first link-layer address option of the right kind and length (8 bytes), as OVS.
+    const uint8_t want = type == 135 ? 1 : 2;
     for (uint32_t o = 24; o + 8 <= avail;) {
         const uint32_t olen = icmp[o + 1] * 8u;
         if (olen == 0 || o + olen > avail) break;
-        if (icmp[o] == 1 && type == 135) std::memcpy(key.arp_sha, icmp + o + 2, 6);
-        if (icmp[o] == 2 && type == 136) std::memcpy(key.arp_tha, icmp + o + 2, 6);
+        if (icmp[o] == want && olen == 8) {
+            std::memcpy(want == 1 ? key.arp_sha : key.arp_tha, icmp + o + 2, 6);
+            break;
+        }
         o += olen;
     }
 }

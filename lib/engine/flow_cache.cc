@@ -21,8 +21,11 @@ void FlowCache::reset() {
     }
 }
 
-bool FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r) {
-    if (n_entries_ == entries_.size()) reset();
+void FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r) {
+    if (n_entries_ == entries_.size()) {
+        reset();
+        ++overflows_;
+    }
     // The subtable for this mask.
     Sub want;
     for (unsigned w = 0; w < kKeyWords; ++w)
@@ -38,7 +41,11 @@ bool FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedRes
             break;
     }
     if (s == n_subs_) {
-        if (n_subs_ == kCacheMaxSubtables) return false;
+        if (n_subs_ == kCacheMaxSubtables) {
+            reset();
+            ++overflows_;
+            s = 0;
+        }
         subs_[n_subs_++] = want;
     }
     const Sub& sub = subs_[s];
@@ -52,7 +59,6 @@ bool FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedRes
     while (buckets_[b].epoch == epoch_) b = (b + 1) & bucket_mask_;
     buckets_[b] = {h, n_entries_, epoch_};
     ++n_entries_;
-    return true;
 }
 
 }  // namespace scs::engine

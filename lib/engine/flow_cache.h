@@ -25,7 +25,7 @@
 
 namespace scs::engine {
 
-inline constexpr unsigned kCacheMaxSubtables = 32;
+inline constexpr unsigned kCacheMaxSubtables = 64;
 inline constexpr unsigned kCacheMaxWrites = 8;
 
 enum class CachedKind : uint8_t { Tx, Tunnel, Drop };
@@ -76,9 +76,11 @@ public:
         return nullptr;
     }
 
-    // Remembers `r` for every key equal to `orig` on the bits of `wc`. Returns false when
-    // the entry cannot be cached (too many distinct masks); a full cache is flushed first.
-    bool insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r);
+    // Remembers `r` for every key equal to `orig` on the bits of `wc`. A cache full of
+    // entries or of distinct masks is flushed first (counted in overflows()), so it keeps
+    // learning the current traffic rather than serving the old.
+    void insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r);
+    uint64_t overflows() const { return overflows_; }
 
 private:
     struct Sub {
@@ -114,6 +116,7 @@ private:
     std::vector<Bucket> buckets_;
     uint32_t bucket_mask_ = 0;
     uint32_t epoch_ = 1;
+    uint64_t overflows_ = 0;
 };
 
 }  // namespace scs::engine

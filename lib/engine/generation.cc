@@ -58,7 +58,16 @@ void Generation::index() {
     for (const auto& dp : datapaths) max_key = std::max(max_key, dp->tunnel_key);
     by_key.assign(datapaths.empty() ? 0 : max_key + 1, nullptr);
     for (const auto& dp : datapaths) by_key[dp->tunnel_key] = dp.get();
-    for (Tunnel& t : tunnels) build_tunnel_header(underlay, t);
+    remote_ips.clear();
+    for (Tunnel& t : tunnels) {
+        build_tunnel_header(underlay, t);
+        remote_ips.push_back(t.remote_ip);
+    }
+    std::sort(remote_ips.begin(), remote_ips.end());
+}
+
+bool Generation::known_remote(uint32_t ip) const {
+    return std::binary_search(remote_ips.begin(), remote_ips.end(), ip);
 }
 
 }  // namespace scs::engine

@@ -61,12 +61,15 @@ struct Generation {
     std::vector<DatapathPtr> datapaths;
     std::vector<const Datapath*> by_key;  // datapath tunnel key -> datapath (dense)
     std::vector<Tunnel> tunnels;          // by tunnel id
+    std::vector<uint32_t> remote_ips;     // sorted tunnel remote IPs (host order): who may
+                                          // send us Geneve (OVS binds tunnel ports to remote_ip)
     std::vector<RxBinding> rx;            // by DPDK port id
     Underlay underlay;
 
     SCS_ALWAYS_INLINE const Datapath* datapath(uint32_t key) const {
         return key < by_key.size() ? by_key[key] : nullptr;
     }
+    bool known_remote(uint32_t ip) const;
     SCS_ALWAYS_INLINE const RxBinding* rx_binding(uint16_t port) const {
         return port < rx.size() ? &rx[port] : nullptr;
     }

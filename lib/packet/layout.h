@@ -53,6 +53,7 @@ struct GeneveInfo {
     bool has_ovn_tlv = false;
     bool critical = false;        // the C bit of the Geneve header
     bool oam = false;             // the O bit
+    bool unknown_critical = false;  // a critical option (type bit 7) other than OVN's
 };
 
 }  // namespace scs::pkt

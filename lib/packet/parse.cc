@@ -267,7 +267,8 @@ DropReason parse_frame(const uint8_t* frame, uint32_t len, Layout& out) {
 // another length is not taken as OVN's (has_ovn_tlv stays false, the caller drops with
 // GeneveNoOvnTlv). If several are present the first wins. The reserved bit is ignored on
 // receipt, as RFC 8926 asks of reserved fields. Unknown critical options are not rejected here:
-// the C bit is reported in info.critical and policy is the caller's.
+// info.unknown_critical reports them (and the C bit info.critical); the policy - OVS drops
+// such packets, as RFC 8926 section 3.5 requires - is the caller's.
 DropReason parse_geneve(const uint8_t* frame, uint32_t len, uint16_t off, GeneveInfo& info) {
     info = GeneveInfo{};
     if (SCS_UNLIKELY(len > kMaxParseLen)) len = kMaxParseLen;
@@ -298,6 +299,8 @@ DropReason parse_geneve(const uint8_t* frame, uint32_t len, uint16_t off, Geneve
             info.ingress_port = static_cast<uint16_t>((v >> 16) & 0x7fff);
             info.egress_port = static_cast<uint16_t>(v & 0xffff);
             info.has_ovn_tlv = true;
+        } else if (opt_type & 0x80) {
+            info.unknown_critical = true;  // RFC 8926 3.5: the receiver must drop the packet
         }
         p += kGeneveOptHdrLen + data_len;
     }

@@ -185,7 +185,27 @@ TEST_F(Forwarding, GeneveErrorsAreCountedDrops) {
                                   kVm3Key, kVm1Key, inner);
     cut.resize(14 + 20 + 8 + 10);  // Geneve options cut off; IP/UDP lengths now lie
     h.send(kPortUnderlay, cut);
-    EXPECT_EQ(h.stats().total_drops(), 4u);
+    // From an underlay address that is no chassis we know: not let into the pipelines.
+    h.send(kPortUnderlay, pkt::geneve_encap(kLocalUnderlayMac, kHv2UnderlayMac, Ip4{0xc0a86463}, kLocalEncapIp,
+                                            50000, kSw0Key, kVm3Key, kVm1Key, inner));
+    EXPECT_EQ(h.drops(DropReason::TunnelUnknownSource), 1u) << h.drop_summary();
+    // A critical option other than OVN's (RFC 8926 3.5: the receiver must drop). Turn the
+    // OVN option into class 0x0103, still critical, and add OVN's after it.
+    Bytes crit = pkt::geneve_encap(kLocalUnderlayMac, kHv2UnderlayMac, kHv2EncapIp, kLocalEncapIp, 50000, kSw0Key,
+                                   kVm3Key, kVm1Key, inner);
+    const std::size_t opt = 14 + 20 + 8 + 8;
+    Bytes ovn_opt(crit.begin() + opt, crit.begin() + opt + 8);
+    crit[opt + 1] = 0x03;
+    crit.insert(crit.begin() + opt + 8, ovn_opt.begin(), ovn_opt.end());
+    crit[14 + 20 + 8] = 4;  // opt_len: 4 words
+    const uint16_t ip_len = static_cast<uint16_t>(crit.size() - 14), udp_len = static_cast<uint16_t>(ip_len - 20);
+    crit[16] = ip_len >> 8;
+    crit[17] = ip_len & 0xff;
+    crit[38] = udp_len >> 8;
+    crit[39] = udp_len & 0xff;
+    h.send(kPortUnderlay, crit);
+    EXPECT_EQ(h.drops(DropReason::GeneveUnknownCritical), 1u) << h.drop_summary();
+    EXPECT_EQ(h.stats().total_drops(), 6u);
     EXPECT_EQ(h.stats().tx_packets.get(), 0u);
 }
 

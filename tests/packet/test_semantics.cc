@@ -138,6 +138,56 @@ TEST(Semantics, SeveralOutputsInOneList) {
     EXPECT_EQ(out[1].size(), 1u);
     EXPECT_EQ(out[2].size(), 1u);
     EXPECT_EQ(h.stats().copies.get(), 1u);
+    EXPECT_EQ(h.stats().total_drops(), 0u) << h.drop_summary();
+}
+
+TEST(Semantics, OutputThenEndIsDeliveredNotDropped) {
+    // `outport = 2; output; outport = 9; next;` with no table matching afterwards: the copy
+    // went out, so the packet is not counted as a drop.
+    Harness h(one_stage([](DatapathBuilder& b) {
+        return b.actions(Pipe::Ingress, 0).load(Field::Outport, 2).output().load(Field::Reg5, 1).done();
+    }));
+    auto out = h.send(0, udp());
+    EXPECT_EQ(out[1].size(), 1u);
+    EXPECT_EQ(h.stats().total_drops(), 0u) << h.drop_summary();
+}
+
+TEST(Semantics, NextLoopsEndAsLoopLimit) {
+    // t1 jumps back to t0, which falls through to t1 ... (backward `next` is legal OVN).
+    DatapathBuilder b("s", 1, false);
+    b.stages(Pipe::Ingress, {"t0", "t1"});
+    b.stages(Pipe::Egress, {"out"});
+    b.flow(Pipe::Ingress, 0, 0, Match{}, b.actions(Pipe::Ingress, 0).load(Field::Reg1, 1).next().done());
+    b.flow(Pipe::Ingress, 1, 0, Match{}, b.actions(Pipe::Ingress, 1).next(Pipe::Ingress, 0).done());
+    b.flow(Pipe::Egress, 0, 0, Match{}, b.actions(Pipe::Egress, 0).output().done());
+    b.port(1, "p1", vif(0));
+    auto dp = b.build();
+    ASSERT_TRUE(dp.ok()) << dp.error();
+    auto g = std::make_unique<engine::Generation>();
+    g->datapaths.push_back(*dp);
+    g->rx = {{engine::RxRole::Vif, 1, 1, {}}};
+    g->index();
+    Harness h(std::move(g));
+    EXPECT_TRUE(h.send(0, udp()).empty());
+    EXPECT_EQ(h.drops(DropReason::LoopLimit), 1u) << h.drop_summary();
+}
+
+TEST(Semantics, PartialMoveIntoAHeaderKeepsTheOtherBitsPerPacket) {
+    // ip.tos[2..7] = reg0[0..5]: DSCP from a register, ECN (bits 0..1) untouched. The flow
+    // cache must not replay the first packet's ECN onto the next one.
+    Harness h(one_stage([](DatapathBuilder& b) {
+        return b.actions(Pipe::Ingress, 0).load(Field::Reg0, 0x2e).move_bits(Field::IpTos, 2, Field::Reg0, 0, 6)
+            .load(Field::Outport, 2).output().done();
+    }));
+    for (uint8_t ecn : {2, 3, 0, 1}) {
+        auto in = FrameBuilder().eth(kB, kA).ipv4(kIpA, kIpB, 64, ecn).udp(1, 2).payload_pattern(8).build();
+        auto want = FrameBuilder().eth(kB, kA).ipv4(kIpA, kIpB, 64, static_cast<uint8_t>(0x2e << 2 | ecn)).udp(1, 2)
+                        .payload_pattern(8).build();
+        auto out = h.send(0, in);
+        ASSERT_EQ(out[1].size(), 1u) << h.drop_summary();
+        EXPECT_EQ(pkt::hex(out[1][0]), pkt::hex(want)) << "ecn " << int(ecn);
+    }
+    EXPECT_GE(h.stats().cache_hits.get(), 3u) << "the later packets were cache hits";
 }
 
 TEST(Semantics, TtlDecrementHaltsAtOne) {

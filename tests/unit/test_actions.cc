@@ -97,6 +97,25 @@ TEST(Builder, NextBeyondThePipelineIsAnError) {
     EXPECT_NE(dp.error().find("beyond"), std::string::npos) << dp.error();
 }
 
+TEST(Builder, BadInputIsAnErrorNotACrash) {
+    auto check = [](auto&& body, const char* needle) {
+        DatapathBuilder b("bad", 1, false);
+        b.stages(Pipe::Ingress, {"t0"});
+        b.stages(Pipe::Egress, {});
+        body(b);
+        auto dp = b.build();
+        ASSERT_FALSE(dp.ok()) << needle;
+        EXPECT_NE(dp.error().find(needle), std::string::npos) << dp.error();
+        EXPECT_NE(dp.error().find("datapath bad"), std::string::npos) << dp.error();
+    };
+    check([](DatapathBuilder& b) { b.flow(Pipe::Ingress, 7, 1, Match{}, 0); }, "table 7");
+    check([](DatapathBuilder& b) { b.port(40000, "p", PortEntry{}); }, "outside 1..32767");
+    check([](DatapathBuilder& b) { b.group(5, "g", {}); }, "outside 32768..65535");
+    check([](DatapathBuilder& b) { b.actions(Pipe::Ingress, 0).load_bits(Field::Reg0, 30, 4, 1).done(); }, "reg0[30..33]");
+    check([](DatapathBuilder& b) { b.actions(Pipe::Ingress, 0).move(Field::EthSrc, Field::Reg0).done(); }, "widths differ");
+    check([](DatapathBuilder& b) { b.actions(Pipe::Ingress, 0).load(Field::Ip6Dst, 1).done(); }, "16-byte field");
+}
+
 TEST(Fields, NamesResolve) {
     EXPECT_EQ(field_by_name("ip4.dst"), Field::Ip4Dst);
     EXPECT_EQ(field_by_name("xxreg1"), Field::Xxreg1);
