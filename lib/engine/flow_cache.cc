@@ -51,8 +51,7 @@ void FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedRes
     const Sub& sub = subs_[s];
     const uint64_t* kw = key_words(orig);
     Entry& e = entries_[n_entries_];
-    for (unsigned i = 0; i < sub.n; ++i) e.key[i] = kw[sub.word[i]] & sub.mask[i];
-    const uint32_t h = hash_masked(kw, sub, s);
+    const uint32_t h = hash_masked(kw, sub, s, e.key);
     e.sub = s;
     e.result = r;
     uint32_t b = h & bucket_mask_;

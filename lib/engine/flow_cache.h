@@ -59,18 +59,19 @@ public:
 
     SCS_ALWAYS_INLINE const CachedResult* lookup(const FlowKey& k) const {
         const uint64_t* kw = key_words(k);
+        uint64_t mk[kKeyWords];  // the packet's masked words, gathered once per subtable
         for (uint32_t s = 0; s < n_subs_; ++s) {
             const Sub& sub = subs_[s];
-            const uint32_t h = hash_masked(kw, sub, s);
+            const uint32_t h = hash_masked(kw, sub, s, mk);
             for (uint32_t b = h & bucket_mask_;; b = (b + 1) & bucket_mask_) {
                 const Bucket& bk = buckets_[b];
                 if (bk.epoch != epoch_) break;
                 if (bk.hash != h) continue;
                 const Entry& e = entries_[bk.entry];
                 if (e.sub != s) continue;
-                bool eq = true;
-                for (unsigned i = 0; i < sub.n; ++i) eq &= (kw[sub.word[i]] & sub.mask[i]) == e.key[i];
-                if (eq) return &e.result;
+                uint64_t diff = 0;
+                for (unsigned i = 0; i < sub.n; ++i) diff |= mk[i] ^ e.key[i];
+                if (diff == 0) return &e.result;
             }
         }
         return nullptr;
@@ -89,14 +90,20 @@ private:
         uint64_t mask[kKeyWords] = {};
     };
     // Two independent CRC chains (even and odd words) halve the dependency chain.
-    SCS_ALWAYS_INLINE static uint32_t hash_masked(const uint64_t* kw, const Sub& sub, uint32_t seed) {
+    // Also leaves the masked words in `mk` for the comparison.
+    SCS_ALWAYS_INLINE static uint32_t hash_masked(const uint64_t* kw, const Sub& sub, uint32_t seed, uint64_t* mk) {
         uint32_t a = seed, b = ~seed;
         unsigned i = 0;
         for (; i + 1 < sub.n; i += 2) {
-            a = hash_word(a, kw[sub.word[i]] & sub.mask[i]);
-            b = hash_word(b, kw[sub.word[i + 1]] & sub.mask[i + 1]);
+            mk[i] = kw[sub.word[i]] & sub.mask[i];
+            mk[i + 1] = kw[sub.word[i + 1]] & sub.mask[i + 1];
+            a = hash_word(a, mk[i]);
+            b = hash_word(b, mk[i + 1]);
         }
-        if (i < sub.n) a = hash_word(a, kw[sub.word[i]] & sub.mask[i]);
+        if (i < sub.n) {
+            mk[i] = kw[sub.word[i]] & sub.mask[i];
+            a = hash_word(a, mk[i]);
+        }
         return hash_finish(a ^ (b << 16 | b >> 16));
     }
     struct Entry {
