@@ -3,9 +3,27 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "demo/topology.h"
 #include "eal_env.h"
 
 namespace scs::test {
+
+std::unique_ptr<engine::Generation> demo_generation(uint16_t provider_vlan) {
+    demo::DemoOptions o;
+    o.ports = {kPortVm1, kPortVm2, kPortVm4, kPortUnderlay, kPortProvider};
+    o.provider_vlan = provider_vlan;
+    auto g = demo::build_demo(o);
+    if (!g.ok()) throw std::runtime_error(g.error());
+    return std::move(g.value());
+}
+
+std::unique_ptr<engine::Generation> single_datapath(engine::DatapathPtr dp) {
+    auto g = std::make_unique<engine::Generation>();
+    g->datapaths.push_back(std::move(dp));
+    g->rx = {{engine::RxRole::Vif, g->datapaths[0]->tunnel_key, 1, {}}};
+    g->index();
+    return g;
+}
 
 Harness::Harness(std::unique_ptr<engine::Generation> gen, bool flow_cache)
     : gen_(std::move(gen)), sink_(&Harness::flush, this), exec_(stats_, sink_, mbuf_pool()) {

@@ -18,6 +18,13 @@ namespace scs::test {
 
 using Bytes = std::vector<uint8_t>;
 
+// The demo topology with its logical roles on DPDK ports 0..4 (lib/demo/topology.h).
+inline constexpr uint16_t kPortVm1 = 0, kPortVm2 = 1, kPortVm4 = 2, kPortUnderlay = 3, kPortProvider = 4;
+std::unique_ptr<engine::Generation> demo_generation(uint16_t provider_vlan = 0);
+
+// A generation of one datapath whose logical port 1 is bound to DPDK port 0.
+std::unique_ptr<engine::Generation> single_datapath(engine::DatapathPtr dp);
+
 class Harness {
 public:
     explicit Harness(std::unique_ptr<engine::Generation> gen, bool flow_cache = true);

@@ -19,13 +19,7 @@ using pkt::FrameBuilder;
 using pkt::Ip4;
 using pkt::Mac;
 
-std::unique_ptr<engine::Generation> demo_gen() {
-    demo::DemoOptions o;
-    o.ports = {0, 1, 2, 3, 4};
-    auto g = demo::build_demo(o);
-    EXPECT_TRUE(g.ok()) << g.error();
-    return std::move(g.value());
-}
+std::unique_ptr<engine::Generation> demo_gen() { return demo_generation(); }
 
 template <typename T>
 const T& pick(std::mt19937& rng, const std::vector<T>& v) {

@@ -19,16 +19,7 @@ using pkt::FrameBuilder;
 using pkt::Ip4;
 using pkt::Mac;
 
-constexpr uint16_t kPortVm1 = 0, kPortVm2 = 1, kPortVm4 = 2, kPortUnderlay = 3, kPortProvider = 4;
-
-std::unique_ptr<engine::Generation> demo_gen(uint16_t vlan = 0) {
-    demo::DemoOptions o;
-    o.ports = {kPortVm1, kPortVm2, kPortVm4, kPortUnderlay, kPortProvider};
-    o.provider_vlan = vlan;
-    auto g = demo::build_demo(o);
-    EXPECT_TRUE(g.ok()) << g.error();
-    return std::move(g.value());
-}
+std::unique_ptr<engine::Generation> demo_gen(uint16_t vlan = 0) { return demo_generation(vlan); }
 
 Bytes udp_frame(Mac dst, Mac src, Ip4 sip, Ip4 dip, uint8_t ttl, uint16_t sport = 1234, uint16_t dport = 5678) {
     return FrameBuilder().eth(dst, src).ipv4(sip, dip, ttl).udp(sport, dport).payload_pattern(18).build();

@@ -50,11 +50,8 @@ std::unique_ptr<engine::Generation> one_stage(const std::function<uint32_t(Datap
     for (uint16_t k = 1; k <= 3; ++k) b.port(k, fmt::format("p{}", k), vif(static_cast<uint16_t>(k - 1)));
     auto dp = b.build();
     EXPECT_TRUE(dp.ok()) << dp.error();
-    auto g = std::make_unique<engine::Generation>();
-    g->datapaths.push_back(*dp);
+    auto g = single_datapath(*dp);
     for (auto& e : extra) g->datapaths.push_back(e);
-    g->rx.resize(1);
-    g->rx[0] = {engine::RxRole::Vif, 1, 1, {}};
     g->index();
     return g;
 }
@@ -163,11 +160,7 @@ TEST(Semantics, NextLoopsEndAsLoopLimit) {
     b.port(1, "p1", vif(0));
     auto dp = b.build();
     ASSERT_TRUE(dp.ok()) << dp.error();
-    auto g = std::make_unique<engine::Generation>();
-    g->datapaths.push_back(*dp);
-    g->rx = {{engine::RxRole::Vif, 1, 1, {}}};
-    g->index();
-    Harness h(std::move(g));
+    Harness h(single_datapath(*dp));
     EXPECT_TRUE(h.send(0, udp()).empty());
     EXPECT_EQ(h.drops(DropReason::LoopLimit), 1u) << h.drop_summary();
 }
@@ -282,11 +275,7 @@ TEST(Semantics, NoMatchingFlowIsOvnsImplicitDrop) {
     b.port(1, "p1", vif(0));
     auto dp = b.build();
     ASSERT_TRUE(dp.ok());
-    auto g = std::make_unique<engine::Generation>();
-    g->datapaths.push_back(*dp);
-    g->rx = {{engine::RxRole::Vif, 1, 1, {}}};
-    g->index();
-    Harness h(std::move(g));
+    Harness h(single_datapath(*dp));
     EXPECT_TRUE(h.send(0, udp()).empty());
     EXPECT_EQ(h.drops(DropReason::NoMatch), 1u) << h.drop_summary();
 }
