@@ -13,7 +13,9 @@ profiles=("$@")
 ((${#profiles[@]})) || profiles=(l2 l3 geneve-tx geneve-rx provider)
 work=$(mktemp -d /tmp/scs-bench.XXXXXX)
 trap 'rm -rf "$work" /var/run/dpdk/scs-tp-$$ /var/run/dpdk/scs-b-$$' EXIT
-eal=(-l 0-1 --no-huge -m 1024 --no-pci --no-telemetry --log-level=lib.*:error)
+eal=(-l 0-1 --no-huge -m 2048 --no-pci --no-telemetry --log-level=lib.*:error)
+# The pcap PMD preloads the whole file into mbufs for infinite_rx: room for 100k frames.
+mbufs=262143
 
 stats() {  # median min max of the numbers on stdin
   sort -g | awk '{a[NR]=$1} END {printf "%.2f %.2f %.2f\n", a[int((NR+1)/2)], a[1], a[NR]}'
@@ -27,7 +29,7 @@ for prof in "${profiles[@]}"; do
     build/tools/scs-demo-traffic --profile "$prof" --flows "$flows" "$pcap" >/dev/null
     ceiling=$(timeout $((secs + 20)) dpdk-testpmd "${eal[@]}" --file-prefix "scs-tp-$$" \
         --vdev="net_pcap0,rx_pcap=$pcap,infinite_rx=1" --vdev=net_null0,no-rx=1 -- \
-        --forward-mode=io --total-num-mbufs=16384 --stats-period 1 --portmask=0x3 2>/dev/null < /dev/null \
+        --forward-mode=io --total-num-mbufs=$mbufs --stats-period 1 --portmask=0x3 2>/dev/null < /dev/null \
         | awk '/Rx-pps/ {print $2}' | head -$((secs + 3)) | tail -$secs | awk '$1 > 0' | stats) || true
     role="vif=vm1"
     [ "$prof" = geneve-rx ] && role="underlay=192.168.100.1"
@@ -39,11 +41,16 @@ for prof in "${profiles[@]}"; do
           --port "vif=vm2,dev=net_null0,no-rx=1" --port "vif=vm4,dev=net_null1,no-rx=1" \
           $( [ "$prof" != geneve-rx ] && echo "--port underlay=192.168.100.1,dev=net_null2,no-rx=1" ) \
           $( [ "$prof" = geneve-rx ] && echo "--port vif=vm1,dev=net_null2,no-rx=1" ) \
-          --port "provider=physnet1,dev=net_null3,no-rx=1" --duration "$secs" 2>&1)
+          --port "provider=physnet1,dev=net_null3,no-rx=1" --mempool-size "$mbufs" --duration "$secs" 2>&1) || {
+        echo "bench: scs-dataplane failed for $prof/$flows:" >&2
+        tail -3 <<<"$out" >&2
+        continue
+      }
       line=$(grep -E '^  total' <<<"$out")
       runs+=("$(awk '{print $5}' <<<"$line")")
       cyc+=("$(awk '{print $6}' <<<"$line")")
     done
+    ((${#runs[@]})) || { echo "| $prof | $flows | failed | | | |"; continue; }
     read -r med lo hi < <(printf '%s\n' "${runs[@]}" | stats)
     read -r cmed _ _ < <(printf '%s\n' "${cyc[@]}" | stats)
     read -r ceil _ _ <<<"${ceiling:-0 0 0}"

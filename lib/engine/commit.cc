@@ -54,7 +54,6 @@ void fix_udp_zero(const pkt::Layout& lay, uint8_t* csum) {
 void commit_ip4(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, DirtyMask dirty) {
     uint8_t* ip = frame + lay.l3;
     uint8_t* ipc = ip + 10;
-    uint8_t* l4c = l4_csum_field(frame, lay);
     if (dirty & kDirtyIpScalars) {
         // TOS shares a 16-bit word with version/IHL, TTL with the protocol: update the
         // checksum by whole 16-bit words (RFC 1624 eqn. 3), only for what changed.
@@ -75,6 +74,7 @@ void commit_ip4(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, Dirt
         std::memcpy(ipc, &c, 2);
     }
     if (dirty & kDirtyIp4) {
+        uint8_t* l4c = l4_csum_field(frame, lay);
         rewrite(ip + 12, &key.ip4_src, 4, ipc, l4c);
         rewrite(ip + 16, &key.ip4_dst, 4, ipc, l4c);
         fix_udp_zero(lay, l4c);

@@ -144,7 +144,7 @@ inline uint32_t flow_hash(const FlowKey& k) {
 
 }  // namespace
 
-void Executor::finish(PacketState& s, DropReason why) {
+SCS_ALWAYS_INLINE void Executor::finish(PacketState& s, DropReason why) {
     if (s.m) {
         rte_pktmbuf_free(s.m);
         s.m = nullptr;
@@ -239,7 +239,7 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
     burst_ = {};
 }
 
-void Executor::start_vif(PacketState& s, const RxBinding& rb) {
+SCS_ALWAYS_INLINE void Executor::start_vif(PacketState& s, const RxBinding& rb) {
     s.dp = gen_->datapath(rb.dp);
     if (SCS_UNLIKELY(!s.dp)) return finish(s, DropReason::UnboundPort);
     if (!s.keyed) extract_key(frame(s.m), s.lay, s.key);
@@ -333,7 +333,7 @@ bool cacheable_drop(DropReason r) {
 
 }  // namespace
 
-void Executor::enter(PacketState& s) {
+SCS_ALWAYS_INLINE void Executor::enter(PacketState& s) {
     s.key.rx_port = hton16(rx_port_);
     s.key.entry_dp = hton32(s.dp->tunnel_key);
     if (SCS_LIKELY(cache_enabled_)) {
@@ -377,7 +377,7 @@ __attribute__((noinline)) void Executor::enter_slow(PacketState& s) {
     finish(s, why);
 }
 
-void Executor::replay(PacketState& s, const CachedResult& r) {
+SCS_ALWAYS_INLINE void Executor::replay(PacketState& s, const CachedResult& r) {
     uint64_t* kw = key_words(s.key);
     for (unsigned i = 0; i < r.n_writes; ++i) {
         const unsigned w = r.write_word[i];
@@ -617,7 +617,7 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
     return DropReason::None;
 }
 
-DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
+SCS_ALWAYS_INLINE DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
     if (s.outcome && record(s, CachedKind::Tx)) {
         s.outcome->port = port;
         s.outcome->vlan = vlan;
@@ -651,7 +651,7 @@ DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outpor
     return encap(s, tunnel, vni, in_key, outport);
 }
 
-DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
+SCS_ALWAYS_INLINE DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
     if (SCS_UNLIKELY(tunnel >= gen_->tunnels.size())) return DropReason::UnknownOutport;
     const Tunnel& t = gen_->tunnels[tunnel];
     if (SCS_UNLIKELY(t.tx_port >= kMaxPorts)) return DropReason::NoUnderlay;
