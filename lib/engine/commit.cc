@@ -144,10 +144,7 @@ void commit_nd(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key) {
 
 }  // namespace
 
-void commit_key(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, DirtyMask dirty) {
-    if (SCS_LIKELY(dirty & kDirtyEth)) std::memcpy(frame, key.eth_dst, 12);
-    const DirtyMask rest = dirty & kDirtyPacket & ~kDirtyEth;
-    if (!rest) return;
+void commit_l3(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, DirtyMask dirty) {
     switch (lay.l3_type) {
         case pkt::L3Type::Ipv4:
             commit_ip4(frame, lay, key, dirty);

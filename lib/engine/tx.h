@@ -26,6 +26,8 @@ public:
     SCS_ALWAYS_INLINE bool push(uint16_t port, rte_mbuf* m) {
         if (SCS_UNLIKELY(port >= kMaxPorts)) return false;
         Buf& b = bufs_[port];
+        b.bytes += m->pkt_len;
+        b.len[b.n] = m->pkt_len;
         b.pkts[b.n++] = m;
         pending_ |= 1u << port;
         if (SCS_UNLIKELY(b.n == kTxBufSize)) flush_port(port);
@@ -45,18 +47,25 @@ public:
 private:
     void flush_port(uint16_t port) {
         Buf& b = bufs_[port];
-        // Lengths first: mbufs handed to the driver are no longer ours to read.
-        uint32_t len[kTxBufSize];
-        for (uint16_t i = 0; i < b.n; ++i) len[i] = b.pkts[i]->pkt_len;
+        // Bytes of a partial send are summed before the call: mbufs handed to the driver are
+        // no longer ours to read. The common full send needs no loop.
+        uint64_t unsent_bytes = 0;
         const uint16_t sent = fn_(opaque_, port, b.pkts.data(), b.n);
+        if (SCS_UNLIKELY(sent < b.n)) {
+            // The fn freed the unsent ones: take their sizes as recorded when queued.
+            for (uint16_t i = sent; i < b.n; ++i) unsent_bytes += b.len[i];
+        }
         sent_ += sent;
-        for (uint16_t i = 0; i < sent && i < b.n; ++i) sent_bytes_ += len[i];
+        sent_bytes_ += b.bytes - unsent_bytes;
+        b.bytes = 0;
         b.n = 0;
         pending_ &= ~(1u << port);
     }
     struct Buf {
         uint16_t n = 0;
+        uint64_t bytes = 0;
         std::array<rte_mbuf*, kTxBufSize> pkts{};
+        std::array<uint32_t, kTxBufSize> len{};
     };
     TxFlushFn fn_;
     void* opaque_;
