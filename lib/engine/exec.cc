@@ -185,6 +185,23 @@ bool Executor::fork(PacketState& s, PacketState& c) {
     return true;
 }
 
+// Untagged Ethernet + IPv4 without options or fragmentation + UDP, every length consistent:
+// exactly the outer headers parse_frame() accepts as UDP at offsets 14/34 (the common
+// underlay frame), checked without building a Layout.
+static SCS_ALWAYS_INLINE bool outer_ipv4_udp(const uint8_t* f, uint32_t len) {
+    constexpr uint32_t kL3 = pkt::kEthHdrLen, kL4 = kL3 + pkt::kIp4HdrLen;
+    if (len < kL4 + pkt::kUdpHdrLen || len > 0xfffe) return false;
+    uint16_t etype, tot_be, frag_be, ulen_be;
+    std::memcpy(&etype, f + 12, 2);
+    std::memcpy(&tot_be, f + kL3 + 2, 2);
+    std::memcpy(&frag_be, f + kL3 + 6, 2);
+    std::memcpy(&ulen_be, f + kL4 + 4, 2);
+    const uint32_t tot = ntoh16(tot_be), ulen = ntoh16(ulen_be);
+    return etype == hton16(pkt::kEthTypeIpv4) && f[kL3] == 0x45 && f[kL3 + 9] == pkt::kIpProtoUdp &&
+           (ntoh16(frag_be) & 0x3fff) == 0 && tot >= pkt::kIp4HdrLen + pkt::kUdpHdrLen && kL3 + tot <= len &&
+           ulen >= pkt::kUdpHdrLen && ulen <= tot - pkt::kIp4HdrLen;
+}
+
 // Parses the frame: the one-pass fast path for plain IPv4 TCP/UDP/ICMP (which also fills
 // the flow key), else the general parser (the key is extracted later, once the role allows).
 SCS_ALWAYS_INLINE DropReason Executor::classify(PacketState& s) {
@@ -213,6 +230,10 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
         copies_left_ = kMaxCopies;
         if (SCS_UNLIKELY(!rb || rb->role == RxRole::Unbound)) {
             finish(s, DropReason::UnboundPort);
+            continue;
+        }
+        if (rb->role == RxRole::Underlay) {  // the outer headers need no flow key
+            start_underlay(s);
             continue;
         }
         const DropReason pr = classify(s);
@@ -271,19 +292,25 @@ void Executor::start_provider(PacketState& s, const RxBinding& rb) {
 void Executor::start_underlay(PacketState& s) {
     const uint8_t* f = frame(s.m);
     const uint32_t len = rte_pktmbuf_data_len(s.m);
-    uint32_t dst_ip;
+    uint16_t l3 = pkt::kEthHdrLen, l4 = pkt::kEthHdrLen + pkt::kIp4HdrLen;
+    if (!outer_ipv4_udp(f, len)) {  // anything unusual: the general parser and its verdicts
+        const DropReason pr = pkt::parse_frame(f, len, s.lay);
+        if (pr != DropReason::None) return finish(s, pr);
+        if (s.lay.l3_type != pkt::L3Type::Ipv4 || s.lay.ip_proto != pkt::kIpProtoUdp || !s.lay.has_l4() ||
+            (s.lay.frag & pkt::kFragAny))
+            return finish(s, DropReason::TunnelNotGeneve);
+        l3 = s.lay.l3;
+        l4 = s.lay.l4;
+    }
+    uint32_t dst_ip, src_ip;
     uint16_t dport;
-    if (s.lay.l3_type != pkt::L3Type::Ipv4 || s.lay.ip_proto != pkt::kIpProtoUdp || !s.lay.has_l4() ||
-        (s.lay.frag & pkt::kFragAny))
-        return finish(s, DropReason::TunnelNotGeneve);
-    std::memcpy(&dst_ip, f + s.lay.l3 + 16, 4);
-    uint32_t src_ip;
-    std::memcpy(&src_ip, f + s.lay.l3 + 12, 4);
-    std::memcpy(&dport, f + s.lay.l4 + 2, 2);
+    std::memcpy(&dst_ip, f + l3 + 16, 4);
+    std::memcpy(&src_ip, f + l3 + 12, 4);
+    std::memcpy(&dport, f + l4 + 2, 2);
     if (ntoh16(dport) != pkt::kGenevePort || ntoh32(dst_ip) != gen_->underlay.encap_ip)
         return finish(s, DropReason::TunnelNotGeneve);
     pkt::GeneveInfo gi;
-    const DropReason gr = pkt::parse_geneve(f, len, static_cast<uint16_t>(s.lay.l4 + pkt::kUdpHdrLen), gi);
+    const DropReason gr = pkt::parse_geneve(f, len, static_cast<uint16_t>(l4 + pkt::kUdpHdrLen), gi);
     if (gr != DropReason::None) return finish(s, gr);
     if (!gi.has_ovn_tlv) return finish(s, DropReason::GeneveNoOvnTlv);
     if (gi.unknown_critical) return finish(s, DropReason::GeneveUnknownCritical);
