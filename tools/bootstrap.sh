@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libbenchmark-dev
   clang llvm libclang-rt-14-dev
   iproute2 tcpdump
+  # OVN Southbound client (meson option southbound): OVS source tarball, SB schema, and the
+  # ovsdb-server / ovsdb-tool / ovn-sbctl its tests run against.
+  openvswitch-source openvswitch-common ovn-common ovn-central
 )
 missing=()
 for p in "${packages[@]}"; do
