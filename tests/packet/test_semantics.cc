@@ -258,6 +258,61 @@ TEST(Semantics, PatchLoopsAreBounded) {
     EXPECT_EQ(h.drops(DropReason::LoopLimit), 1u) << h.drop_summary();
 }
 
+TEST(Semantics, OnlyTheFirstDatapathAfterATunnelIsLocalOnly) {
+    // A (key 1): port 1 VIF, port 2 patch to B. B (key 2): port 1 patch to A, port 2 on the
+    // remote chassis, port 3 VIF; B's ingress floods. A packet from the tunnel for A's patch
+    // port crosses into B, whose flood must reach the remote port again (ovn-architecture(7):
+    // only the egress pipeline entered from the tunnel is local-only).
+    auto patch = [](uint32_t dp, uint32_t port) {
+        PortEntry e;
+        e.kind = PortKind::Patch;
+        e.peer_dp = dp;
+        e.peer_port = port;
+        return e;
+    };
+    DatapathBuilder a("a", 1, false);
+    a.stages(Pipe::Ingress, {"t0"});
+    a.stages(Pipe::Egress, {"out"});
+    a.flow(Pipe::Ingress, 0, 0, Match{}, a.actions(Pipe::Ingress, 0).drop().done());
+    a.flow(Pipe::Egress, 0, 0, Match{}, a.actions(Pipe::Egress, 0).output().done());
+    a.port(1, "a1", vif(0));
+    a.port(2, "a2", patch(2, 1));
+    DatapathBuilder b("b", 2, false);
+    b.stages(Pipe::Ingress, {"t0"});
+    b.stages(Pipe::Egress, {"out"});
+    b.flow(Pipe::Ingress, 0, 0, Match{}, b.actions(Pipe::Ingress, 0).load(Field::Outport, 32768).output().done());
+    b.flow(Pipe::Egress, 0, 0, Match{}, b.actions(Pipe::Egress, 0).output().done());
+    PortEntry remote;
+    remote.kind = PortKind::Remote;
+    remote.tunnel = 0;
+    b.port(1, "b1", patch(1, 2));
+    b.port(2, "b2", remote);
+    b.port(3, "b3", vif(1));
+    b.group(32768, "_MC_flood", {1, 2, 3});
+    auto da = a.build(), db = b.build();
+    ASSERT_TRUE(da.ok() && db.ok());
+    auto g = std::make_unique<engine::Generation>();
+    g->datapaths = {*da, *db};
+    g->underlay.encap_ip = 0xc0a80001;
+    engine::Tunnel t;
+    t.remote_ip = 0xc0a80002;
+    t.tx_port = 5;
+    g->tunnels.push_back(t);
+    g->rx.resize(5);
+    g->rx[4] = {engine::RxRole::Underlay, 0, 0, {}};
+    g->index();
+    Harness h(std::move(g));
+    const Bytes inner = udp(Mac{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, kA);
+    auto out = h.send(4, pkt::geneve_encap(Mac{}, Mac{}, Ip4{0xc0a80002}, Ip4{0xc0a80001}, 40000, 1, 1, 2, inner));
+    ASSERT_EQ(out[1].size(), 1u) << h.drop_summary();
+    ASSERT_EQ(out[5].size(), 1u) << "B's flood reaches the remote chassis " << h.drop_summary();
+    EXPECT_EQ(pkt::hex(out[1][0]), pkt::hex(inner));
+    const Bytes& gnv = out[5][0];
+    ASSERT_GT(gnv.size(), 58u);
+    EXPECT_EQ(gnv[46] << 16 | gnv[47] << 8 | gnv[48], 2) << "VNI of B";
+    EXPECT_EQ(gnv[56] << 8 | gnv[57], 32768) << "egress key: the group";
+}
+
 TEST(Semantics, UnimplementedActionsAreCountedByName) {
     Harness h(one_stage([](DatapathBuilder& b) {
         return b.actions(Pipe::Ingress, 0).unimplemented(engine::Unimpl::CtLb).done();
