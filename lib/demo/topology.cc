@@ -56,11 +56,6 @@ enum LrOut : uint8_t { kLrOutDelivery = 6 };
 
 constexpr uint64_t kMcastBit = uint64_t{1} << 40;  // eth.src[40] / eth.dst[40]: I/G bit
 
-uint64_t mac_u64(const pkt::Mac& m) {
-    uint64_t v = 0;
-    for (uint8_t b : m.b) v = v << 8 | b;
-    return v;
-}
 
 Match ip4() { return Match{}.set_u64(Field::EthType, pkt::kEthTypeIpv4); }
 Match arp() { return Match{}.set_u64(Field::EthType, pkt::kEthTypeArp); }
@@ -92,7 +87,7 @@ Result<engine::DatapathPtr> build_switch(const std::string& name, uint32_t key, 
         const uint32_t pass = b.actions(P, T).load_bits(Field::Reg0, 15, 1, 0).next().done();
         for (const SwitchPort& p : ports) {
             Match m = Match{}.set_u64(Field::Inport, p.key);
-            if (!p.is_router_port && !p.is_localnet) m.set_u64(Field::EthSrc, mac_u64(p.mac));
+            if (!p.is_router_port && !p.is_localnet) m.set_u64(Field::EthSrc, p.mac.u64());
             b.flow(P, T, 50, m, pass);
         }
         b.flow(P, T, 49, Match{}, b.actions(P, T).load_bits(Field::Reg0, 15, 1, 1).next().done());
@@ -110,7 +105,7 @@ Result<engine::DatapathPtr> build_switch(const std::string& name, uint32_t key, 
                b.actions(P, T).load(Field::Outport, 32768).output().done());
         for (const SwitchPort& p : ports) {
             if (p.is_localnet) continue;
-            b.flow(P, T, 50, Match{}.set_u64(Field::EthDst, mac_u64(p.mac)),
+            b.flow(P, T, 50, Match{}.set_u64(Field::EthDst, p.mac.u64()),
                    b.actions(P, T).load(Field::Outport, p.key).output().done());
         }
         // OVN: `outport = get_fdb(eth.dst); next;` - no FDB entries here, so outport = none.
@@ -130,7 +125,7 @@ Result<engine::DatapathPtr> build_switch(const std::string& name, uint32_t key, 
         b.flow(P, T, 100, Match{}.set_u64(Field::EthDst, kMcastBit, kMcastBit), pass);
         for (const SwitchPort& p : ports) {
             Match m = Match{}.set_u64(Field::Outport, p.key);
-            if (!p.is_router_port && !p.is_localnet) m.set_u64(Field::EthDst, mac_u64(p.mac));
+            if (!p.is_router_port && !p.is_localnet) m.set_u64(Field::EthDst, p.mac.u64());
             b.flow(P, T, 50, m, pass);
         }
         b.flow(P, T, 0, Match{}, b.actions(P, T).load_bits(Field::Reg0, 15, 1, 1).next().done());
@@ -167,8 +162,8 @@ Result<engine::DatapathPtr> build_router(const std::string& name, uint32_t key,
     b.flow(P, kLrInAdmission, 100, Match{}.set_u64(Field::VlanTci, 0x1000, 0x1000), b.actions(P, kLrInAdmission).drop().done());
     b.flow(P, kLrInAdmission, 100, Match{}.set_u64(Field::EthSrc, kMcastBit, kMcastBit), b.actions(P, kLrInAdmission).drop().done());
     for (const RouterPort& p : ports) {
-        const uint32_t a = b.actions(P, kLrInAdmission).load_bits(Field::Xreg0, 0, 48, mac_u64(p.mac)).next().done();
-        b.flow(P, kLrInAdmission, 50, Match{}.set_u64(Field::EthDst, mac_u64(p.mac)).set_u64(Field::Inport, p.key), a);
+        const uint32_t a = b.actions(P, kLrInAdmission).load_bits(Field::Xreg0, 0, 48, p.mac.u64()).next().done();
+        b.flow(P, kLrInAdmission, 50, Match{}.set_u64(Field::EthDst, p.mac.u64()).set_u64(Field::Inport, p.key), a);
         b.flow(P, kLrInAdmission, 50, Match{}.set_u64(Field::EthDst, kMcastBit, kMcastBit).set_u64(Field::Inport, p.key), a);
     }
     b.flow(P, kLrInAdmission, 0, Match{}, b.actions(P, kLrInAdmission).drop().done());
@@ -207,7 +202,7 @@ Result<engine::DatapathPtr> build_router(const std::string& name, uint32_t key,
         a.dec_ttl().load_bits(Field::Reg8, 0, 16, 0);
         if (nexthop) a.load(Field::Reg0, nexthop->v);
         else a.move(Field::Reg0, Field::Ip4Dst);
-        return a.load(Field::Reg1, out.ip.v).load(Field::EthSrc, mac_u64(out.mac)).load(Field::Outport, out.key)
+        return a.load(Field::Reg1, out.ip.v).load(Field::EthSrc, out.mac.u64()).load(Field::Outport, out.key)
             .load_bits(Field::Flags, 1, 1, 1).next().done();
     };
     for (const RouterPort& p : ports)  // connected routes: priority 2 * plen + 26 (23.03)
@@ -231,7 +226,7 @@ Result<engine::DatapathPtr> build_router(const std::string& name, uint32_t key,
     b.flow(P, kLrInArpResolve, 500, ip4().set_u64(Field::Ip4Dst, 0xe0000000, 0xf0000000), b.actions(P, kLrInArpResolve).next().done());
     for (const Neighbor& n : neighbors)
         b.flow(P, kLrInArpResolve, 100, ip4().set_u64(Field::Outport, n.port_key).set_u64(Field::Reg0, n.ip.v),
-               b.actions(P, kLrInArpResolve).load(Field::EthDst, mac_u64(n.mac)).next().done());
+               b.actions(P, kLrInArpResolve).load(Field::EthDst, n.mac.u64()).next().done());
     b.flow(P, kLrInArpResolve, 1, ip4(), b.actions(P, kLrInArpResolve).unimplemented(Unimpl::GetArp).done());
     b.flow(P, kLrInArpResolve, 0, Match{}, b.actions(P, kLrInArpResolve).drop().done());
     b.default_next(P, kLrInGwRedirect);

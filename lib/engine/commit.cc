@@ -12,12 +12,11 @@ namespace scs::engine {
 
 namespace {
 
-using pkt::csum::update16;
 using pkt::csum::update_bytes;
 
 // Where the transport checksum lives, if the pseudo-header covers it.
 uint8_t* l4_csum_field(uint8_t* frame, const pkt::Layout& lay) {
-    if (!lay.has_l4() || (lay.frag & pkt::kFragLater)) return nullptr;
+    if (lay.payload == pkt::kNoOffset) return nullptr;  // no validated transport header
     uint8_t* l4 = frame + lay.l4;
     switch (lay.ip_proto) {
         case pkt::kIpProtoTcp: return l4 + 16;
@@ -54,25 +53,7 @@ void fix_udp_zero(const pkt::Layout& lay, uint8_t* csum) {
 void commit_ip4(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, DirtyMask dirty) {
     uint8_t* ip = frame + lay.l3;
     uint8_t* ipc = ip + 10;
-    if (dirty & kDirtyIpScalars) {
-        // TOS shares a 16-bit word with version/IHL, TTL with the protocol: update the
-        // checksum by whole 16-bit words (RFC 1624 eqn. 3), only for what changed.
-        uint16_t c, before, after;
-        std::memcpy(&c, ipc, 2);
-        if (ip[1] != key.ip_tos) {
-            std::memcpy(&before, ip, 2);
-            ip[1] = key.ip_tos;
-            std::memcpy(&after, ip, 2);
-            c = update16(c, before, after);
-        }
-        if (ip[8] != key.ip_ttl) {
-            std::memcpy(&before, ip + 8, 2);
-            ip[8] = key.ip_ttl;
-            std::memcpy(&after, ip + 8, 2);
-            c = update16(c, before, after);
-        }
-        std::memcpy(ipc, &c, 2);
-    }
+    if (dirty & kDirtyIpScalars) commit_ip4_scalars(ip, key);
     if (dirty & kDirtyIp4) {
         uint8_t* l4c = l4_csum_field(frame, lay);
         rewrite(ip + 12, &key.ip4_src, 4, ipc, l4c);
@@ -97,7 +78,7 @@ void commit_ip6(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, Dirt
 }
 
 void commit_l4(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key) {
-    if (!lay.has_l4() || (lay.frag & pkt::kFragLater)) return;
+    if (lay.payload == pkt::kNoOffset) return;  // no validated transport header
     uint8_t* l4 = frame + lay.l4;
     switch (lay.ip_proto) {
         case pkt::kIpProtoTcp:

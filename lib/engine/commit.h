@@ -20,30 +20,34 @@ namespace scs::engine {
 // Everything beyond the Ethernet addresses (out of line).
 void commit_l3(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, DirtyMask dirty);
 
+// IPv4 TOS and TTL from the key. TOS shares a 16-bit word with version/IHL, TTL with the
+// protocol: the header checksum is updated by whole 16-bit words (RFC 1624 eqn. 3), only for
+// what changed.
+SCS_ALWAYS_INLINE void commit_ip4_scalars(uint8_t* ip, const FlowKey& key) {
+    uint16_t c, before, after;
+    std::memcpy(&c, ip + 10, 2);
+    if (ip[8] != key.ip_ttl) {
+        std::memcpy(&before, ip + 8, 2);
+        ip[8] = key.ip_ttl;
+        std::memcpy(&after, ip + 8, 2);
+        c = pkt::csum::update16(c, before, after);
+    }
+    if (SCS_UNLIKELY(ip[1] != key.ip_tos)) {
+        std::memcpy(&before, ip, 2);
+        ip[1] = key.ip_tos;
+        std::memcpy(&after, ip, 2);
+        c = pkt::csum::update16(c, before, after);
+    }
+    std::memcpy(ip + 10, &c, 2);
+}
+
 // The routed-packet case - MAC rewrite, IPv4 TTL/TOS - inline; the rest in commit_l3().
 SCS_ALWAYS_INLINE void commit_key(uint8_t* frame, const pkt::Layout& lay, const FlowKey& key, DirtyMask dirty) {
     if (SCS_LIKELY(dirty & kDirtyEth)) std::memcpy(frame, key.eth_dst, 12);
     const DirtyMask rest = dirty & kDirtyPacket & ~kDirtyEth;
     if (!rest) return;
     if (SCS_LIKELY(rest == kDirtyIpScalars && lay.l3_type == pkt::L3Type::Ipv4)) {
-        // TTL shares a 16-bit word with the protocol, TOS with version/IHL: RFC 1624
-        // eqn. 3 over whole 16-bit words, only for what changed.
-        uint8_t* ip = frame + lay.l3;
-        uint16_t c, before, after;
-        std::memcpy(&c, ip + 10, 2);
-        if (ip[8] != key.ip_ttl) {
-            std::memcpy(&before, ip + 8, 2);
-            ip[8] = key.ip_ttl;
-            std::memcpy(&after, ip + 8, 2);
-            c = pkt::csum::update16(c, before, after);
-        }
-        if (SCS_UNLIKELY(ip[1] != key.ip_tos)) {
-            std::memcpy(&before, ip, 2);
-            ip[1] = key.ip_tos;
-            std::memcpy(&after, ip, 2);
-            c = pkt::csum::update16(c, before, after);
-        }
-        std::memcpy(ip + 10, &c, 2);
+        commit_ip4_scalars(frame + lay.l3, key);
         return;
     }
     commit_l3(frame, lay, key, dirty);

@@ -185,23 +185,6 @@ bool Executor::fork(PacketState& s, PacketState& c) {
     return true;
 }
 
-// Untagged Ethernet + IPv4 without options or fragmentation + UDP, every length consistent:
-// exactly the outer headers parse_frame() accepts as UDP at offsets 14/34 (the common
-// underlay frame), checked without building a Layout.
-static SCS_ALWAYS_INLINE bool outer_ipv4_udp(const uint8_t* f, uint32_t len) {
-    constexpr uint32_t kL3 = pkt::kEthHdrLen, kL4 = kL3 + pkt::kIp4HdrLen;
-    if (len < kL4 + pkt::kUdpHdrLen || len > 0xfffe) return false;
-    uint16_t etype, tot_be, frag_be, ulen_be;
-    std::memcpy(&etype, f + 12, 2);
-    std::memcpy(&tot_be, f + kL3 + 2, 2);
-    std::memcpy(&frag_be, f + kL3 + 6, 2);
-    std::memcpy(&ulen_be, f + kL4 + 4, 2);
-    const uint32_t tot = ntoh16(tot_be), ulen = ntoh16(ulen_be);
-    return etype == hton16(pkt::kEthTypeIpv4) && f[kL3] == 0x45 && f[kL3 + 9] == pkt::kIpProtoUdp &&
-           (ntoh16(frag_be) & 0x3fff) == 0 && tot >= pkt::kIp4HdrLen + pkt::kUdpHdrLen && kL3 + tot <= len &&
-           ulen >= pkt::kUdpHdrLen && ulen <= tot - pkt::kIp4HdrLen;
-}
-
 // Parses the frame: the one-pass fast path for plain IPv4 TCP/UDP/ICMP (which also fills
 // the flow key), else the general parser (the key is extracted later, once the role allows).
 SCS_ALWAYS_INLINE DropReason Executor::classify(PacketState& s) {
@@ -293,7 +276,10 @@ void Executor::start_underlay(PacketState& s) {
     const uint8_t* f = frame(s.m);
     const uint32_t len = rte_pktmbuf_data_len(s.m);
     uint16_t l3 = pkt::kEthHdrLen, l4 = pkt::kEthHdrLen + pkt::kIp4HdrLen;
-    if (!outer_ipv4_udp(f, len)) {  // anything unusual: the general parser and its verdicts
+    uint8_t proto;
+    uint32_t tot, l4_len;
+    if (!plain_ipv4_l4(f, len, proto, tot, l4_len) || proto != pkt::kIpProtoUdp) {
+        // Anything unusual: the general parser and its verdicts.
         const DropReason pr = pkt::parse_frame(f, len, s.lay);
         if (pr != DropReason::None) return finish(s, pr);
         if (s.lay.l3_type != pkt::L3Type::Ipv4 || s.lay.ip_proto != pkt::kIpProtoUdp || !s.lay.has_l4() ||
@@ -660,10 +646,8 @@ SCS_ALWAYS_INLINE DropReason Executor::transmit(PacketState& s, uint16_t port, u
         std::memcpy(f + 12, &tpid, 2);
         std::memcpy(f + 14, &tci, 2);
     }
-    const uint32_t len = s.m->pkt_len;
     if (SCS_UNLIKELY(!tx_.push(port, s.m))) return DropReason::UnknownOutport;
     s.m = nullptr;
-    (void)len;
     return DropReason::None;
 }
 
@@ -714,11 +698,9 @@ SCS_ALWAYS_INLINE DropReason Executor::encap(PacketState& s, uint16_t tunnel, ui
     std::memcpy(gnv + 4, &vni, 4);
     const uint32_t opt = hton32((in_key & 0x7fff) << 16 | (outport & 0xffff));
     std::memcpy(gnv + pkt::kGeneveHdrLen + 4, &opt, 4);
-    const uint32_t len = s.m->pkt_len;
     if (SCS_UNLIKELY(!tx_.push(t.tx_port, s.m))) return DropReason::UnknownOutport;
     s.m = nullptr;
     ++burst_.geneve_encap;
-    (void)len;
     return DropReason::None;
 }
 

@@ -70,29 +70,13 @@ void extract_key(const uint8_t* frame, const pkt::Layout& lay, FlowKey& key) {
         case pkt::L3Type::None:
             return;
     }
-    if (!lay.has_l4()) return;
+    // payload is set only when the parser validated a known transport header; l4 alone may
+    // point at an unknown protocol's first byte, even at the end of the frame.
+    if (lay.payload == pkt::kNoOffset) return;
     const uint8_t* l4 = frame + lay.l4;
-    switch (lay.ip_proto) {
-        case pkt::kIpProtoTcp:
-            std::memcpy(&key.tp_src, l4, 4);
-            key.tcp_flags = hton16(static_cast<uint16_t>((l4[12] & 0x0f) << 8 | l4[13]));
-            break;
-        case pkt::kIpProtoUdp:
-        case pkt::kIpProtoSctp:
-            std::memcpy(&key.tp_src, l4, 4);
-            break;
-        case pkt::kIpProtoIcmp:
-            key.tp_src = hton16(l4[0]);
-            key.tp_dst = hton16(l4[1]);
-            break;
-        case pkt::kIpProtoIcmp6:
-            key.tp_src = hton16(l4[0]);
-            key.tp_dst = hton16(l4[1]);
-            if (lay.l3_type == pkt::L3Type::Ipv6) extract_nd(l4, lay.l3_end - lay.l4, key);
-            break;
-        default:
-            break;
-    }
+    extract_l4(l4, lay.ip_proto, key);
+    if (lay.ip_proto == pkt::kIpProtoIcmp6 && lay.l3_type == pkt::L3Type::Ipv6)
+        extract_nd(l4, lay.l3_end - lay.l4, key);
 }
 
 }  // namespace scs::engine

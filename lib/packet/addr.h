@@ -28,6 +28,12 @@ struct Mac {
 
     // Group bit (I/G) of the first octet: multicast and broadcast destinations.
     constexpr bool is_multicast() const { return (b[0] & 0x01) != 0; }
+    // The address as a 48-bit integer, first byte most significant (what matches take).
+    constexpr uint64_t u64() const {
+        uint64_t v = 0;
+        for (uint8_t x : b) v = v << 8 | x;
+        return v;
+    }
     constexpr bool is_broadcast() const {
         return b == std::array<uint8_t, 6>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     }

@@ -60,11 +60,6 @@ Bytes udp(Mac dst = kB, Mac src = kA, uint8_t ttl = 64) {
     return FrameBuilder().eth(dst, src).ipv4(kIpA, kIpB, ttl).udp(1000, 2000).payload_pattern(10).build();
 }
 
-uint64_t mac_u64(const Mac& m) {
-    uint64_t v = 0;
-    for (uint8_t x : m.b) v = v << 8 | x;
-    return v;
-}
 
 TEST(Semantics, WideRegistersOverlayNarrowOnesMostSignificantFirst) {
     Harness h(one_stage([](DatapathBuilder& b) {
@@ -105,7 +100,7 @@ TEST(Semantics, ExchangeSwapsFields) {
 TEST(Semantics, NextIsASubroutineAndStateChangesPersist) {
     // t0: next; eth.src = B; outport = 3; output;   t1: outport = 2; output;
     Harness h(one_stage([](DatapathBuilder& b) {
-        return b.actions(Pipe::Ingress, 0).next().load(Field::EthSrc, mac_u64(kB)).load(Field::Outport, 3).output().done();
+        return b.actions(Pipe::Ingress, 0).next().load(Field::EthSrc, kB.u64()).load(Field::Outport, 3).output().done();
     }));
     auto out = h.send(0, udp(kB, kA));
     ASSERT_EQ(out[1].size(), 1u) << "t1's output ran inside the subroutine";
@@ -117,7 +112,7 @@ TEST(Semantics, NextIsASubroutineAndStateChangesPersist) {
 
 TEST(Semantics, CloneRestoresTheStateAfterwards) {
     Harness h(one_stage([](DatapathBuilder& b) {
-        const uint32_t body = b.actions(Pipe::Ingress, 0).load(Field::EthSrc, mac_u64(kB)).load(Field::Outport, 2).output().done();
+        const uint32_t body = b.actions(Pipe::Ingress, 0).load(Field::EthSrc, kB.u64()).load(Field::Outport, 2).output().done();
         return b.actions(Pipe::Ingress, 0).clone(body).load(Field::Outport, 3).output().done();
     }));
     auto out = h.send(0, udp(kB, kA));
@@ -382,8 +377,8 @@ TEST(Semantics, ArpResponderRewrite) {
     // OVN's ls_in_arp_rsp: eth.dst = eth.src; eth.src = M; arp.op = 2; arp.tha = arp.sha;
     // arp.sha = M; arp.tpa = arp.spa; arp.spa = IP; outport = inport; flags.loopback = 1; output;
     Harness h(one_stage([&](DatapathBuilder& b) {
-        return b.actions(Pipe::Ingress, 0).move(Field::EthDst, Field::EthSrc).load(Field::EthSrc, mac_u64(kB))
-            .load(Field::ArpOp, 2).move(Field::ArpTha, Field::ArpSha).load(Field::ArpSha, mac_u64(kB))
+        return b.actions(Pipe::Ingress, 0).move(Field::EthDst, Field::EthSrc).load(Field::EthSrc, kB.u64())
+            .load(Field::ArpOp, 2).move(Field::ArpTha, Field::ArpSha).load(Field::ArpSha, kB.u64())
             .move(Field::Ip4Dst, Field::Ip4Src).load(Field::Ip4Src, kIpB.v).move(Field::Outport, Field::Inport)
             .load_bits(Field::Flags, 1, 1, 1).output().done();
     }));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "engine/extract.h"
@@ -67,6 +68,22 @@ TEST(ExtractFast, AgreesWithTheGeneralPath) {
     }
     EXPECT_EQ(taken, 3000u) << "every well-formed IPv4 TCP/UDP/ICMP frame takes the fast path";
     EXPECT_GT(mutants_taken, mutants / 2);
+}
+
+TEST(ExtractKey, UnknownUpperProtocolReadsNothingPastTheFrame) {
+    // IPv6 carrying protocol 1 (ICMP is IPv4's) with no payload: l4 sits at the frame's end.
+    // Parsed and extracted from an exact-size heap buffer, so ASan sees any over-read.
+    const auto f = FrameBuilder().eth(pkt::Mac{{2, 0, 0, 0, 0, 1}}, pkt::Mac{{2, 0, 0, 0, 0, 2}})
+                       .ipv6(pkt::Ip6{}, pkt::Ip6{}).ip_proto(1).build();
+    auto buf = std::make_unique<uint8_t[]>(f.size());
+    std::memcpy(buf.get(), f.data(), f.size());
+    pkt::Layout lay;
+    ASSERT_EQ(pkt::parse_frame(buf.get(), static_cast<uint32_t>(f.size()), lay), DropReason::None);
+    FlowKey key;
+    extract_key(buf.get(), lay, key);
+    EXPECT_EQ(key.ip_proto, 1);
+    EXPECT_EQ(key.tp_src, 0);
+    EXPECT_EQ(key.tp_dst, 0);
 }
 
 TEST(ExtractFast, LeavesEverythingElseToTheGeneralPath) {
