@@ -26,80 +26,11 @@
 #include <vector>
 
 #include "common/result.h"
+#include "ovsdb/sb_types.h"
 
 struct scs_sb_idl;
 
 namespace scs::ovsdb {
-
-// An OVSDB row UUID, in Open vSwitch's layout (four 32-bit words).
-struct Uuid {
-    std::array<uint32_t, 4> parts{};
-
-    std::string to_string() const;  // canonical 8-4-4-4-12 lowercase form
-    static std::optional<Uuid> parse(std::string_view text);
-    friend auto operator<=>(const Uuid&, const Uuid&) = default;
-};
-
-using StringMap = std::map<std::string, std::string>;
-
-// Datapath_Binding: one logical switch or router.
-struct DatapathBinding {
-    Uuid uuid;
-    int64_t tunnel_key = 0;
-    std::string name;       // external_ids:name (the Northbound name, e.g. "sw0")
-    StringMap external_ids;
-};
-
-struct PortBinding {
-    Uuid uuid;
-    std::string logical_port;
-    int64_t tunnel_key = 0;
-    std::optional<Uuid> datapath;
-    std::string type;       // "" (VIF), "patch", "localnet", "l3gateway", "chassisredirect", …
-    std::string chassis;    // name of the binding chassis, "" when unbound
-    StringMap options;
-};
-
-struct Encap {
-    std::string type;       // "geneve", "vxlan", "stt"
-    std::string ip;
-    StringMap options;
-};
-
-struct Chassis {
-    Uuid uuid;
-    std::string name;
-    std::vector<Encap> encaps;
-};
-
-enum class Pipeline : uint8_t { Ingress, Egress };
-
-// Logical_Flow. Exactly one of logical_datapath and logical_dp_group is set (ovn-sb(5));
-// for a group, group_datapaths lists its members as read from Logical_DP_Group.
-struct LogicalFlow {
-    Uuid uuid;
-    std::optional<Uuid> logical_datapath;
-    std::optional<Uuid> logical_dp_group;
-    std::vector<Uuid> group_datapaths;
-    Pipeline pipeline = Pipeline::Ingress;
-    uint8_t table_id = 0;   // ovn-sb(5): 0..32
-    uint16_t priority = 0;  // ovn-sb(5): 0..65535
-    std::string match;
-    std::string actions;
-    std::string stage_name; // external_ids:stage-name, e.g. "ls_in_acl"
-};
-
-// The replica at one seqno. Rows come in the IDL's (hash) order: callers must not rely on it.
-struct Snapshot {
-    unsigned seqno = 0;
-    std::vector<DatapathBinding> datapaths;
-    std::vector<PortBinding> ports;
-    std::vector<Chassis> chassis;
-    std::vector<LogicalFlow> logical_flows;
-    // Logical flows left out because a value is outside what ovn-sb(5) allows (unknown
-    // pipeline, table_id or priority out of range, neither datapath nor group).
-    size_t rejected_logical_flows = 0;
-};
 
 struct Status {
     bool connected = false;       // session up and monitor established

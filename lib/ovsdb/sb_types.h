@@ -1,0 +1,140 @@
+// Southbound rows as plain C++ values: what the control plane reads from OVN, whether from
+// a live database (SbClient, over Open vSwitch's ovsdb-idl) or from a snapshot file
+// (snapshot_file.h). Nothing here depends on Open vSwitch; the compiler only sees these.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scs::ovsdb {
+
+// An OVSDB row UUID, in Open vSwitch's layout (four 32-bit words).
+struct Uuid {
+    std::array<uint32_t, 4> parts{};
+
+    std::string to_string() const;  // canonical 8-4-4-4-12 lowercase form
+    static std::optional<Uuid> parse(std::string_view text);
+    friend auto operator<=>(const Uuid&, const Uuid&) = default;
+};
+
+using StringMap = std::map<std::string, std::string>;
+
+// Datapath_Binding: one logical switch or router.
+struct DatapathBinding {
+    Uuid uuid;
+    int64_t tunnel_key = 0;
+    std::string name;       // external_ids:name (the Northbound name, e.g. "sw0")
+    StringMap external_ids;
+    bool is_router() const { return external_ids.count("logical-router") != 0; }
+};
+
+// HA_Chassis_Group / Gateway_Chassis membership of a port: chassis name and priority.
+struct GatewayChassis {
+    std::string chassis;
+    int64_t priority = 0;
+};
+
+struct PortBinding {
+    Uuid uuid;
+    std::string logical_port;
+    int64_t tunnel_key = 0;
+    std::optional<Uuid> datapath;
+    std::string type;       // "" (VIF), "patch", "localnet", "l3gateway", "chassisredirect", …
+    std::string chassis;    // name of the binding chassis, "" when unbound
+    std::string requested_chassis;  // requested_chassis (name), "" when none
+    std::vector<std::string> mac;            // "MAC [IP...]" entries, or "unknown", "router"
+    std::vector<std::string> port_security;  // "MAC [IP/PLEN...]" entries
+    std::vector<GatewayChassis> gateway_chassis;  // Gateway_Chassis rows or the
+                                                  // HA_Chassis_Group's members
+    std::string ha_chassis_group;            // its name, "" when none
+    std::optional<int64_t> tag;              // VLAN tag of a container port / localnet
+    std::string parent_port;
+    std::optional<bool> up;
+    StringMap options;
+    StringMap external_ids;
+};
+
+struct Encap {
+    std::string type;       // "geneve", "vxlan", "stt"
+    std::string ip;
+    StringMap options;
+};
+
+struct Chassis {
+    Uuid uuid;
+    std::string name;
+    std::string hostname;
+    std::vector<Encap> encaps;
+    StringMap other_config;
+    StringMap external_ids;
+};
+
+// Multicast_Group: `outport = "_MC_flood"` etc. within one datapath.
+struct MulticastGroup {
+    Uuid uuid;
+    std::optional<Uuid> datapath;
+    std::string name;
+    int64_t tunnel_key = 0;            // 32768..65535
+    std::vector<std::string> ports;    // logical port names
+};
+
+struct AddressSet {
+    std::string name;
+    std::vector<std::string> addresses;
+};
+
+// Port_Group: OVN 22.x+ names per-datapath groups "<datapath tunnel key>_<name>".
+struct PortGroup {
+    std::string name;
+    std::vector<std::string> ports;
+};
+
+// MAC_Binding / Static_MAC_Binding: a neighbour learned (or configured) on a router port.
+struct MacBinding {
+    std::string logical_port;
+    std::string ip;
+    std::string mac;
+    std::optional<Uuid> datapath;
+};
+
+enum class Pipeline : uint8_t { Ingress, Egress };
+
+// Logical_Flow. Exactly one of logical_datapath and logical_dp_group is set (ovn-sb(5));
+// for a group, group_datapaths lists its members as read from Logical_DP_Group.
+struct LogicalFlow {
+    Uuid uuid;
+    std::optional<Uuid> logical_datapath;
+    std::optional<Uuid> logical_dp_group;
+    std::vector<Uuid> group_datapaths;
+    Pipeline pipeline = Pipeline::Ingress;
+    uint8_t table_id = 0;   // ovn-sb(5): 0..32
+    uint16_t priority = 0;  // ovn-sb(5): 0..65535
+    std::string match;
+    std::string actions;
+    std::string stage_name; // external_ids:stage-name, e.g. "ls_in_acl"
+};
+
+// The Southbound at one point. Rows come in no particular order: callers must not rely on it.
+struct Snapshot {
+    unsigned seqno = 0;
+    std::vector<DatapathBinding> datapaths;
+    std::vector<PortBinding> ports;
+    std::vector<Chassis> chassis;
+    std::vector<LogicalFlow> logical_flows;
+    std::vector<MulticastGroup> multicast_groups;
+    std::vector<AddressSet> address_sets;
+    std::vector<PortGroup> port_groups;
+    std::vector<MacBinding> mac_bindings;
+    StringMap sb_global_options;             // SB_Global:options (svc_monitor_mac, ...)
+    // Logical flows left out because a value is outside what ovn-sb(5) allows (unknown
+    // pipeline, table_id or priority out of range, neither datapath nor group).
+    size_t rejected_logical_flows = 0;
+};
+
+}  // namespace scs::ovsdb
