@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""Scripted OVN topologies, written to a running Central (sandbox.py) through ovn-nbctl.
+
+demo(central, chassis="scs-dp-0") - the project's demo topology, the same addresses and tunnel
+keys as lib/demo/topology.h (tunnel keys are requested with requested-tnl-key, so the SB has
+them exactly):
+
+            vm1 10.0.0.11 (local)   vm2 10.0.0.12 (local)   vm3 10.0.0.13 (on hv2)
+                          \\                |                 /
+                            sw0 (key 1)  10.0.0.0/24
+                                 | lr0-sw0 10.0.0.1
+              default route ---- lr0 (key 3) ---- lr0-sw1 10.0.1.1 -- sw1 (key 2) -- vm4 10.0.1.14 (local)
+              via 172.24.4.254   | lr0-public 172.24.4.1 (gateway port on CHASSIS) -- vm5 10.0.1.15 (on hv2)
+                            public (key 4) -- ln-public (localnet, network_name physnet1)
+
+    datapath / port     type        MAC                 IP                 tunnel key  chassis
+    sw0                 switch                          10.0.0.0/24        1
+      vm1               VM          00:00:00:00:01:01   10.0.0.11          1           CHASSIS (local)
+      vm2               VM          00:00:00:00:01:02   10.0.0.12          2           CHASSIS (local)
+      vm3               VM          00:00:00:00:01:03   10.0.0.13          3           hv2
+      sw0-lr0           router                                             4
+    sw1                 switch                          10.0.1.0/24        2
+      vm4               VM          00:00:00:00:02:04   10.0.1.14          1           CHASSIS (local)
+      vm5               VM          00:00:00:00:02:05   10.0.1.15          2           hv2
+      sw1-lr0           router                                             3
+    public              switch                          172.24.4.0/24      4
+      ln-public         localnet (network_name=physnet1, addresses unknown) 1
+      public-lr0        router                                             2
+    lr0                 router                                             3
+      lr0-sw0           LRP         00:00:00:00:ff:01   10.0.0.1/24        (northd)
+      lr0-sw1           LRP         00:00:00:00:ff:02   10.0.1.1/24        (northd)
+      lr0-public        LRP, gw     00:00:00:00:ff:03   172.24.4.1/24      (northd)   gateway chassis CHASSIS (prio 20)
+    upstream gateway    (outside)   00:00:00:00:fe:fe   172.24.4.254       default route 0.0.0.0/0 of lr0
+    hv2                 chassis     underlay 00:00:00:00:aa:02  encap 192.168.100.2 (geneve)
+    CHASSIS (ours)      chassis     underlay 00:00:00:00:aa:01  encap 192.168.100.1 (registered only
+                                                                with register_local=True)
+
+  VM port addresses and port_security are both "MAC IP", as the OpenStack Neutron driver sets them.
+  Stateful parts (compiled as unsupported by scs-dataplane for now):
+    SNAT 10.0.0.0/16 -> 172.24.4.1 on lr0; floating IP (dnat_and_snat) 172.24.4.100 <-> vm1 10.0.0.11;
+    load balancer lb0: TCP 172.24.4.200:80 -> 10.0.0.12:80,10.0.1.14:80 on lr0 (and on sw0, sw1 as
+    Neutron does);
+    security group as port groups: pg_sg (vm1..vm5) with allow-related ACLs (egress: all IPv4;
+    ingress: tcp 22 and ICMPv4), pg_drop (vm1..vm5) with drop ACLs at priority 1001 (Neutron's
+    neutron_pg_drop).
+
+scale(central, n_switches, ports_per_switch, n_routers) - a large Southbound for benchmarks
+(see its docstring); add_port() / add_route() - single incremental changes, timed.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sandbox  # noqa: E402
+
+# --- demo ----------------------------------------------------------------------------------
+
+DEMO_VMS = {
+    # lport: (switch, mac, ip, tunnel key, remote)
+    "vm1": ("sw0", "00:00:00:00:01:01", "10.0.0.11", 1, False),
+    "vm2": ("sw0", "00:00:00:00:01:02", "10.0.0.12", 2, False),
+    "vm3": ("sw0", "00:00:00:00:01:03", "10.0.0.13", 3, True),
+    "vm4": ("sw1", "00:00:00:00:02:04", "10.0.1.14", 1, False),
+    "vm5": ("sw1", "00:00:00:00:02:05", "10.0.1.15", 2, True),
+}
+DEMO_SWITCHES = {"sw0": 1, "sw1": 2, "public": 4}
+DEMO_ROUTER_KEY = 3
+DEMO_LRPS = {
+    # lrp: (switch, mac, cidr, switch-side port, its tunnel key)
+    "lr0-sw0": ("sw0", "00:00:00:00:ff:01", "10.0.0.1/24", "sw0-lr0", 4),
+    "lr0-sw1": ("sw1", "00:00:00:00:ff:02", "10.0.1.1/24", "sw1-lr0", 3),
+    "lr0-public": ("public", "00:00:00:00:ff:03", "172.24.4.1/24", "public-lr0", 2),
+}
+DEMO_GATEWAY_IP = "172.24.4.254"
+DEMO_GATEWAY_MAC = "00:00:00:00:fe:fe"
+DEMO_HV2 = ("hv2", "192.168.100.2")
+DEMO_LOCAL_ENCAP_IP = "192.168.100.1"
+DEMO_FIP = ("172.24.4.100", "10.0.0.11")
+DEMO_LB_VIP = "172.24.4.200:80"
+DEMO_LB_BACKENDS = "10.0.0.12:80,10.0.1.14:80"
+
+
+def demo_commands(chassis="scs-dp-0"):
+    """The ovn-nbctl commands of the demo topology (one transaction)."""
+    cmds = []
+    for sw, key in DEMO_SWITCHES.items():
+        cmds.append(["ls-add", sw])
+        cmds.append(["set", "Logical_Switch", sw, "other_config:requested-tnl-key=%d" % key])
+    cmds.append(["set", "Logical_Switch", "sw0", "other_config:subnet=10.0.0.0/24"])
+    cmds.append(["set", "Logical_Switch", "sw1", "other_config:subnet=10.0.1.0/24"])
+    for vm, (sw, mac, ip, key, _) in DEMO_VMS.items():
+        cmds += [["lsp-add", sw, vm],
+                 ["lsp-set-addresses", vm, "%s %s" % (mac, ip)],
+                 ["lsp-set-port-security", vm, "%s %s" % (mac, ip)],
+                 ["set", "Logical_Switch_Port", vm, "options:requested-tnl-key=%d" % key]]
+    cmds += [["lr-add", "lr0"],
+             ["set", "Logical_Router", "lr0", "options:requested-tnl-key=%d" % DEMO_ROUTER_KEY]]
+    for lrp, (sw, mac, cidr, swp, key) in DEMO_LRPS.items():
+        cmds += [["lrp-add", "lr0", lrp, mac, cidr],
+                 ["lsp-add", sw, swp],
+                 ["lsp-set-type", swp, "router"],
+                 ["lsp-set-addresses", swp, "router"],
+                 ["lsp-set-options", swp, "router-port=%s" % lrp, "requested-tnl-key=%d" % key]]
+    cmds += [["lsp-add", "public", "ln-public"],
+             ["lsp-set-type", "ln-public", "localnet"],
+             ["lsp-set-addresses", "ln-public", "unknown"],
+             ["lsp-set-options", "ln-public", "network_name=physnet1", "requested-tnl-key=1"],
+             ["lrp-set-gateway-chassis", "lr0-public", chassis, "20"],
+             ["lr-route-add", "lr0", "0.0.0.0/0", DEMO_GATEWAY_IP],
+             ["lr-nat-add", "lr0", "snat", "172.24.4.1", "10.0.0.0/16"],
+             ["lr-nat-add", "lr0", "dnat_and_snat", DEMO_FIP[0], DEMO_FIP[1]],
+             ["lb-add", "lb0", DEMO_LB_VIP, DEMO_LB_BACKENDS, "tcp"],
+             ["lr-lb-add", "lr0", "lb0"],
+             ["ls-lb-add", "sw0", "lb0"],
+             ["ls-lb-add", "sw1", "lb0"]]
+    vms = list(DEMO_VMS)
+    cmds += [["pg-add", "pg_sg"] + vms,
+             ["pg-add", "pg_drop"] + vms,
+             ["acl-add", "pg_sg", "from-lport", "1002", "inport == @pg_sg && ip4", "allow-related"],
+             ["acl-add", "pg_sg", "to-lport", "1002",
+              "outport == @pg_sg && ip4 && tcp.dst == 22", "allow-related"],
+             ["acl-add", "pg_sg", "to-lport", "1002", "outport == @pg_sg && icmp4", "allow-related"],
+             ["acl-add", "pg_drop", "from-lport", "1001", "inport == @pg_drop && ip", "drop"],
+             ["acl-add", "pg_drop", "to-lport", "1001", "outport == @pg_drop && ip", "drop"]]
+    return cmds
+
+
+def demo(central, chassis="scs-dp-0", register_remote=True, register_local=False):
+    """Writes the demo topology (module docstring) and waits for ovn-northd. With
+    register_remote, chassis hv2 (192.168.100.2, geneve) is registered in the SB and vm3, vm5
+    are bound to it - leave it False when a real ovn-controller plays hv2. With register_local,
+    `chassis` is registered too (192.168.100.1) and vm1, vm2, vm4 are bound to it."""
+    central.nbctl_batch(demo_commands(chassis))
+    central.sync()
+    if register_remote:
+        central.add_remote_chassis(DEMO_HV2[0], DEMO_HV2[1])
+    if register_local:
+        central.add_remote_chassis(chassis, DEMO_LOCAL_ENCAP_IP)
+    for vm, (_, _, _, _, remote) in DEMO_VMS.items():
+        if remote and register_remote:
+            central.bind_port_to(DEMO_HV2[0], vm)
+        elif not remote and register_local:
+            central.bind_port_to(chassis, vm)
+    central.sync()
+
+
+# --- scale ---------------------------------------------------------------------------------
+
+def _mac(i, j):
+    return "0a:%02x:%02x:%02x:%02x:%02x" % ((i >> 8) & 0xff, i & 0xff, (j >> 16) & 0xff,
+                                             (j >> 8) & 0xff, j & 0xff)
+
+
+def scale_commands(n_switches, ports_per_switch, n_routers, acls_per_switch=0,
+                   routes_per_router=0):
+    """ovn-nbctl commands of a generated topology (a list of transactions, each a command
+    list). Switch s (ls<s>, subnet 10.<s/256>.<s%256>.0/24... see scale()) has ports
+    ls<s>-p<p> with MAC and IP and port_security; switches are attached round-robin to
+    routers lr<r>; each router also gets routes_per_router static /32 routes."""
+    if n_switches > 65000 or ports_per_switch > 250:
+        raise ValueError("at most 65000 switches of 250 ports")
+    batches = []
+    cur = []
+    for r in range(n_routers):
+        cur.append(["lr-add", "lr%d" % r])
+        for k in range(routes_per_router):
+            cur.append(["lr-route-add", "lr%d" % r, "172.16.%d.%d/32" % (k // 250, k % 250 + 1),
+                        "10.%d.%d.254" % ((r >> 8) & 0xff, r & 0xff)])
+    batches.append(cur)
+    for s in range(n_switches):
+        cur = []
+        ls = "ls%d" % s
+        net = "10.%d.%d" % (100 + (s >> 8), s & 0xff)
+        cur.append(["ls-add", ls])
+        for p in range(ports_per_switch):
+            lp = "%s-p%d" % (ls, p)
+            addr = "%s %s.%d" % (_mac(s, p + 1), net, p + 2)
+            cur += [["lsp-add", ls, lp], ["lsp-set-addresses", lp, addr],
+                    ["lsp-set-port-security", lp, addr]]
+        for a in range(acls_per_switch):
+            cur.append(["acl-add", ls, "to-lport", str(1000 + a),
+                        "outport == \"%s-p0\" && ip4 && tcp.dst == %d" % (ls, 1000 + a),
+                        "allow-related"])
+        if n_routers:
+            lr = "lr%d" % (s % n_routers)
+            lrp = "%s-%s" % (lr, ls)
+            swp = "%s-%s" % (ls, lr)
+            cur += [["lrp-add", lr, lrp, _mac(s, 0xfff0), "%s.1/24" % net],
+                    ["lsp-add", ls, swp], ["lsp-set-type", swp, "router"],
+                    ["lsp-set-addresses", swp, "router"],
+                    ["lsp-set-options", swp, "router-port=%s" % lrp]]
+        batches.append(cur)
+    return batches
+
+
+def scale(central, n_switches, ports_per_switch, n_routers=1, acls_per_switch=0,
+          routes_per_router=0, commands_per_call=4000, timeout=900, verbose=False):
+    """Generates a large topology through ovn-nbctl, in invocations of about
+    `commands_per_call` commands each, then waits for ovn-northd. Returns a dict with
+    lflows (Logical_Flow rows), port_bindings, nb_seconds (writing the NB), northd_seconds
+    (until ovn-nbctl --wait=sb sync returns) and total_seconds.
+
+    Switch s is ls<s> with subnet 10.(100 + s/256).(s%256).0/24, port p is ls<s>-p<p> at .p+2;
+    switch s hangs on router lr<s % n_routers> via lr<r>-ls<s> (.1)."""
+    t0 = time.monotonic()
+    pending = []
+    for batch in scale_commands(n_switches, ports_per_switch, n_routers, acls_per_switch,
+                                routes_per_router):
+        pending += batch
+        if len(pending) >= commands_per_call:
+            central.nbctl_batch(pending, timeout=timeout)
+            pending = []
+    if pending:
+        central.nbctl_batch(pending, timeout=timeout)
+    t1 = time.monotonic()
+    central.sync(timeout=timeout)
+    t2 = time.monotonic()
+    res = {"lflows": central.lflow_count(), "port_bindings": central.count("Port_Binding"),
+           "nb_seconds": t1 - t0, "northd_seconds": t2 - t1, "total_seconds": t2 - t0}
+    if verbose:
+        print("scale: %(lflows)d lflows, %(port_bindings)d port bindings; NB %(nb_seconds).1fs, "
+              "northd %(northd_seconds).1fs, total %(total_seconds).1fs" % res)
+    return res
+
+
+def add_port(central, switch, name, mac, ip, port_security=True, wait=True):
+    """Adds one VM port (addresses and, optionally, port_security "MAC IP") in one transaction;
+    with wait, returns the seconds until ovn-northd has it in the SB, else None."""
+    addr = "%s %s" % (mac, ip)
+    cmds = [["lsp-add", switch, name], ["lsp-set-addresses", name, addr]]
+    if port_security:
+        cmds.append(["lsp-set-port-security", name, addr])
+    t0 = time.monotonic()
+    central.nbctl_batch(cmds, wait_sb=wait)
+    return time.monotonic() - t0 if wait else None
+
+
+def add_route(central, router, prefix, nexthop, wait=True):
+    """Adds one static route; with wait, returns the seconds until it is in the SB."""
+    t0 = time.monotonic()
+    central.nbctl_batch([["lr-route-add", router, prefix, nexthop]], wait_sb=wait)
+    return time.monotonic() - t0 if wait else None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Generate an OVN topology in a private central "
+                                 "and report the logical flow count.")
+    ap.add_argument("--switches", type=int, default=10)
+    ap.add_argument("--ports", type=int, default=10, help="ports per switch")
+    ap.add_argument("--routers", type=int, default=1)
+    ap.add_argument("--acls", type=int, default=0, help="ACLs per switch")
+    ap.add_argument("--routes", type=int, default=0, help="static routes per router")
+    ap.add_argument("--per-call", type=int, default=4000, help="ovn-nbctl commands per call")
+    ap.add_argument("--dir", help="central directory (kept; default: temporary, removed)")
+    ap.add_argument("--dump", help="write the SB dump (JSON) here")
+    a = ap.parse_args(argv)
+    t0 = time.monotonic()
+    with sandbox.Central(workdir=a.dir, keep=bool(a.dir)) as c:
+        print("central started in %.2fs (%s)" % (time.monotonic() - t0, c.dir))
+        r = scale(c, a.switches, a.ports, a.routers, a.acls, a.routes, a.per_call, verbose=True)
+        if r["total_seconds"] > 0:
+            print("%.0f lflows/minute" % (r["lflows"] * 60.0 / r["total_seconds"]))
+        if a.dump:
+            t = time.monotonic()
+            c.dump_sb(a.dump)
+            print("dumped to %s in %.1fs" % (a.dump, time.monotonic() - t))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
