@@ -58,6 +58,7 @@ struct Expr {
     Relop op = Relop::Eq;
     std::vector<Constant> rhs;    // a set `{...}` has several; OVN: == any, != none
     std::string rhs_ref;          // "$name" / "@name" when rhs comes from the Southbound
+    std::vector<std::string> rhs_refs;  // "$name" / "@name" members of a set `{...}`
 
     std::vector<ExprPtr> sub;     // And, Or, Not (one child)
     bool value = true;            // Bool

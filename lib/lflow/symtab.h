@@ -1,7 +1,7 @@
 // OVN's symbol table: every name a logical flow may use in a match or an action.
 //
 // It mirrors ovn/lib/logical-fields.c (OVN 23.03): fields (`eth.src`, `reg0`, `inport`),
-// subfields (`vlan.vid` = vlan.tci[0..11], `flags.loopback` = flags[1], `ct.est` =
+// subfields (`vlan.vid` = vlan.tci[0..11], `flags.loopback` = flags[0], `ct.est` =
 // ct_state[1]), and predicates (`ip4` = `eth.type == 0x800`, `tcp` = `ip.proto == 6`),
 // each with its prerequisites (`tcp.dst` requires `tcp`, which requires `ip`). Every field
 // the engine carries maps to an engine::Field and a bit range; OVN fields the engine does
@@ -44,6 +44,9 @@ struct Symbol {
     std::string expansion;           // Predicate: the expression it stands for;
                                      // Subfield: the parent range, e.g. "vlan.tci[0..11]"
     bool writable = false;           // may be the destination of an action
+    bool ct_commit_only = false;     // ct_mark, ct_label: written only inside ct_commit { }
+    bool nominal = false;            // compared only with == / != and never subscripted
+                                     // (eth.type, ip.proto, icmp6.type/code, as OVN)
 };
 
 class SymbolTable {

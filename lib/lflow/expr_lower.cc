@@ -1,0 +1,284 @@
+// to_matches(): a match expression lowered to engine matches, as ovn-controller's
+// expr_normalize() + expr_to_matches() do for OpenFlow.
+//
+// Negation is pushed into the comparisons (De Morgan; prerequisites stay positive, see
+// expr_eval.cc), predicates are expanded, names resolved, and every comparison becomes a
+// disjunction of bit patterns over the flow key: `==` one pattern per constant; `!=` on a
+// constant one pattern per masked bit that differs; `<`, `<=`, `>`, `>=` one prefix per bit
+// of the bound. `&&` is the cross product of its operands' disjunctions, dropping patterns
+// that need a bit both 0 and 1 and removing duplicates.
+#include <algorithm>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "lflow/expr_resolve.h"
+
+namespace scs::lflow {
+
+namespace {
+
+// One conjunction: required key bits.
+struct Conj {
+    std::array<uint8_t, engine::kKeyBytes> value{};
+    std::array<uint8_t, engine::kKeyBytes> mask{};
+    friend bool operator==(const Conj&, const Conj&) = default;
+};
+
+struct ConjHash {
+    std::size_t operator()(const Conj& c) const {
+        uint64_t h = 1469598103934665603ull;
+        for (std::size_t i = 0; i < c.value.size(); ++i) {
+            h = (h ^ c.value[i]) * 1099511628211ull;
+            h = (h ^ c.mask[i]) * 1099511628211ull;
+        }
+        return static_cast<std::size_t>(h);
+    }
+};
+
+using Dnf = std::vector<Conj>;
+
+// Sets key bit `b` (within field `f`) to `on` in `c`.
+void set_bit(Conj& c, engine::Field f, unsigned b, bool on) {
+    const engine::FieldInfo& fi = engine::field_info(f);
+    const unsigned byte = fi.offset + fi.width - 1 - b / 8;
+    const auto m = static_cast<uint8_t>(1u << (b % 8));
+    c.mask[byte] |= m;
+    c.value[byte] = static_cast<uint8_t>(on ? c.value[byte] | m : c.value[byte] & ~m);
+}
+
+bool merge(const Conj& a, const Conj& b, Conj& out) {
+    for (std::size_t i = 0; i < a.value.size(); ++i) {
+        const uint8_t both = a.mask[i] & b.mask[i];
+        if ((a.value[i] & both) != (b.value[i] & both)) return false;
+        out.mask[i] = a.mask[i] | b.mask[i];
+        out.value[i] = a.value[i] | b.value[i];
+    }
+    return true;
+}
+
+class Lowerer {
+public:
+    Lowerer(const Resolver& r, const MatchLimits& l) : r_(r), limits_(l) {}
+
+    Result<Dnf> lower(const Expr& e, bool neg) {
+        switch (e.kind) {
+        case Expr::Kind::Bool: return truth(e.value != neg);
+        case Expr::Kind::ChassisResident: return truth(r_.chassis_resident(e.port) != neg);
+        case Expr::Kind::Not: return lower(*e.sub[0], !neg);
+        case Expr::Kind::And:
+        case Expr::Kind::Or: {
+            const bool is_and = (e.kind == Expr::Kind::And) != neg;
+            std::vector<Dnf> parts;
+            for (const ExprPtr& s : e.sub) {
+                Result<Dnf> d = lower(*s, neg);
+                if (!d) return d;
+                parts.push_back(std::move(*d));
+            }
+            return is_and ? conjoin(std::move(parts)) : disjoin(std::move(parts));
+        }
+        case Expr::Kind::Cmp: return cmp(e, neg);
+        }
+        return Dnf{};
+    }
+
+private:
+    static Dnf truth(bool t) { return t ? Dnf{Conj{}} : Dnf{}; }
+
+    Result<Dnf> check(Dnf d) {
+        if (d.size() > limits_.max_conjunctions) {
+            return make_error(fmt::format("match expands to more than {} conjunctions",
+                                          limits_.max_conjunctions));
+        }
+        return d;
+    }
+
+    static Dnf dedup(Dnf d) {
+        std::unordered_set<Conj, ConjHash> seen;
+        Dnf out;
+        out.reserve(d.size());
+        for (Conj& c : d) {
+            if (seen.insert(c).second) out.push_back(std::move(c));
+        }
+        return out;
+    }
+
+    Result<Dnf> disjoin(std::vector<Dnf> parts) {
+        Dnf out;
+        for (Dnf& p : parts) {
+            for (Conj& c : p) out.push_back(std::move(c));
+            if (out.size() > 4 * limits_.max_conjunctions) out = dedup(std::move(out));
+            if (out.size() > limits_.max_conjunctions) return check(std::move(out));
+        }
+        return check(dedup(std::move(out)));
+    }
+
+    Result<Dnf> conjoin(std::vector<Dnf> parts) {
+        // Smallest first keeps the intermediate products small.
+        std::sort(parts.begin(), parts.end(),
+                  [](const Dnf& a, const Dnf& b) { return a.size() < b.size(); });
+        Dnf acc{Conj{}};
+        for (const Dnf& p : parts) {
+            Dnf next;
+            for (const Conj& a : acc) {
+                for (const Conj& b : p) {
+                    Conj m;
+                    if (merge(a, b, m)) next.push_back(m);
+                }
+                if (next.size() > 4 * limits_.max_conjunctions) next = dedup(std::move(next));
+                if (next.size() > limits_.max_conjunctions) return check(std::move(next));
+            }
+            acc = dedup(std::move(next));
+            if (acc.empty()) return acc;
+        }
+        return check(std::move(acc));
+    }
+
+    // field bits == c (under c's mask).
+    static Conj eq(const detail::Operand& o, const Constant& c) {
+        Conj r;
+        for (unsigned i = 0; i < o.n_bits; ++i) {
+            if (c.mask.bit(i)) set_bit(r, o.field, o.bit + i, c.value.bit(i));
+        }
+        return r;
+    }
+    // field bits != c: one conjunction per masked bit, that bit differing.
+    static Dnf ne(const detail::Operand& o, const Constant& c) {
+        Dnf d;
+        for (unsigned i = 0; i < o.n_bits; ++i) {
+            if (!c.mask.bit(i)) continue;
+            Conj r;
+            set_bit(r, o.field, o.bit + i, !c.value.bit(i));
+            d.push_back(r);
+        }
+        return d;
+    }
+    // field < v (or <= v when `or_equal`): for each 1-bit of v, the higher bits equal to v's
+    // and that bit 0. field > v (>=): for each 0-bit of v, higher bits equal and that bit 1.
+    static Dnf order(const detail::Operand& o, const Value& v, bool less, bool or_equal) {
+        Dnf d;
+        for (int i = o.n_bits - 1; i >= 0; --i) {
+            if (v.bit(static_cast<unsigned>(i)) != less) continue;
+            Conj r;
+            for (int j = o.n_bits - 1; j > i; --j) {
+                set_bit(r, o.field, o.bit + static_cast<unsigned>(j),
+                        v.bit(static_cast<unsigned>(j)));
+            }
+            set_bit(r, o.field, o.bit + static_cast<unsigned>(i), !less);
+            d.push_back(r);
+        }
+        if (or_equal) {
+            Constant c;
+            c.value = v;
+            for (unsigned i = 0; i < o.n_bits; ++i) c.mask.set_bit(i, true);
+            d.push_back(eq(o, c));
+        }
+        return d;
+    }
+
+    Result<Dnf> cmp(const Expr& e, bool neg) {
+        const Symbol& s = *e.sym;
+        if (s.kind == Symbol::Kind::Predicate) {
+            bool acc[2];
+            for (unsigned v = 0; v < 2; ++v) {
+                bool any = false;
+                for (const Constant& c : e.rhs) any |= !c.mask.bit(0) || c.value.bit(0) == (v == 1);
+                acc[v] = (e.op == Relop::Eq ? any : !any) != neg;
+            }
+            if (acc[0] == acc[1]) return truth(acc[0]);
+            return lower(*detail::predicate_expr(s), acc[0]);
+        }
+        Result<detail::Operand> o = detail::operand(e);
+        if (!o) return make_error(o.error());
+        Result<detail::Rhs> rhs = detail::resolve_rhs(e, r_);
+        if (!rhs) return make_error(rhs.error());
+
+        // The comparison's own disjunction.
+        std::vector<Dnf> terms;  // OR of these (positive) or AND of them (negative set test)
+        Relop op = e.op;
+        if (neg) {
+            switch (op) {
+            case Relop::Eq: op = Relop::Ne; break;
+            case Relop::Ne: op = Relop::Eq; break;
+            case Relop::Lt: op = Relop::Ge; break;
+            case Relop::Le: op = Relop::Gt; break;
+            case Relop::Gt: op = Relop::Le; break;
+            case Relop::Ge: op = Relop::Lt; break;
+            }
+        }
+        std::vector<Constant> consts = rhs->ints;
+        if (s.type == SymbolType::String) {
+            for (const auto& p : rhs->ports) {
+                Constant c;
+                for (unsigned i = 0; i < 32; ++i) c.mask.set_bit(i, true);
+                if (p) {
+                    for (unsigned i = 0; i < 32; ++i) c.value.set_bit(i, (*p >> i) & 1);
+                    consts.push_back(c);
+                }
+                // A port not in this datapath equals no packet's port: == drops it, != of
+                // it is always true (nothing to add to the conjunction).
+            }
+        }
+        Result<Dnf> own = Dnf{};
+        switch (op) {
+        case Relop::Eq: {
+            Dnf d;
+            for (const Constant& c : consts) d.push_back(eq(*o, c));
+            own = check(dedup(std::move(d)));
+            break;
+        }
+        case Relop::Ne: {
+            std::vector<Dnf> parts;
+            for (const Constant& c : consts) parts.push_back(ne(*o, c));
+            own = conjoin(std::move(parts));
+            break;
+        }
+        case Relop::Lt: own = order(*o, consts.at(0).value, true, false); break;
+        case Relop::Le: own = order(*o, consts.at(0).value, true, true); break;
+        case Relop::Gt: own = order(*o, consts.at(0).value, false, false); break;
+        case Relop::Ge: own = order(*o, consts.at(0).value, false, true); break;
+        }
+        if (!own) return own;
+        const Expr* pre = detail::prereq_expr(s);
+        if (!pre) return own;
+        Result<Dnf> p = lower(*pre, false);
+        if (!p) return p;
+        std::vector<Dnf> both;
+        both.push_back(std::move(*own));
+        both.push_back(std::move(*p));
+        return conjoin(std::move(both));
+    }
+
+    const Resolver& r_;
+    const MatchLimits& limits_;
+};
+
+}  // namespace
+
+Result<std::vector<engine::Match>> to_matches(const Expr& e, const Resolver& r,
+                                              const MatchLimits& limits) {
+    Result<Dnf> d = Lowerer(r, limits).lower(e, false);
+    if (!d) return make_error(d.error());
+    std::vector<engine::Match> out;
+    out.reserve(d->size());
+    for (const Conj& c : *d) {
+        engine::Match m;
+        // One set_bytes() per run of constrained bytes.
+        std::size_t i = 0;
+        while (i < c.mask.size()) {
+            if (!c.mask[i]) {
+                ++i;
+                continue;
+            }
+            std::size_t j = i;
+            while (j < c.mask.size() && c.mask[j]) ++j;
+            m.set_bytes(static_cast<uint16_t>(i), {c.value.data() + i, j - i},
+                        {c.mask.data() + i, j - i});
+            i = j;
+        }
+        out.push_back(m);
+    }
+    return out;
+}
+
+}  // namespace scs::lflow
