@@ -15,6 +15,8 @@ packages=(
   # OVN Southbound client (meson option southbound): OVS source tarball, SB schema, and the
   # ovsdb-server / ovsdb-tool / ovn-sbctl its tests run against.
   openvswitch-source openvswitch-common ovn-common ovn-central
+  # A real OVN chassis as interop peer (tools/ovn/ovs_chassis.py): ovs-vswitchd, ovn-controller.
+  openvswitch-switch ovn-host ethtool
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""System test of tools/ovn: a real OVN central (ovsdb-server NB/SB, ovn-northd) in a private
+directory, the scripted topologies, the Southbound dump, an SB restart, the CLI, and a real
+OVN chassis (ovs-vswitchd userspace datapath + ovn-controller) whose VMs ping each other.
+
+Every test checks afterwards that no process started from its directory is left (pgrep -f on
+the directory, which matches live processes only) and that its namespaces are gone.
+
+usage: test_ovn_sandbox.py
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "ovn")
+sys.path.insert(0, TOOLS)
+import ovs_chassis  # noqa: E402
+import sandbox  # noqa: E402
+import topologies  # noqa: E402
+
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "sb",
+                       "dev-basic.json")
+
+
+def load_dump(path):
+    """{table: [row dicts]} from an `ovsdb-client dump --format=json` file."""
+    tables = {}
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            doc = json.loads(line)
+            name = doc["caption"].rsplit(" table", 1)[0]
+            tables[name] = [dict(zip(doc["headings"], row)) for row in doc["data"]]
+    return tables
+
+
+def uuids(v):
+    """UUIDs in an RFC 7047 value (a uuid or a set of them)."""
+    if v[0] == "uuid":
+        return {v[1]}
+    if v[0] == "set":
+        return {u[1] for u in v[1]}
+    return set()
+
+
+def live_pids(pattern):
+    p = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(x) for x in p.stdout.split()]
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="scs-sys-ovn-")
+        self.netns_prefix = "scs-t%d-" % os.getpid()
+
+    def tearDown(self):
+        left = live_pids(self.dir)
+        netns = [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                           text=True).stdout.split() if n.startswith(self.netns_prefix)]
+        for p in left:
+            sandbox.kill_pid(p)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.assertEqual(left, [], "processes left running from %s" % self.dir)
+        self.assertEqual(netns, [], "namespaces left behind")
+
+    def central(self, **kw):
+        return sandbox.Central(workdir=os.path.join(self.dir, "central"), **kw)
+
+
+class CentralTests(Base):
+    def test_demo_topology_has_flows_for_every_datapath(self):
+        t0 = time.monotonic()
+        with self.central() as c:
+            started = time.monotonic() - t0
+            self.assertEqual(set(c.pids()), {"nb", "sb", "northd"})
+            topologies.demo(c, chassis="scs-dp-0")
+            print("\ncentral %.2fs, demo topology %.2fs" % (started, time.monotonic() - t0 - started))
+            dump = os.path.join(self.dir, "sb.json")
+            c.dump_sb(dump)
+            sb = load_dump(dump)
+            dps = {r["_uuid"][1]: dict(r["external_ids"][1])["name"] for r in sb["Datapath_Binding"]}
+            self.assertEqual(sorted(dps.values()), ["lr0", "public", "sw0", "sw1"])
+            keys = {dict(r["external_ids"][1])["name"]: r["tunnel_key"] for r in sb["Datapath_Binding"]}
+            self.assertEqual(keys, {"sw0": 1, "sw1": 2, "lr0": 3, "public": 4})
+            groups = {r["_uuid"][1]: uuids(r["datapaths"]) for r in sb["Logical_DP_Group"]}
+            per_dp = {u: 0 for u in dps}
+            for f in sb["Logical_Flow"]:
+                for u in uuids(f["logical_datapath"]) | set().union(
+                        *[groups[g] for g in uuids(f["logical_dp_group"])]):
+                    per_dp[u] += 1
+            for u, n in per_dp.items():
+                self.assertGreater(n, 50, "datapath %s has %d logical flows" % (dps[u], n))
+            # Port tunnel keys as lib/demo/topology.h has them; vm3, vm5 bound on hv2.
+            pb = {r["logical_port"]: r for r in sb["Port_Binding"]}
+            self.assertEqual({p: pb[p]["tunnel_key"] for p in ("vm1", "vm2", "vm3", "sw0-lr0",
+                                                                "vm4", "vm5", "sw1-lr0",
+                                                                "ln-public", "public-lr0")},
+                             {"vm1": 1, "vm2": 2, "vm3": 3, "sw0-lr0": 4, "vm4": 1, "vm5": 2,
+                              "sw1-lr0": 3, "ln-public": 1, "public-lr0": 2})
+            self.assertEqual(pb["ln-public"]["type"], "localnet")
+            self.assertEqual(pb["cr-lr0-public"]["type"], "chassisredirect")
+            hv2 = [r["_uuid"][1] for r in sb["Chassis"] if r["name"] == "hv2"]
+            self.assertEqual(len(hv2), 1)
+            for p in ("vm3", "vm5"):
+                self.assertEqual(uuids(pb[p]["chassis"]), set(hv2), p)
+            for p in ("vm1", "vm2", "vm4"):
+                self.assertEqual(uuids(pb[p]["chassis"]), set(), p)
+            self.assertEqual(dict(pb["vm1"]["options"][1]).get("requested-tnl-key"), "1")
+            # The gateway port is scheduled on our chassis (name given as a parameter).
+            # northd 23.03 writes it as an HA_Chassis_Group (not Gateway_Chassis); the chassis
+            # reference stays empty until a chassis of that name registers.
+            grp = [g for g in sb["HA_Chassis_Group"]
+                   if g["_uuid"][1] in uuids(pb["cr-lr0-public"]["ha_chassis_group"])]
+            self.assertEqual(len(grp), 1)
+            ha = [h for h in sb["HA_Chassis"] if h["_uuid"][1] in uuids(grp[0]["ha_chassis"])]
+            self.assertEqual([(dict(h["external_ids"][1])["chassis-name"], h["priority"])
+                              for h in ha], [("scs-dp-0", 20)])
+            self.assertEqual(sb["Gateway_Chassis"], [])
+            matches = " ".join(f["match"] for f in sb["Logical_Flow"])
+            self.assertIn("172.24.4.200", matches)   # LB VIP
+            self.assertIn("172.24.4.100", matches)   # floating IP
+            self.assertIn("tcp.dst == 22", matches)  # security group ACL
+
+    def test_dump_has_the_fixture_format(self):
+        with self.central() as c:
+            topologies.demo(c, register_local=True)
+            dump = os.path.join(self.dir, "sb.json")
+            c.dump_sb(dump)
+            with open(dump) as f:
+                docs = [json.loads(line) for line in f if line.strip()]
+            with open(FIXTURE) as f:
+                fixture = [json.loads(line) for line in f if line.strip()]
+            self.assertEqual([d["caption"] for d in docs], [d["caption"] for d in fixture])
+            for d, fx in zip(docs, fixture):
+                self.assertEqual(d["headings"], fx["headings"], d["caption"])
+            lf = [d for d in docs if d["caption"] == "Logical_Flow table"][0]
+            self.assertEqual(len(lf["data"]), c.lflow_count())
+            self.assertGreater(len(lf["data"]), 300)
+
+    def test_restart_sb_keeps_the_data(self):
+        with self.central(tcp=True) as c:
+            topologies.demo(c)
+            before = c.lflow_count()
+            old = c.pids()["sb"]
+            c.restart_sb()
+            self.assertNotEqual(c.pids()["sb"], old)
+            self.assertEqual(c.lflow_count(), before)
+            self.assertEqual(c.count("Port_Binding"), 13)
+            # northd reconnects and keeps translating.
+            topologies.add_port(c, "sw0", "vm9", "00:00:00:00:01:09", "10.0.0.19")
+            self.assertEqual(c.count("Port_Binding"), 14)
+            self.assertGreater(c.lflow_count(), before)
+            out = subprocess.run(["ovsdb-client", "list-dbs", c.sb_tcp_remote],
+                                 capture_output=True, text=True, timeout=10)
+            self.assertEqual(out.stdout.split(), ["OVN_Southbound", "_Server"], out.stderr)
+
+    def test_scale_small_and_incremental_changes(self):
+        with self.central() as c:
+            r = topologies.scale(c, n_switches=6, ports_per_switch=5, n_routers=2,
+                                 acls_per_switch=2, routes_per_router=3)
+            # 30 VM ports, 6 switch-side router ports, 6 router ports.
+            self.assertEqual(r["port_bindings"], 42)
+            self.assertEqual(c.count("Port_Binding"), 42)
+            self.assertGreater(r["lflows"], 6 * 5 * 3)
+            self.assertEqual(c.nbctl("lr-route-list", "lr1").count("172.16.0."), 3)
+            t = topologies.add_port(c, "ls3", "extra", "0a:00:00:00:99:01", "10.100.3.99")
+            self.assertGreater(t, 0)
+            self.assertEqual(c.count("Port_Binding"), 43)
+            before = c.lflow_count()
+            topologies.add_route(c, "lr0", "198.51.100.0/24", "10.100.0.250")
+            self.assertEqual(c.lflow_count(), before + 1)
+            self.assertIn("198.51.100.0/24", c.sbctl("lflow-list", "lr0"))
+
+    def test_bad_nbctl_command_is_an_error_with_the_message(self):
+        with self.central() as c:
+            with self.assertRaises(sandbox.SandboxError) as e:
+                c.nbctl("lsp-add", "no-such-switch", "p1")
+            self.assertIn("no-such-switch", str(e.exception))
+
+    def test_cli_start_dump_stop(self):
+        d = os.path.join(self.dir, "cli")
+        cli = [sys.executable, os.path.join(TOOLS, "sandbox.py")]
+        out = subprocess.run(cli + ["start", d, "--topology", "demo"], capture_output=True,
+                             text=True, timeout=60)
+        try:
+            self.assertEqual(out.returncode, 0, out.stderr)
+            lines = dict(l.split("=", 1) for l in out.stdout.splitlines() if "=" in l)
+            self.assertEqual(lines["sb_remote"], "unix:" + os.path.join(d, "sb.sock"))
+            pids = [int(lines["pid_" + n]) for n in ("nb", "sb", "northd")]
+            self.assertTrue(all(sandbox.pid_alive(p) for p in pids))
+            with open(os.path.join(d, "env.sh")) as f:
+                self.assertIn("OVN_SB_DB=unix:", f.read())
+            again = subprocess.run(cli + ["start", d], capture_output=True, text=True, timeout=30)
+            self.assertEqual(again.returncode, 1)
+            self.assertIn("already running", again.stderr)
+            dump = os.path.join(self.dir, "cli.json")
+            out = subprocess.run(cli + ["dump", d, dump], capture_output=True, text=True,
+                                 timeout=60)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertGreater(len(load_dump(dump)["Logical_Flow"]), 300)
+        finally:
+            out = subprocess.run(cli + ["stop", d], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertFalse(any(sandbox.pid_alive(p) for p in pids))
+
+
+@unittest.skipUnless(shutil.which("ovs-vswitchd") and shutil.which("ovn-controller"),
+                     "ovs-vswitchd or ovn-controller not installed (tools/bootstrap.sh installs "
+                     "openvswitch-switch and ovn-host)")
+class ChassisTests(Base):
+    def chassis(self, c, name, encap_ip):
+        return ovs_chassis.OvsChassis(c.sb_remote, name, encap_ip,
+                                      workdir=os.path.join(self.dir, name),
+                                      netns=self.netns_prefix + name)
+
+    def test_two_vms_on_one_ovs_chassis_ping(self):
+        t0 = time.monotonic()
+        with self.central() as c:
+            topologies.demo(c, chassis="scs-dp-0")
+            with self.chassis(c, "hv-test", "192.168.100.3") as ch:
+                self.assertEqual(set(ch.pids()), {"db", "vswitchd", "ovn-controller"})
+                ch.add_vm("vm1", "vm1", "00:00:00:00:01:01", "10.0.0.11", gateway="10.0.0.1")
+                ch.add_vm("vm2", "vm2", "00:00:00:00:01:02", "10.0.0.12", gateway="10.0.0.1")
+                pb = c.sbctl("--bare", "--columns=chassis", "find", "Port_Binding",
+                             "logical_port=vm1").strip()
+                name = c.sbctl("--bare", "--columns=name", "list", "Chassis", pb).strip()
+                self.assertEqual(name, "hv-test")
+                self.assertEqual(ch.ping("vm1", "10.0.0.12", count=3), 3)
+                self.assertEqual(ch.ping("vm2", "10.0.0.11", count=2), 2)
+                # lr0's router port answers (routed by OVN's own pipeline).
+                self.assertEqual(ch.ping("vm1", "10.0.0.1", count=1), 1)
+                # Port security: a VM that sends from another MAC than its port's gets nothing.
+                c.nbctl_batch([["lsp-add", "sw0", "spoof"],
+                               ["lsp-set-addresses", "spoof", "00:00:00:00:01:20 10.0.0.20"],
+                               ["lsp-set-port-security", "spoof", "00:00:00:00:01:20 10.0.0.20"]],
+                              wait_sb=True)
+                ch.add_vm("bad", "spoof", "00:00:00:00:01:99", "10.0.0.20")
+                self.assertEqual(ch.ping("bad", "10.0.0.11", count=2, timeout=0.5), 0)
+                netns = ch.netns
+            self.assertFalse(os.path.exists("/run/netns/" + netns))
+            # `exit` unregistered the chassis.
+            self.assertEqual(c.sbctl("--bare", "--columns=name", "find", "Chassis",
+                                     "name=hv-test").strip(), "")
+        print("\nOVS chassis test %.1fs" % (time.monotonic() - t0))
+
+    def test_two_ovs_chassis_over_geneve(self):
+        with self.central() as c:
+            topologies.demo(c, chassis="scs-dp-0", register_remote=False)
+            with self.chassis(c, "scs-dp-0", "192.168.100.1") as a, \
+                    self.chassis(c, "hv2", "192.168.100.2") as b:
+                a.connect_underlay(b.netns, "ul-a")
+                b.attach_underlay_port("ul-a")
+                a.add_vm("vm1", "vm1", "00:00:00:00:01:01", "10.0.0.11", gateway="10.0.0.1")
+                b.add_vm("vm3", "vm3", "00:00:00:00:01:03", "10.0.0.13", gateway="10.0.0.1")
+                b.add_vm("vm5", "vm5", "00:00:00:00:02:05", "10.0.1.15", gateway="10.0.1.1")
+                # The first echo may go while br-phy still resolves the remote encap IP.
+                self.assertGreaterEqual(a.ping("vm1", "10.0.0.13", count=4), 3)
+                self.assertEqual(a.ping("vm1", "10.0.1.15", count=3), 3)
+                self.assertIn("192.168.100.2", a.appctl("vswitchd", "tnl/neigh/show"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
