@@ -34,10 +34,29 @@ using ActionList = std::vector<Action>;
 // One argument of a Call, as written: `key = value` or positional. A value is a list
 // because some arguments are sets (`dns_server = {8.8.8.8, 1.1.1.1}`) or lists
 // (`backends = 10.0.0.1:80,10.0.0.2:80`).
+//
+// How each Call stores its arguments (positional args have key ""):
+//   ct_dnat/ct_snat/ct_dnat_in_czone/ct_snat_in_czone(IP[, LO[-HI]]): {"", [IP]} then
+//       {"", [LO]} or {"", [LO, HI]}
+//   ct_lb/ct_lb_mark(backends=B,...[; hash_fields="f,g"][; skip_snat|force_snat]):
+//       {"backends", [Backend...]}, {"hash_fields", [string]}, {"", [Name]}
+//   R = select(ID[=W], ...): one {"", [ID, W]} per member, W = 100 when not written
+//   get_arp/put_arp/get_nd/put_nd/lookup_arp/lookup_nd/lookup_arp_ip/lookup_nd_ip/put_fdb/
+//       lookup_fdb/get_fdb/handle_svc_check/push/pop: positional {"", [Field]} each
+//   bind_vport("vport", P): {"", [string]}, {"", [Field]}
+//   set_queue(N), check_pkt_larger(N), set_meter(RATE[, BURST]): {"", [integer]} each
+//   put_dhcp_opts/put_dhcpv6_opts/put_nd_ra_opts(k = v | k = {v, ...}),
+//       trigger_event(event = "...", k = "..."), log(name=, verdict=, severity=, meter=),
+//       sample(probability=, collector_set=, obs_domain=, obs_point=),
+//       commit_ecmp_nh(ipv6 = B, proto = P), fwd_group(liveness=B, childports="p", ...):
+//       {key, [values]}; bare words (verdict=allow, proto=tcp, ipv6=true, obs_point=$cookie)
+//       are Name values
+//   commit_lb_aff(vip = "ip:port", backend = "ip:port"[, proto = P], timeout = N):
+//       vip/backend as Backend values (the quoted text parsed)
 struct ArgValue {
-    enum class Kind : uint8_t { Constant, Field, Backend };
+    enum class Kind : uint8_t { Constant, Field, Backend, Name };
     Kind kind = Kind::Constant;
-    Constant constant;             // Constant; Backend: the address
+    Constant constant;             // Constant; Backend: the address; Name: .string
     LValue field;                  // Field
     std::optional<uint16_t> port;  // Backend: `ip:port` / `[ip6]:port`
 };
@@ -58,6 +77,8 @@ struct Action {
         Clone,     // clone { body };
         Call,      // any other action
     };
+    // "drop;" alone is [Drop]; an empty text (or only comments) is an empty list; both
+    // drop the packet. push(F)/pop(F) are Calls with one Field argument.
     Kind kind = Kind::Next;
     uint32_t pos = 0;                      // byte offset in the source text
 
@@ -77,6 +98,14 @@ struct Action {
 
 Result<ActionList> parse_actions(std::string_view text);  // error: SyntaxError::to_string()
 
-std::string to_string(const ActionList& actions);  // printed back, normalised spacing
+// Printed back, normalised spacing; parse_actions(to_string(l)) gives l again. An empty
+// list prints as "/* drop */".
+std::string to_string(const ActionList& actions);
+
+// The match an action implicitly requires, as OVN adds it to the flow's match (ovn-sb(5)
+// "Prerequisite:"; lib/actions.c add_prerequisite()): "ip" for ip.ttl-- and the ct_*
+// actions, "ip4" for icmp4 { }, "nd_ns" for nd_na { }, ... Empty when none. Fields named
+// by the action carry their own prerequisites in the symbol table.
+std::string_view action_prerequisite(const Action& a);
 
 }  // namespace scs::lflow
