@@ -85,6 +85,27 @@ ActionBuilder& ActionBuilder::move(Field dst, Field src) {
     return move_bits(dst, 0, src, 0, field_info(dst).width * 8u);
 }
 
+ActionBuilder& ActionBuilder::load_masked(Field f, std::span<const uint8_t> value, std::span<const uint8_t> mask) {
+    const FieldInfo& fi = field_info(f);
+    if (value.size() != fi.width || mask.size() != fi.width)
+        return b_.fail(fmt::format("load into {}: value/mask of {}/{} bytes for a {}-byte field", fi.name, value.size(),
+                                   mask.size(), fi.width)), *this;
+    uint8_t v[16];
+    for (std::size_t k = 0; k < fi.width; ++k) v[k] = value[k] & mask[k];
+    Insn& i = emit(Op::Load);
+    i.off = fi.offset;
+    i.len = fi.width;
+    i.a = push_const(b_.dp_->program, {v, fi.width}, mask);
+    return *this;
+}
+
+ActionBuilder& ActionBuilder::exchange_bits(Field a, unsigned a_bit, Field b, unsigned b_bit, unsigned n) {
+    const std::size_t before = b_.dp_->program.code.size();
+    move_bits(a, a_bit, b, b_bit, n);
+    if (b_.dp_->program.code.size() > before) b_.dp_->program.code.back().op = Op::Exchange;
+    return *this;
+}
+
 ActionBuilder& ActionBuilder::exchange(Field a, Field b) {
     move(a, b);
     b_.dp_->program.code.back().op = Op::Exchange;

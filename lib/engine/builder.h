@@ -28,7 +28,10 @@ public:
     ActionBuilder& load_bits(Field f, unsigned bit, unsigned n_bits, uint64_t value);
     ActionBuilder& move(Field dst, Field src);                             // equal widths
     ActionBuilder& move_bits(Field dst, unsigned dst_bit, Field src, unsigned src_bit, unsigned n);
+    // Any bit range of any field: value and mask are the field's network-order bytes.
+    ActionBuilder& load_masked(Field f, std::span<const uint8_t> value, std::span<const uint8_t> mask);
     ActionBuilder& exchange(Field a, Field b);
+    ActionBuilder& exchange_bits(Field a, unsigned a_bit, Field b, unsigned b_bit, unsigned n);
     ActionBuilder& next();                                                 // the following table
     ActionBuilder& next(Pipe pipe, uint8_t table);
     ActionBuilder& output();

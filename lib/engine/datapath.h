@@ -68,6 +68,8 @@ enum class PortKind : uint8_t {
     Patch,     // peer of a logical router/switch port: continue in the peer datapath
     Remote,    // bound on another chassis: Geneve to it
     Localnet,  // provider network through a local DPDK port, optionally VLAN tagged
+    Redirect,  // chassisredirect port resident here: continue as its distributed port
+               // (peer_port) in this datapath's egress pipeline, as ovn-controller does
 };
 
 struct PortEntry {
@@ -77,7 +79,7 @@ struct PortEntry {
     uint16_t vlan = 0;       // Localnet: VLAN id to push (0: untagged)
     uint16_t tunnel = 0;     // Remote: tunnel id in the generation
     uint32_t peer_dp = 0;    // Patch: tunnel key of the peer datapath
-    uint32_t peer_port = 0;  // Patch: port key of the peer port
+    uint32_t peer_port = 0;  // Patch: port key of the peer port; Redirect: distributed port
 };
 
 struct MulticastGroup {

@@ -320,6 +320,7 @@ void Executor::start_underlay(PacketState& s) {
     const PortEntry* pe = s.dp->port(gi.egress_port);
     if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::Remote)
         return finish(s, DropReason::TunnelUnknownPort);
+    if (pe->kind == PortKind::Redirect) s.key.outport = hton32(pe->peer_port);
     enter(s);
 }
 
@@ -537,6 +538,7 @@ Executor::Outcome Executor::ingress_output(PacketState& s) {
     // ovn-architecture(7): a packet for a port on another chassis is tunnelled right after
     // the ingress pipeline; that chassis runs the egress pipeline.
     if (pe->kind == PortKind::Remote) return {Next::Done, tunnel_out(s, pe->tunnel, out)};
+    if (pe->kind == PortKind::Redirect) s.key.outport = hton32(pe->peer_port);
     s.pipe = Pipe::Egress;
     return {Next::Continue, DropReason::None};
 }
@@ -565,7 +567,9 @@ Executor::Outcome Executor::egress_output(PacketState& s) {
             s.pipe = Pipe::Ingress;
             return {Next::Continue, DropReason::None};
         }
-        case PortKind::None: break;
+        case PortKind::None:
+        case PortKind::Redirect:  // resolved at ingress output; never an egress outport
+            break;
     }
     return {Next::Done, DropReason::UnknownOutport};
 }

@@ -1,0 +1,272 @@
+#include "compiler/chassis_view.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace scs::compiler {
+
+using engine::PortEntry;
+using engine::PortKind;
+using ovsdb::PortBinding;
+using ovsdb::Uuid;
+
+namespace {
+
+const std::string* option(const PortBinding& pb, const char* key) {
+    auto it = pb.options.find(key);
+    return it == pb.options.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb_(sb), cfg_(cfg) {
+    for (const auto& d : sb.datapaths) {
+        dps_[d.uuid] = &d;
+        if (d.tunnel_key > 0 && d.tunnel_key < (1 << 24)) dp_by_key_[static_cast<uint32_t>(d.tunnel_key)] = &d;
+    }
+    for (const auto& p : sb.ports) pb_by_name_[p.logical_port] = &p;
+
+    // Tunnels: every other chassis with a Geneve encap, in name order (stable ids across
+    // generations as long as the chassis set is stable).
+    std::vector<const ovsdb::Chassis*> remotes;
+    for (const auto& c : sb.chassis)
+        if (c.name != cfg.chassis) remotes.push_back(&c);
+    std::sort(remotes.begin(), remotes.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    for (const ovsdb::Chassis* c : remotes) {
+        auto e = std::find_if(c->encaps.begin(), c->encaps.end(), [](const ovsdb::Encap& x) { return x.type == "geneve"; });
+        if (e == c->encaps.end()) continue;
+        auto ip = pkt::Ip4::parse(e->ip);
+        if (!ip) {
+            warnings_.push_back(fmt::format("chassis {}: Geneve encap IP '{}' is not IPv4; not reachable", c->name, e->ip));
+            continue;
+        }
+        engine::Tunnel t;
+        t.chassis = c->name;
+        t.remote_ip = ip->v;
+        t.tx_port = cfg.underlay_port;
+        auto mac = cfg.remote_macs.find(ip->v);
+        const pkt::Mac& nh = mac != cfg.remote_macs.end() ? mac->second : cfg.next_hop_mac;
+        std::copy(nh.b.begin(), nh.b.end(), t.next_hop_mac);
+        t.hw_ip_csum = cfg.outer_ip_csum_offload;
+        tunnel_by_chassis_[c->name] = static_cast<uint16_t>(tunnels_.size());
+        tunnels_.push_back(std::move(t));
+    }
+
+    // Place every port of every datapath.
+    for (const auto& pb : sb.ports) {
+        if (!pb.datapath || !dps_.count(*pb.datapath)) continue;
+        PortPlacement p;
+        p.pb = &pb;
+        p.dp_key = static_cast<uint32_t>(dps_[*pb.datapath]->tunnel_key);
+        place(p, pb);
+        ports_[*pb.datapath].push_back(std::move(p));
+    }
+    for (auto& [dp, v] : ports_)
+        for (const PortPlacement& p : v) placement_by_name_[p.pb->logical_port] = &p;
+
+    // Local datapaths: seeds, then closure over patch peers (ovn-controller's
+    // add_local_datapath()). l3gateway peers count as patches when the gateway is here.
+    std::vector<Uuid> todo;
+    for (const auto& [dp, v] : ports_) {
+        for (const PortPlacement& p : v) {
+            const auto k = p.entry.kind;
+            const bool seed = k == PortKind::Vif || k == PortKind::Redirect ||
+                              (p.pb->type == "l3gateway" && k == PortKind::Patch);
+            if (seed && local_.insert(dp).second) todo.push_back(dp);
+        }
+    }
+    while (!todo.empty()) {
+        const Uuid dp = todo.back();
+        todo.pop_back();
+        for (const PortPlacement& p : ports_[dp]) {
+            if (p.entry.kind != PortKind::Patch) continue;
+            auto peer = dp_by_key_.find(p.entry.peer_dp);
+            if (peer != dp_by_key_.end() && local_.insert(peer->second->uuid).second) todo.push_back(peer->second->uuid);
+        }
+    }
+
+    for (const auto& [lport, dpdk] : cfg.vifs)
+        if (!pb_by_name_.count(lport))
+            warnings_.push_back(fmt::format("vif {} (DPDK port {}): no such logical port in the Southbound", lport, dpdk));
+    for (const auto& [net, dpdk] : cfg.providers) {
+        const bool used = std::any_of(sb.ports.begin(), sb.ports.end(), [&](const PortBinding& pb) {
+            const std::string* n = option(pb, "network_name");
+            return pb.type == "localnet" && n && *n == net;
+        });
+        if (!used)
+            warnings_.push_back(fmt::format("provider {} (DPDK port {}): no localnet port uses this network", net, dpdk));
+    }
+}
+
+std::string ChassisView::resident_chassis(const PortBinding& pb) const {
+    if (pb.type == "chassisredirect") {
+        // The binding chassis wins once a chassis has claimed it; before that, the gateway
+        // chassis of highest priority (HA: the active one is the first alive; we take the
+        // Southbound's view of who claimed it).
+        if (!pb.chassis.empty()) return pb.chassis;
+        return pb.gateway_chassis.empty() ? std::string() : pb.gateway_chassis.front().chassis;
+    }
+    if (pb.type == "l3gateway") {
+        const std::string* c = option(pb, "l3gateway-chassis");
+        return c ? *c : pb.chassis;
+    }
+    if (cfg_.vifs.count(pb.logical_port) && (pb.type.empty() || pb.type == "virtual" || pb.type == "external"))
+        return cfg_.chassis;
+    return pb.chassis;
+}
+
+std::optional<uint16_t> ChassisView::tunnel_to(const std::string& chassis) const {
+    auto it = tunnel_by_chassis_.find(chassis);
+    if (it == tunnel_by_chassis_.end()) return std::nullopt;
+    return it->second;
+}
+
+void ChassisView::place(PortPlacement& p, const PortBinding& pb) const {
+    PortEntry& e = p.entry;
+    const std::string& type = pb.type;
+    auto remote_or_none = [&](const std::string& where) {
+        p.chassis = where;
+        if (where.empty()) {
+            p.note = "not bound to any chassis";
+        } else if (auto t = tunnel_to(where)) {
+            e.kind = PortKind::Remote;
+            e.tunnel = *t;
+        } else {
+            p.note = fmt::format("bound to chassis {}, which has no Geneve encap", where);
+        }
+    };
+    if (type == "patch" || type == "l3gateway") {
+        const std::string* peer = option(pb, "peer");
+        auto it = peer ? pb_by_name_.find(*peer) : pb_by_name_.end();
+        if (it == pb_by_name_.end() || !it->second->datapath || !dps_.count(*it->second->datapath)) {
+            p.note = peer ? fmt::format("peer {} not found", *peer) : "no options:peer";
+            return;
+        }
+        if (type == "l3gateway") {
+            const std::string where = resident_chassis(pb);
+            if (where != cfg_.chassis) return remote_or_none(where);
+            p.chassis = where;
+        }
+        e.kind = PortKind::Patch;
+        e.peer_dp = static_cast<uint32_t>(dps_.at(*it->second->datapath)->tunnel_key);
+        e.peer_port = static_cast<uint32_t>(it->second->tunnel_key);
+        return;
+    }
+    if (type == "localnet") {
+        const std::string* net = option(pb, "network_name");
+        auto it = net ? cfg_.providers.find(*net) : cfg_.providers.end();
+        if (it == cfg_.providers.end()) {
+            p.note = net ? fmt::format("no provider port for network {}", *net) : "no options:network_name";
+            return;
+        }
+        e.kind = PortKind::Localnet;
+        e.tx_port = it->second;
+        e.vlan = pb.tag ? static_cast<uint16_t>(*pb.tag & 0xfff) : 0;
+        return;
+    }
+    if (type == "chassisredirect") {
+        const std::string where = resident_chassis(pb);
+        if (where != cfg_.chassis) return remote_or_none(where);
+        const std::string* dist = option(pb, "distributed-port");
+        auto it = dist ? pb_by_name_.find(*dist) : pb_by_name_.end();
+        if (it == pb_by_name_.end()) {
+            p.note = "no options:distributed-port";
+            return;
+        }
+        p.chassis = where;
+        e.kind = PortKind::Redirect;
+        e.peer_port = static_cast<uint32_t>(it->second->tunnel_key);
+        return;
+    }
+    if (type.empty() || type == "virtual" || type == "external" || type == "localport") {
+        auto it = cfg_.vifs.find(pb.logical_port);
+        if (it != cfg_.vifs.end()) {
+            p.chassis = cfg_.chassis;
+            e.kind = PortKind::Vif;
+            e.tx_port = it->second;
+            return;
+        }
+        if (type == "localport") {  // never tunnelled: every chassis has its own
+            p.note = "localport without a local DPDK port";
+            return;
+        }
+        if (pb.chassis == cfg_.chassis) {
+            p.chassis = pb.chassis;
+            p.note = "bound to this chassis in the Southbound but no --port vif= maps it";
+            return;
+        }
+        return remote_or_none(pb.chassis);
+    }
+    p.note = fmt::format("port type '{}' is not supported", type);
+}
+
+const ovsdb::DatapathBinding* ChassisView::datapath_by_key(uint32_t key) const {
+    auto it = dp_by_key_.find(key);
+    return it == dp_by_key_.end() ? nullptr : it->second;
+}
+
+const ovsdb::DatapathBinding* ChassisView::datapath(const Uuid& u) const {
+    auto it = dps_.find(u);
+    return it == dps_.end() ? nullptr : it->second;
+}
+
+const std::vector<PortPlacement>& ChassisView::ports(const Uuid& dp) const {
+    static const std::vector<PortPlacement> kNone;
+    auto it = ports_.find(dp);
+    return it == ports_.end() ? kNone : it->second;
+}
+
+const PortPlacement* ChassisView::port(const std::string& logical_port) const {
+    auto it = placement_by_name_.find(logical_port);
+    return it == placement_by_name_.end() ? nullptr : it->second;
+}
+
+bool ChassisView::resident_here(const std::string& logical_port) const {
+    auto it = pb_by_name_.find(logical_port);
+    return it != pb_by_name_.end() && resident_chassis(*it->second) == cfg_.chassis;
+}
+
+std::set<std::string> ChassisView::claims() const {
+    std::set<std::string> out;
+    for (const auto& [name, p] : placement_by_name_) {
+        const auto k = p->entry.kind;
+        if (k == PortKind::Vif || k == PortKind::Redirect || (p->pb->type == "l3gateway" && p->chassis == cfg_.chassis))
+            out.insert(name);
+    }
+    return out;
+}
+
+engine::Underlay ChassisView::underlay() const {
+    engine::Underlay u;
+    u.encap_ip = cfg_.encap_ip.v;
+    std::copy(cfg_.underlay_mac.b.begin(), cfg_.underlay_mac.b.end(), u.mac);
+    return u;
+}
+
+std::vector<engine::RxBinding> ChassisView::rx_bindings() const {
+    std::vector<engine::RxBinding> rx;
+    auto at = [&](uint16_t port) -> engine::RxBinding& {
+        if (rx.size() <= port) rx.resize(port + 1u);
+        return rx[port];
+    };
+    if (cfg_.underlay_port != kNoPort) at(cfg_.underlay_port).role = engine::RxRole::Underlay;
+    for (const auto& [dp, v] : ports_) {
+        if (!local_.count(dp)) continue;
+        for (const PortPlacement& p : v) {
+            if (p.entry.kind == PortKind::Vif) {
+                engine::RxBinding& b = at(p.entry.tx_port);
+                b.role = engine::RxRole::Vif;
+                b.dp = p.dp_key;
+                b.port = static_cast<uint32_t>(p.pb->tunnel_key);
+            } else if (p.entry.kind == PortKind::Localnet) {
+                engine::RxBinding& b = at(p.entry.tx_port);
+                b.role = engine::RxRole::Provider;
+                b.localnets.push_back({p.entry.vlan, p.dp_key, static_cast<uint32_t>(p.pb->tunnel_key)});
+            }
+        }
+    }
+    return rx;
+}
+
+}  // namespace scs::compiler

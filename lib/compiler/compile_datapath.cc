@@ -1,0 +1,214 @@
+#include "compiler/compile_datapath.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "compiler/lower_actions.h"
+#include "compiler/port_security.h"
+#include "engine/builder.h"
+
+namespace scs::compiler {
+
+using engine::Pipe;
+
+std::string_view flow_status_name(FlowStatus s) {
+    switch (s) {
+        case FlowStatus::Compiled: return "compiled";
+        case FlowStatus::Partial: return "partial";
+        case FlowStatus::NeverMatches: return "never-matches";
+        case FlowStatus::Unsupported: return "unsupported";
+        case FlowStatus::Invalid: return "invalid";
+    }
+    return "?";
+}
+
+const ParsedFlow& ParseCache::get(const ovsdb::LogicalFlow& f) {
+    auto it = by_uuid_.find(f.uuid);
+    if (it != by_uuid_.end() && it->second.match_text == f.match && it->second.actions_text == f.actions)
+        return it->second;
+    ++parsed_;
+    ParsedFlow p;
+    p.match_text = f.match;
+    p.actions_text = f.actions;
+    auto e = lflow::parse_expr(f.match);
+    if (!e) {
+        p.error = fmt::format("match: {}", e.error());
+    } else {
+        auto a = lflow::parse_actions(f.actions);
+        if (!a) p.error = fmt::format("actions: {}", a.error());
+        else {
+            p.expr = std::shared_ptr<const lflow::Expr>(std::move(*e));
+            p.actions = std::make_shared<const lflow::ActionList>(std::move(*a));
+        }
+    }
+    return by_uuid_[f.uuid] = std::move(p);
+}
+
+void ParseCache::retain(const std::vector<ovsdb::Uuid>& live) {
+    std::map<ovsdb::Uuid, ParsedFlow> keep;
+    for (const ovsdb::Uuid& u : live) {
+        auto it = by_uuid_.find(u);
+        if (it != by_uuid_.end()) keep.emplace(u, std::move(it->second));
+    }
+    by_uuid_ = std::move(keep);
+}
+
+namespace {
+
+constexpr const char* kPortSecStage[2] = {"in_port_sec", "out_port_sec"};
+
+struct PipeShape {
+    std::vector<std::string> names;  // OVN tables, then our port-security stage
+    uint8_t port_sec = 0;            // its table id
+};
+
+PipeShape shape(const std::vector<const ovsdb::LogicalFlow*>& flows, Pipe pipe) {
+    const auto want = pipe == Pipe::Ingress ? ovsdb::Pipeline::Ingress : ovsdb::Pipeline::Egress;
+    unsigned n = 0;
+    for (const auto* f : flows)
+        if (f->pipeline == want) n = std::max(n, f->table_id + 1u);
+    PipeShape s;
+    s.names.resize(n);
+    for (unsigned t = 0; t < n; ++t) s.names[t] = fmt::format("table{}", t);
+    for (const auto* f : flows)
+        if (f->pipeline == want && !f->stage_name.empty()) s.names[f->table_id] = f->stage_name;
+    s.port_sec = static_cast<uint8_t>(n);
+    s.names.emplace_back(kPortSecStage[static_cast<int>(pipe)]);
+    return s;
+}
+
+// The port-security stage of one pipeline, filled on first use.
+struct PortSecStage {
+    std::optional<BitRef> result;
+    bool filled = false;
+};
+
+}  // namespace
+
+Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
+                                          const std::vector<const ovsdb::LogicalFlow*>& flows,
+                                          const ovsdb::Snapshot& sb, const ChassisView& view,
+                                          const NameTables& names, ParseCache& cache) {
+    CompiledDatapath out;
+    out.binding = &dp;
+    if (dp.tunnel_key <= 0 || dp.tunnel_key >= (1 << 24))
+        return make_error(fmt::format("datapath {}: tunnel key {} outside 1..16777215", dp.name, dp.tunnel_key));
+    engine::DatapathBuilder b(dp.name, static_cast<uint32_t>(dp.tunnel_key), dp.is_router());
+    const PipeShape shapes[2] = {shape(flows, Pipe::Ingress), shape(flows, Pipe::Egress)};
+    b.stages(Pipe::Ingress, shapes[0].names);
+    b.stages(Pipe::Egress, shapes[1].names);
+    const DatapathResolver resolver(sb, view, names, dp);
+
+    PortSecStage port_sec[2][2];  // [pipe][ingress check?]
+    auto port_sec_stage = [&](Pipe pipe, bool ingress_check, const BitRef& result) -> Result<uint8_t> {
+        PortSecStage& st = port_sec[static_cast<int>(pipe)][ingress_check ? 1 : 0];
+        const uint8_t table = shapes[static_cast<int>(pipe)].port_sec;
+        if (st.filled) {
+            if (st.result->field != result.field || st.result->bit != result.bit || st.result->n_bits != result.n_bits)
+                return make_error("check_*_port_sec() results in different fields within one pipeline are not supported");
+            return table;
+        }
+        if (port_sec[static_cast<int>(pipe)][ingress_check ? 0 : 1].filled)
+            return make_error("check_in_port_sec() and check_out_port_sec() in one pipeline are not supported");
+        st.filled = true;
+        st.result = result;
+        for (const PortPlacement& p : view.ports(dp.uuid)) {
+            for (const PortSecRule& r : port_security_rules(*p.pb, ingress_check, out.errors)) {
+                auto e = lflow::parse_expr(r.match);
+                if (!e) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, e.error()));
+                auto ms = lflow::to_matches(**e, resolver);
+                if (!ms) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, ms.error()));
+                engine::ActionBuilder ab = b.actions(pipe, table);
+                if (r.allow) {
+                    const engine::FieldInfo& fi = engine::field_info(result.field);
+                    uint8_t zero[16] = {}, mask[16] = {};
+                    for (unsigned i = 0; i < result.n_bits; ++i) {
+                        const unsigned bit = result.bit + i;
+                        mask[fi.width - 1 - bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
+                    }
+                    ab.load_masked(result.field, {zero, fi.width}, {mask, fi.width});
+                }
+                const uint32_t act = ab.done();
+                for (const engine::Match& m : *ms) b.flow(pipe, table, r.priority, m, act);
+            }
+        }
+        // Anything else: the result stays 1 (set by the caller) and the call returns.
+        b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
+        return table;
+    };
+
+    out.flows.reserve(flows.size());
+    for (const ovsdb::LogicalFlow* f : flows) {
+        FlowReport rep;
+        rep.uuid = f->uuid;
+        rep.pipe = f->pipeline == ovsdb::Pipeline::Ingress ? Pipe::Ingress : Pipe::Egress;
+        rep.table = f->table_id;
+        rep.priority = f->priority;
+        const ParsedFlow& p = cache.get(*f);
+        if (!p.expr) {
+            rep.status = FlowStatus::Invalid;
+            rep.detail = p.error;
+            out.flows.push_back(std::move(rep));
+            continue;
+        }
+        auto ms = lflow::to_matches(*p.expr, resolver);
+        if (!ms) {
+            rep.status = FlowStatus::Unsupported;
+            rep.detail = fmt::format("match: {}", ms.error());
+            out.flows.push_back(std::move(rep));
+            continue;
+        }
+        if (ms->empty()) {
+            rep.status = FlowStatus::NeverMatches;
+            out.flows.push_back(std::move(rep));
+            continue;
+        }
+        LowerContext ctx{b, rep.pipe, rep.table, resolver, port_sec_stage, {}};
+        auto act = lower_actions(*p.actions, ctx);
+        if (!act) {
+            rep.status = FlowStatus::Unsupported;
+            rep.detail = fmt::format("actions: {}", act.error());
+            out.flows.push_back(std::move(rep));
+            continue;
+        }
+        for (const engine::Match& m : *ms) b.flow(rep.pipe, rep.table, f->priority, m, *act);
+        rep.n_matches = static_cast<uint32_t>(ms->size());
+        rep.action = *act;
+        if (!ctx.unimplemented.empty()) {
+            rep.status = FlowStatus::Partial;
+            std::string d = "unimplemented:";
+            for (const std::string& n : ctx.unimplemented) d += " " + n;
+            rep.detail = std::move(d);
+        }
+        out.flows.push_back(std::move(rep));
+    }
+
+    for (const PortPlacement& p : view.ports(dp.uuid)) {
+        const int64_t key = p.pb->tunnel_key;
+        if (key <= 0 || key >= engine::Datapath::kMcastBase) {
+            out.errors.push_back(fmt::format("port {}: tunnel key {} outside 1..32767", p.pb->logical_port, key));
+            continue;
+        }
+        b.port(static_cast<uint32_t>(key), p.pb->logical_port, p.entry);
+    }
+    for (const ovsdb::MulticastGroup& g : sb.multicast_groups) {
+        if (g.datapath != dp.uuid) continue;
+        if (g.tunnel_key < engine::Datapath::kMcastBase || g.tunnel_key > 0xffff) {
+            out.errors.push_back(fmt::format("multicast group {}: tunnel key {} outside 32768..65535", g.name, g.tunnel_key));
+            continue;
+        }
+        std::vector<uint32_t> members;
+        for (const std::string& n : g.ports)
+            if (auto k = resolver.port_key(n)) members.push_back(*k);
+        b.group(static_cast<uint32_t>(g.tunnel_key), g.name, std::move(members));
+    }
+
+    auto built = b.build();
+    if (!built) return make_error(built.error());
+    out.dp = std::move(*built);
+    return out;
+}
+
+}  // namespace scs::compiler

@@ -1,0 +1,73 @@
+// One logical datapath's flows, ports and multicast groups compiled into an engine Datapath,
+// with a report line for every logical flow: how it was lowered, or why it was not.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "compiler/chassis_view.h"
+#include "compiler/resolver.h"
+#include "engine/datapath.h"
+#include "lflow/actions.h"
+#include "lflow/expr.h"
+
+namespace scs::compiler {
+
+enum class FlowStatus : uint8_t {
+    Compiled,      // installed; every action executes
+    Partial,       // installed; some action compiled to a counted Unimplemented drop
+    NeverMatches,  // its match is false here (e.g. names a port of another datapath)
+    Unsupported,   // not installed: a field or construct the engine cannot represent
+    Invalid,       // not installed: the match or actions do not parse
+};
+std::string_view flow_status_name(FlowStatus s);
+
+struct FlowReport {
+    ovsdb::Uuid uuid;
+    engine::Pipe pipe = engine::Pipe::Ingress;
+    uint8_t table = 0;
+    uint16_t priority = 0;
+    FlowStatus status = FlowStatus::Compiled;
+    std::string detail;           // why (Unsupported/Invalid), or the unimplemented actions
+    uint32_t n_matches = 0;       // engine rules it became
+    uint32_t action = engine::kNoAction;  // its action list in the datapath's program
+};
+
+// A logical flow parsed once, shared by every datapath (dp groups) and generation it is in.
+struct ParsedFlow {
+    std::string match_text, actions_text;
+    std::shared_ptr<const lflow::Expr> expr;  // null: parse error in `error`
+    std::shared_ptr<const lflow::ActionList> actions;
+    std::string error;
+};
+
+class ParseCache {
+public:
+    const ParsedFlow& get(const ovsdb::LogicalFlow& f);
+    // Forgets flows not in `live` (after a full pass over the Southbound).
+    void retain(const std::vector<ovsdb::Uuid>& live);
+    std::size_t size() const { return by_uuid_.size(); }
+    std::size_t parsed() const { return parsed_; }  // parses done so far (misses)
+
+private:
+    std::map<ovsdb::Uuid, ParsedFlow> by_uuid_;
+    std::size_t parsed_ = 0;
+};
+
+struct CompiledDatapath {
+    engine::DatapathPtr dp;
+    const ovsdb::DatapathBinding* binding = nullptr;
+    std::vector<FlowReport> flows;  // in the order the flows were given
+    std::vector<std::string> errors;  // port-security entries etc. that were skipped
+};
+
+Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
+                                          const std::vector<const ovsdb::LogicalFlow*>& flows,
+                                          const ovsdb::Snapshot& sb, const ChassisView& view,
+                                          const NameTables& names, ParseCache& cache);
+
+}  // namespace scs::compiler

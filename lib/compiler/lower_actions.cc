@@ -1,0 +1,190 @@
+#include "compiler/lower_actions.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace scs::compiler {
+
+using engine::Field;
+using engine::Unimpl;
+using lflow::Action;
+
+namespace {
+
+// OVN action name -> the engine's counter for it.
+const std::map<std::string, Unimpl, std::less<>>& unimpl_table() {
+    static const std::map<std::string, Unimpl, std::less<>> t = {
+        {"ct_next", Unimpl::CtNext},           {"ct_commit", Unimpl::CtCommit},
+        {"ct_commit_nat", Unimpl::CtCommit},   {"ct_dnat", Unimpl::CtDnat},
+        {"ct_dnat_in_czone", Unimpl::CtDnat},  {"ct_snat", Unimpl::CtSnat},
+        {"ct_snat_in_czone", Unimpl::CtSnat},  {"ct_snat_to_vip", Unimpl::CtSnat},
+        {"ct_lb", Unimpl::CtLb},               {"ct_lb_mark", Unimpl::CtLb},
+        {"arp", Unimpl::Arp},                  {"nd_ns", Unimpl::NdNs},
+        {"nd_na", Unimpl::NdNa},               {"nd_na_router", Unimpl::NdNa},
+        {"icmp4", Unimpl::Icmp},               {"icmp4_error", Unimpl::Icmp},
+        {"icmp6", Unimpl::Icmp},               {"icmp6_error", Unimpl::Icmp},
+        {"tcp_reset", Unimpl::TcpReset},       {"sctp_abort", Unimpl::TcpReset},
+        {"reject", Unimpl::TcpReset},          {"put_arp", Unimpl::PutArp},
+        {"put_nd", Unimpl::PutArp},            {"get_arp", Unimpl::GetArp},
+        {"get_nd", Unimpl::GetArp},            {"lookup_arp", Unimpl::LookupArp},
+        {"lookup_arp_ip", Unimpl::LookupArp},  {"lookup_nd", Unimpl::LookupArp},
+        {"lookup_nd_ip", Unimpl::LookupArp},   {"get_fdb", Unimpl::GetFdb},
+        {"put_fdb", Unimpl::GetFdb},           {"lookup_fdb", Unimpl::GetFdb},
+        {"put_dhcp_opts", Unimpl::Dhcp},       {"put_dhcpv6_opts", Unimpl::Dhcp},
+        {"dns_lookup", Unimpl::Dns},           {"trigger_event", Unimpl::Controller},
+        {"handle_svc_check", Unimpl::Controller}, {"bind_vport", Unimpl::Controller},
+        {"put_nd_ra_opts", Unimpl::Controller}, {"controller", Unimpl::Controller},
+        {"handle_dhcpv6_reply", Unimpl::Controller},
+    };
+    return t;
+}
+
+// Sets bit `bit` of a big-endian field of `width` bytes.
+void set_bit(uint8_t* be, unsigned width, unsigned bit) { be[width - 1 - bit / 8] |= static_cast<uint8_t>(1u << (bit % 8)); }
+
+struct Lowerer {
+    LowerContext& ctx;
+    engine::ActionBuilder* ab_ = nullptr;
+    bool terminal_ = false;  // an unimplemented action ended the list
+
+    Result<void> load_const(const BitRef& d, const lflow::Value& v, const char* what) {
+        const engine::FieldInfo& fi = engine::field_info(d.field);
+        if (v.significant_bits() > d.n_bits)
+            return make_error(fmt::format("{}: constant does not fit in {} bits", what, d.n_bits));
+        std::array<uint8_t, 16> val{}, mask{};
+        for (unsigned i = 0; i < d.n_bits; ++i) {
+            set_bit(mask.data(), fi.width, d.bit + i);
+            if (v.bit(i)) set_bit(val.data(), fi.width, d.bit + i);
+        }
+        ab_->load_masked(d.field, {val.data(), fi.width}, {mask.data(), fi.width});
+        return {};
+    }
+
+    Result<void> one(const Action& a, engine::ActionBuilder& ab, const std::vector<uint32_t>& bodies, std::size_t& body_i) {
+        switch (a.kind) {
+            case Action::Kind::Next:
+                if (!a.next_egress && !a.next_table) {
+                    ab.next();
+                } else {
+                    const engine::Pipe p = a.next_egress ? (*a.next_egress ? engine::Pipe::Egress : engine::Pipe::Ingress) : ctx.pipe;
+                    ab.next(p, a.next_table.value_or(static_cast<uint8_t>(p == ctx.pipe ? ctx.table + 1 : 0)));
+                }
+                return {};
+            case Action::Kind::Output:
+                ab.output();
+                return {};
+            case Action::Kind::Drop:
+                ab.drop();
+                return {};
+            case Action::Kind::DecTtl:
+                ab.dec_ttl();
+                return {};
+            case Action::Kind::Load: {
+                auto d = resolve(a.dst);
+                if (!d) return make_error(d.error());
+                if (a.value.is_string) {
+                    uint32_t key = 0;
+                    if (!a.value.string.empty()) {
+                        auto k = ctx.resolver.port_key(a.value.string);
+                        if (!k) return make_error(fmt::format("{} = \"{}\": no such port in this datapath", a.dst.sym->name, a.value.string));
+                        key = *k;
+                    }
+                    lflow::Value v;
+                    for (unsigned i = 0; i < 32; ++i) v.set_bit(i, (key >> i) & 1);
+                    return load_const(*d, v, a.dst.sym->name.c_str());
+                }
+                return load_const(*d, a.value.value, a.dst.sym->name.c_str());
+            }
+            case Action::Kind::Move:
+            case Action::Kind::Exchange: {
+                auto d = resolve(a.dst);
+                if (!d) return make_error(d.error());
+                auto s = resolve(a.src);
+                if (!s) return make_error(s.error());
+                if (d->n_bits != s->n_bits)
+                    return make_error(fmt::format("{} and {}: {} vs {} bits", a.dst.sym->name, a.src.sym->name, d->n_bits, s->n_bits));
+                if (a.kind == Action::Kind::Move) ab.move_bits(d->field, d->bit, s->field, s->bit, d->n_bits);
+                else ab.exchange_bits(d->field, d->bit, s->field, s->bit, d->n_bits);
+                return {};
+            }
+            case Action::Kind::Clone:
+                ab.clone(bodies[body_i++]);
+                return {};
+            case Action::Kind::Call:
+                return call(a, ab);
+        }
+        return make_error("unknown action kind");
+    }
+
+    Result<void> call(const Action& a, engine::ActionBuilder& ab) {
+        if (a.name == "ct_clear") {  // no conntrack state yet: clearing it is all it does
+            ab.load(Field::CtState, 0).load(Field::CtMark, 0);
+            const std::array<uint8_t, 16> zero{};
+            ab.load_bytes(Field::CtLabel, zero);
+            return {};
+        }
+        if (a.name == "check_in_port_sec" || a.name == "check_out_port_sec") {
+            if (!a.has_result) return make_error(a.name + ": needs a result field");
+            auto r = resolve(a.dst);
+            if (!r) return make_error(r.error());
+            auto t = ctx.port_sec_stage(ctx.pipe, a.name == "check_in_port_sec", *r);
+            if (!t) return make_error(t.error());
+            // result = 1 (fail); the port-security stage clears it for allowed packets.
+            lflow::Value one;
+            one.set_bit(0, true);
+            if (auto res = load_const(*r, one, a.name.c_str()); !res) return res;
+            ab.next(ctx.pipe, *t);
+            return {};
+        }
+        auto it = unimpl_table().find(a.name);
+        Unimpl u = Unimpl::Other;
+        if (it != unimpl_table().end()) u = it->second;
+        else if (a.name.starts_with("ct_")) u = Unimpl::CtMisc;
+        ab.unimplemented(u);
+        ctx.unimplemented.push_back(a.name);
+        terminal_ = true;
+        return {};
+    }
+
+    // Clone bodies first: each action list must be contiguous in the program.
+    Result<uint32_t> list(const lflow::ActionList& actions) {
+        std::vector<uint32_t> bodies;
+        for (const Action& a : actions) {
+            if (a.kind != Action::Kind::Clone) continue;
+            auto b = list(a.body);
+            if (!b) return b;
+            bodies.push_back(*b);
+        }
+        engine::ActionBuilder ab = ctx.b.actions(ctx.pipe, ctx.table);
+        ab_ = &ab;
+        terminal_ = false;
+        std::size_t body_i = 0;
+        for (const Action& a : actions) {
+            if (auto r = one(a, ab, bodies, body_i); !r) return make_error(r.error());
+            if (terminal_) break;  // an unimplemented action ends the packet's path there
+        }
+        ab_ = nullptr;
+        return ab.done();
+    }
+};
+
+}  // namespace
+
+Result<BitRef> resolve(const lflow::LValue& lv) {
+    if (!lv.sym) return make_error("missing field");
+    if (!lv.sym->ref) return make_error(fmt::format("field {} is not supported by the engine", lv.sym->name));
+    const lflow::FieldRef& r = *lv.sym->ref;
+    const unsigned n = lv.n_bits ? lv.n_bits : r.n_bits;
+    if (lv.bit + n > r.n_bits) return make_error(fmt::format("{}[{}..{}]: outside the field", lv.sym->name, lv.bit, lv.bit + n - 1));
+    return BitRef{r.field, static_cast<unsigned>(r.bit + lv.bit), n};
+}
+
+Result<uint32_t> lower_actions(const lflow::ActionList& actions, LowerContext& ctx) {
+    Lowerer l{ctx};
+    return l.list(actions);
+}
+
+}  // namespace scs::compiler

@@ -1,0 +1,30 @@
+// check_in_port_sec() / check_out_port_sec(): the port-security decision ovn-controller makes
+// from Port_Binding.port_security (its tables 73-76), written as logical-flow rules of an
+// extra stage the compiler appends to the pipeline.
+//
+// For a port with port_security "MAC [IP...]" entries, a packet passes ingress if it comes
+// from MAC and - when IPs are listed - from one of them (IPv4, IPv6, ARP sender, DHCP
+// discovery from 0.0.0.0, IPv6 link-local and DAD); egress if it goes to MAC (or is
+// multicast/broadcast) and - with IPs - to one of them or a broadcast/multicast address.
+// A port without port_security always passes. The rules clear the call's result bit;
+// anything not allowed leaves it set, and OVN's next stage drops on it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ovsdb/sb_types.h"
+
+namespace scs::compiler {
+
+struct PortSecRule {
+    int priority;
+    std::string match;  // logical-flow match text
+    bool allow;         // clear the result bit (else: leave it set)
+};
+
+// Rules for one port; `ingress` selects check_in_port_sec, else check_out_port_sec.
+// Malformed port_security entries are skipped and named in `errors`.
+std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool ingress, std::vector<std::string>& errors);
+
+}  // namespace scs::compiler
