@@ -12,6 +12,7 @@ usage: test_ovn_sandbox.py
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -264,7 +265,52 @@ class ChassisTests(Base):
                 self.assertGreaterEqual(a.ping("vm1", "10.0.0.13", count=4), 3)
                 self.assertEqual(a.ping("vm1", "10.0.1.15", count=3), 3)
                 self.assertIn("192.168.100.2", a.appctl("vswitchd", "tnl/neigh/show"))
+                b.set_tunnel_neighbor("192.168.100.9", "00:00:00:00:aa:09")
+                self.assertIn("00:00:00:00:aa:09", b.appctl("vswitchd", "tnl/neigh/show"))
+
+    def test_chassis_cli_with_underlay_into_a_caller_namespace(self):
+        cli = [sys.executable, os.path.join(TOOLS, "ovs_chassis.py")]
+        d = os.path.join(self.dir, "hv2")
+        with self.central() as c:
+            topologies.demo(c, register_remote=False)
+            with ovs_chassis.Netns(self.netns_prefix + "ours") as ours:
+                out = subprocess.run(cli + ["start", d, "--sb", c.sb_remote, "--name", "hv2",
+                                            "--encap-ip", "192.168.100.2",
+                                            "--netns", self.netns_prefix + "hv2",
+                                            "--underlay", ours.name + ":ul0",
+                                            "--vm", "vm3,vm3,00:00:00:00:01:03,10.0.0.13,10.0.0.1",
+                                            "--vm", "vm9,nonexistent-port,00:00:00:00:01:09,10.0.0.19",
+                                            "--vm-timeout", "3"],
+                                     capture_output=True, text=True, timeout=90)
+                # The second VM's port never gets installed: start fails and cleans up.
+                self.assertEqual(out.returncode, 1, out.stdout)
+                self.assertIn("ovn-installed", out.stderr)
+                self.assertEqual(live_pids(d), [])
+                self.assertFalse(os.path.exists("/run/netns/" + self.netns_prefix + "hv2"))
+                out = subprocess.run(cli + ["start", d, "--sb", c.sb_remote, "--name", "hv2",
+                                            "--encap-ip", "192.168.100.2",
+                                            "--netns", self.netns_prefix + "hv2",
+                                            "--underlay", ours.name + ":ul0",
+                                            "--vm", "vm3,vm3,00:00:00:00:01:03,10.0.0.13,10.0.0.1"],
+                                     capture_output=True, text=True, timeout=90)
+                try:
+                    self.assertEqual(out.returncode, 0, out.stderr)
+                    lines = dict(l.split("=", 1) for l in out.stdout.splitlines() if "=" in l)
+                    self.assertEqual(len(live_pids(d)), 3)
+                    # vm3 reaches lr0 through OVS; ul0 is up in our namespace.
+                    p = subprocess.run(cli + ["ping", lines["vm_vm3"], "10.0.0.1"],
+                                       capture_output=True, text=True, timeout=30)
+                    self.assertEqual(p.stdout.strip(), "3/3 answered", p.stderr)
+                    self.assertIn("state UP", ours.exec(["ip", "link", "show", "ul0"]))
+                    self.assertIn("hv2", c.sbctl("--bare", "--columns=name", "list", "Chassis"))
+                finally:
+                    out = subprocess.run(cli + ["stop", d], capture_output=True, text=True,
+                                         timeout=60)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertEqual(live_pids(d), [])
 
 
 if __name__ == "__main__":
+    # A timeout's SIGTERM unwinds through the context managers, which stop every daemon.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     unittest.main(verbosity=2)

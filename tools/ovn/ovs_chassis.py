@@ -33,11 +33,26 @@ How a second chassis (scs-dataplane, "ours") plugs in
   make_vm() returns the VM's Netns (vm.exec([...]) runs a command in it); the module-level
   ping(vm_ns, dst) pings from any VM namespace.
 
+What OVS 3.1 sends on the underlay (seen with tcpdump between two of these chassis): outer
+IPv4 DF, TTL 64, ident 0; UDP to 6081 with a real checksum (OVN sets Encap options csum=true)
+and a flow-hashed source port; Geneve with the C flag, VNI = datapath tunnel key, one OVN
+option (class 0x0102, type 0x80, 4 bytes: ingress port key << 16 | egress port key). br-phy's
+MAC is fixed with OvsChassis(phy_mac=...) (other_config:hwaddr).
+
+CLI (daemons and namespaces stay up between calls):
+    python3 tools/ovn/ovs_chassis.py start DIR --sb unix:CENTRAL/sb.sock --name hv2 \
+        --encap-ip 192.168.100.2 [--netns NS] [--underlay PEER_NS:IFNAME] \
+        [--vm vm3,vm3,00:00:00:00:01:03,10.0.0.13,10.0.0.1]...
+    python3 tools/ovn/ovs_chassis.py ping VM_NS 10.0.0.11
+    python3 tools/ovn/ovs_chassis.py stop DIR
+
 Two OVS chassis can be linked the same way (a.connect_underlay(b.netns, "ul-a");
 b.attach_underlay_port("ul-a")) to see OVN's own Geneve between them.
 """
 
+import argparse
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -46,7 +61,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sandbox import SandboxError, kill_pid, ovs_env, read_pid, run, wait_for  # noqa: E402
+from sandbox import (SandboxError, kill_daemon, kill_pid, ovs_env, pid_alive,  # noqa: E402
+                     read_pid, run, wait_for)
 
 VSWITCH_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
@@ -60,12 +76,21 @@ def ns_run(ns, argv, **kw):
 class Netns:
     """A network namespace we create (loopback up) and delete again (stop(), atexit)."""
 
-    def __init__(self, name):
+    def __init__(self, name, create=True):
         self.name = name
-        run(["ip", "netns", "add", name])
-        atexit.register(self.stop)
         self._up = True
-        run(["ip", "-n", name, "link", "set", "lo", "up"])
+        atexit.register(self.stop)
+        if create:
+            try:
+                run(["ip", "netns", "add", name])
+                run(["ip", "-n", name, "link", "set", "lo", "up"])
+            except SandboxError:
+                self.stop()
+                raise
+
+    def release(self):
+        """Leaves the namespace in place when this process exits (the CLI's `start`)."""
+        atexit.unregister(self.stop)
 
     def exec(self, argv, **kw):
         return ns_run(self.name, argv, **kw)
@@ -208,10 +233,19 @@ class OvsChassis:
             return self
         self._started = True
         atexit.register(self.stop)
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop(unregister=False)
+            raise
+        return self
+
+    def _start(self, timeout):
         self._ns = Netns(self.netns)
         db = self._path("conf.db")
-        if not os.path.exists(db):
-            run(["ovsdb-tool", "create", db, VSWITCH_SCHEMA], env=self.env)
+        if os.path.exists(db):
+            os.unlink(db)   # every start begins with a fresh Open vSwitch configuration
+        run(["ovsdb-tool", "create", db, VSWITCH_SCHEMA], env=self.env)
         run(["ovsdb-server", db, "--remote=punix:" + self.db_sock,
              "--unixctl=" + self._path("db.ctl"), "--pidfile=" + self._path("db.pid"),
              "--log-file=" + self._path("db.log"), "--detach", "--no-chdir"], env=self.env)
@@ -245,7 +279,14 @@ class OvsChassis:
              "--log-file=" + self._path("ovn-controller.log"), "--detach", "--no-chdir"],
             env=self.env)
         wait_for(self._registered, timeout, "chassis %s in the Southbound" % self.name, 0.1)
-        return self
+        self._save_state()
+
+    def _save_state(self):
+        with open(self._path("chassis.json"), "w") as f:
+            json.dump({"name": self.name, "sb_remote": self.sb_remote,
+                       "encap_ip": self.encap_ip, "netns": self.netns,
+                       "vms": {n: vm.name for n, vm in self.vms.items()},
+                       "pids": self.pids()}, f, indent=1)
 
     def _registered(self):
         out = run(["ovn-sbctl", "--db=" + self.sb_remote, "--timeout=5", "--bare",
@@ -282,7 +323,12 @@ class OvsChassis:
         wait_for(lambda: self.vsctl("--if-exists", "get", "Interface", port,
                                     "external_ids:ovn-installed").strip() == '"true"',
                  timeout, "ovn-installed on %s (lport %s)" % (port, lport), 0.1)
+        self._save_state()
         return vm_ns
+
+    def set_tunnel_neighbor(self, ip, mac):
+        """Seeds the userspace datapath's tunnel neighbor table (no ARP needed for `ip`)."""
+        self.appctl("vswitchd", "tnl/neigh/set", "br-phy", ip, mac)
 
     def vm_exec(self, name, argv, **kw):
         return self.vms[name].exec(argv, **kw)
@@ -310,11 +356,11 @@ class OvsChassis:
             run(["ovs-appctl", "--timeout=5", "-t", ctl, "exit"], env=self.env, check=False,
                 timeout=10)
             try:
-                wait_for(lambda: not os.path.exists("/proc/%d" % pid), 5, "ovn-controller exit")
+                wait_for(lambda: not pid_alive(pid), 5, "ovn-controller exit")
             except SandboxError:
                 pass
         for n in ("ovn-controller", "vswitchd", "db"):
-            kill_pid(read_pid(self._path(n + ".pid")))
+            kill_daemon(self._path(n + ".pid"), self.dir)
         for vm in self.vms.values():
             vm.stop()
         self.vms.clear()
@@ -323,9 +369,97 @@ class OvsChassis:
         if self._own_dir and not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def release(self):
+        """Leaves daemons and namespaces running when this process exits (the CLI's `start`);
+        `ovs_chassis.py stop DIR` stops them later."""
+        atexit.unregister(self.stop)
+        for ns in [self._ns] + list(self.vms.values()):
+            if ns:
+                ns.release()
+
+    @classmethod
+    def attach(cls, workdir):
+        """The chassis started earlier in `workdir` (its chassis.json), to stop or inspect it."""
+        try:
+            with open(os.path.join(workdir, "chassis.json")) as f:
+                st = json.load(f)
+        except (OSError, ValueError) as e:
+            raise SandboxError("%s: no usable chassis.json (%s)" % (workdir, e))
+        ch = cls(st["sb_remote"], st["name"], st["encap_ip"], workdir=workdir,
+                 netns=st["netns"])
+        ch._started = True
+        atexit.register(ch.stop)
+        ch._ns = Netns(st["netns"], create=False)
+        ch.vms = {n: Netns(ns, create=False) for n, ns in st["vms"].items()}
+        return ch
+
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Run a real OVN chassis (OVS userspace datapath "
+                                 "+ ovn-controller) in a private directory and namespace.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("start", help="start the chassis; daemons and namespaces stay up")
+    s.add_argument("dir")
+    s.add_argument("--sb", required=True, help="Southbound remote (e.g. unix:DIR/sb.sock)")
+    s.add_argument("--name", required=True, help="chassis name (system-id)")
+    s.add_argument("--encap-ip", required=True)
+    s.add_argument("--netns", help="chassis namespace name (default scs-NAME-PID)")
+    s.add_argument("--underlay", metavar="NS:IFNAME",
+                   help="veth from br-phy to interface IFNAME in existing namespace NS")
+    s.add_argument("--vm", action="append", default=[], metavar="NAME,LPORT,MAC,IP[,GW]",
+                   help="a VM namespace on br-int (repeatable)")
+    s.add_argument("--vm-timeout", type=float, default=30,
+                   help="seconds to wait for ovn-installed on each VM port")
+    s = sub.add_parser("stop", help="stop the chassis of DIR and delete its namespaces")
+    s.add_argument("dir")
+    s = sub.add_parser("ping", help="ICMP echo from a namespace")
+    s.add_argument("netns")
+    s.add_argument("dst")
+    s.add_argument("--count", type=int, default=3)
+    a = ap.parse_args(argv)
+    try:
+        if a.cmd == "start":
+            ch = OvsChassis(a.sb, a.name, a.encap_ip, workdir=a.dir, netns=a.netns)
+            ch.start()
+            try:
+                if a.underlay:
+                    ns, _, ifname = a.underlay.partition(":")
+                    ch.connect_underlay(ns, ifname)
+                for v in a.vm:
+                    f = v.split(",")
+                    if len(f) not in (4, 5):
+                        raise SandboxError("--vm %r: want NAME,LPORT,MAC,IP[,GW]" % v)
+                    ns = ch.add_vm(f[0], f[1], f[2], f[3], gateway=f[4] if len(f) == 5 else None,
+                                   timeout=a.vm_timeout)
+                    print("vm_%s=%s" % (f[0], ns))
+            except BaseException:
+                ch.stop()
+                raise
+            ch.release()
+            print("netns=%s" % ch.netns)
+            for k, v in ch.pids().items():
+                print("pid_%s=%d" % (k, v))
+        elif a.cmd == "stop":
+            OvsChassis.attach(a.dir).stop()
+            print("stopped")
+        elif a.cmd == "ping":
+            got = ping(a.netns, a.dst, a.count)
+            print("%d/%d answered" % (got, a.count))
+            return 0 if got else 1
+    except SandboxError as e:
+        print("ovs_chassis: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

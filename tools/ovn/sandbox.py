@@ -108,6 +108,21 @@ def kill_pid(pid, timeout=5.0):
             pass
 
 
+def kill_daemon(pidfile, marker):
+    """Stops the daemon of `pidfile` if its command line contains `marker` (our directory), so
+    a stale pid file never gets an unrelated process killed."""
+    pid = read_pid(pidfile)
+    if pid is None:
+        return
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            cmdline = f.read().decode(errors="replace")
+    except OSError:
+        return
+    if marker in cmdline:
+        kill_pid(pid)
+
+
 def free_tcp_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -193,6 +208,14 @@ class Central:
             atexit.register(self.stop)
             self._atexit = True
         self._started = True   # from here on stop() cleans up whatever did start
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
         for which, schema in (("nb", NB_SCHEMA), ("sb", SB_SCHEMA)):
             db = self._path(which + ".db")
             if not os.path.exists(db):
@@ -206,7 +229,6 @@ class Central:
         if self.with_northd:
             self._start_northd()
         self._save_state()
-        return self
 
     def _save_state(self):
         with open(self._path("central.json"), "w") as f:
@@ -238,7 +260,7 @@ class Central:
             return
         self._started = False
         for name in ("northd", "sb", "nb"):
-            kill_pid(read_pid(self._path(name + ".pid")))
+            kill_daemon(self._path(name + ".pid"), self.dir)
         if self._own_dir and not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -252,7 +274,7 @@ class Central:
     def restart_sb(self, down_seconds=0.0):
         """Kills the SB ovsdb-server and starts it again on the same db file, sockets and port.
         Clients (northd, ovn-controller, scs-dataplane) reconnect by themselves."""
-        kill_pid(read_pid(self._path("sb.pid")))
+        kill_daemon(self._path("sb.pid"), self.dir)
         if down_seconds:
             time.sleep(down_seconds)
         self._start_db("sb")
