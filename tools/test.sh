@@ -48,7 +48,7 @@ if [ $quick = 0 ]; then
   if [ ! -f build-fuzz/build.ninja ]; then
     CXX=clang++ CC=clang meson setup build-fuzz -Dfuzz=true -Dbenchmarks=disabled >/dev/null
   fi
-  if ninja -C build-fuzz tests/fuzz/fuzz_parse; then
+  if ninja -C build-fuzz tests/fuzz/fuzz_parse tests/fuzz/fuzz_lflow; then
     run_suite build-fuzz --suite fuzz --no-rebuild
   else
     failed=$((failed + 1))
