@@ -5,29 +5,85 @@
 #include "sb_idl.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fatal-signal.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "ovsdb-session.h"
 #include "ovn-sb-idl.h"
 #include "smap.h"
+#include "sset.h"
+#include "stream-ssl.h"
 #include "stream.h"
 #include "svec.h"
+#include "timeval.h"
 #include "util.h"
 #include "uuid.h"
 
+/* What the caller wants this chassis to look like in the database (controller/chassis.c of
+ * OVN writes the same columns). */
+struct chassis_wish {
+    char *name;
+    char *hostname;
+    char *encap_ip;
+    struct svec encap_types;    /* sorted, unique */
+    struct smap encap_options;
+    struct smap other_config;
+    struct smap external_ids;
+};
+
 struct scs_sb_idl {
     struct ovsdb_idl *idl;
+    bool monitor_all;
+
+    /* Monitor scope. */
+    struct uuid *datapaths;
+    size_t n_datapaths;
+    struct sset local_ports;
+    bool cond_dirty;
+    bool cond_has_chassis;          /* conditions name our Chassis row's UUID */
+    struct uuid cond_chassis;
+    unsigned int cond_dp_group_seqno;
+
+    /* Chassis wish and claims. */
+    bool want_chassis;
+    bool releasing;                 /* release_all() in progress */
+    struct chassis_wish wish;
+    char *chassis_name;             /* ours, kept after release for the conditions */
+    struct sset claims;
+    struct sset up_ports;
+
+    /* The one chassis transaction in flight, and when to reconcile again. */
+    struct ovsdb_idl_txn *committing;
+    bool write_dirty;
+    unsigned int reconciled_seqno;
+    long long int retry_at;         /* 0: no retry scheduled */
+    char txn_error[256];
+
+    /* Change tracking across runs. */
+    bool was_connected;
+    bool full_resync;
+    bool resync_wait_data;          /* connected; the first replica change is the resync */
+    unsigned int connect_seqno;
 };
 
 static struct scs_sb_uuid
 to_uuid(const struct uuid *u)
 {
     struct scs_sb_uuid out;
+    memcpy(out.parts, u->parts, sizeof out.parts);
+    return out;
+}
+
+static struct uuid
+from_scs_uuid(const struct scs_sb_uuid *u)
+{
+    struct uuid out;
     memcpy(out.parts, u->parts, sizeof out.parts);
     return out;
 }
@@ -53,11 +109,17 @@ scs_sb_map_get(const struct scs_sb_map *map, const char *key)
     return smap_get((const struct smap *) map, key);
 }
 
-/* Monitors only the tables and columns the dataplane reads (OVN's ovn-controller does the
- * same with ovsdb_idl_add_column), so the server does not ship the rest of the database. */
+/* Monitors only the tables and columns the dataplane reads or writes (ovn-controller does the
+ * same with ovsdb_idl_add_column), so the server does not ship the rest of the database.
+ * Columns we only write are replicated (the IDL needs their old value to write them) but do
+ * not wake the caller (ovsdb_idl_omit_alert). */
 static void
 monitor_columns(struct ovsdb_idl *idl)
 {
+    ovsdb_idl_add_table(idl, &sbrec_table_sb_global);
+    ovsdb_idl_add_column(idl, &sbrec_sb_global_col_options);
+    ovsdb_idl_add_column(idl, &sbrec_sb_global_col_nb_cfg);
+
     ovsdb_idl_add_table(idl, &sbrec_table_datapath_binding);
     ovsdb_idl_add_column(idl, &sbrec_datapath_binding_col_tunnel_key);
     ovsdb_idl_add_column(idl, &sbrec_datapath_binding_col_external_ids);
@@ -68,16 +130,53 @@ monitor_columns(struct ovsdb_idl *idl)
     ovsdb_idl_add_column(idl, &sbrec_port_binding_col_datapath);
     ovsdb_idl_add_column(idl, &sbrec_port_binding_col_type);
     ovsdb_idl_add_column(idl, &sbrec_port_binding_col_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_requested_chassis);
     ovsdb_idl_add_column(idl, &sbrec_port_binding_col_options);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_external_ids);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_mac);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_port_security);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_gateway_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_ha_chassis_group);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_tag);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_parent_port);
+    ovsdb_idl_add_column(idl, &sbrec_port_binding_col_up);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_gateway_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_gateway_chassis_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_gateway_chassis_col_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_gateway_chassis_col_priority);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_ha_chassis_group);
+    ovsdb_idl_add_column(idl, &sbrec_ha_chassis_group_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_ha_chassis_group_col_ha_chassis);
+    ovsdb_idl_add_table(idl, &sbrec_table_ha_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_ha_chassis_col_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_ha_chassis_col_priority);
 
     ovsdb_idl_add_table(idl, &sbrec_table_chassis);
     ovsdb_idl_add_column(idl, &sbrec_chassis_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_col_hostname);
     ovsdb_idl_add_column(idl, &sbrec_chassis_col_encaps);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_col_other_config);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_col_external_ids);
 
     ovsdb_idl_add_table(idl, &sbrec_table_encap);
     ovsdb_idl_add_column(idl, &sbrec_encap_col_type);
     ovsdb_idl_add_column(idl, &sbrec_encap_col_ip);
     ovsdb_idl_add_column(idl, &sbrec_encap_col_options);
+    ovsdb_idl_add_column(idl, &sbrec_encap_col_chassis_name);
+    ovsdb_idl_omit_alert(idl, &sbrec_encap_col_chassis_name);
+
+    /* Written only (ovn-controller reports its liveness and nb_cfg here). */
+    ovsdb_idl_add_table(idl, &sbrec_table_chassis_private);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_private_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_private_col_chassis);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_private_col_nb_cfg);
+    ovsdb_idl_add_column(idl, &sbrec_chassis_private_col_nb_cfg_timestamp);
+    ovsdb_idl_omit_alert(idl, &sbrec_chassis_private_col_name);
+    ovsdb_idl_omit_alert(idl, &sbrec_chassis_private_col_chassis);
+    ovsdb_idl_omit_alert(idl, &sbrec_chassis_private_col_nb_cfg);
+    ovsdb_idl_omit_alert(idl, &sbrec_chassis_private_col_nb_cfg_timestamp);
 
     ovsdb_idl_add_table(idl, &sbrec_table_logical_dp_group);
     ovsdb_idl_add_column(idl, &sbrec_logical_dp_group_col_datapaths);
@@ -91,12 +190,41 @@ monitor_columns(struct ovsdb_idl *idl)
     ovsdb_idl_add_column(idl, &sbrec_logical_flow_col_match);
     ovsdb_idl_add_column(idl, &sbrec_logical_flow_col_actions);
     ovsdb_idl_add_column(idl, &sbrec_logical_flow_col_external_ids);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_multicast_group);
+    ovsdb_idl_add_column(idl, &sbrec_multicast_group_col_datapath);
+    ovsdb_idl_add_column(idl, &sbrec_multicast_group_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_multicast_group_col_tunnel_key);
+    ovsdb_idl_add_column(idl, &sbrec_multicast_group_col_ports);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_address_set);
+    ovsdb_idl_add_column(idl, &sbrec_address_set_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_address_set_col_addresses);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_port_group);
+    ovsdb_idl_add_column(idl, &sbrec_port_group_col_name);
+    ovsdb_idl_add_column(idl, &sbrec_port_group_col_ports);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_mac_binding);
+    ovsdb_idl_add_column(idl, &sbrec_mac_binding_col_logical_port);
+    ovsdb_idl_add_column(idl, &sbrec_mac_binding_col_ip);
+    ovsdb_idl_add_column(idl, &sbrec_mac_binding_col_mac);
+    ovsdb_idl_add_column(idl, &sbrec_mac_binding_col_datapath);
+
+    ovsdb_idl_add_table(idl, &sbrec_table_static_mac_binding);
+    ovsdb_idl_add_column(idl, &sbrec_static_mac_binding_col_logical_port);
+    ovsdb_idl_add_column(idl, &sbrec_static_mac_binding_col_ip);
+    ovsdb_idl_add_column(idl, &sbrec_static_mac_binding_col_mac);
+    ovsdb_idl_add_column(idl, &sbrec_static_mac_binding_col_datapath);
+
+    /* Change tracking for everything monitored (take_changes()). */
+    ovsdb_idl_track_add_all(idl);
 }
 
 /* Every comma-separated remote must be an active stream name; ovsdb-idl would otherwise
  * retry an unusable name forever and only log why. */
 static int
-verify_remote(const char *remote, char *err, size_t err_len)
+verify_remote(const char *remote, bool have_ssl, char *err, size_t err_len)
 {
     struct svec remotes = SVEC_EMPTY_INITIALIZER;
     int error = 0;
@@ -120,39 +248,90 @@ verify_remote(const char *remote, char *err, size_t err_len)
                      "invalid Southbound remote \"%s\" (expected unix:PATH, "
                      "tcp:IP:PORT or ssl:IP:PORT)", name);
             error = EINVAL;
+        } else if (!strncmp(name, "ssl:", 4) && !have_ssl) {
+            snprintf(err, err_len,
+                     "Southbound remote \"%s\" needs an SSL private key, certificate and "
+                     "CA certificate", name);
+            error = EINVAL;
         }
     }
     svec_destroy(&remotes);
     return error;
 }
 
-struct scs_sb_idl *
-scs_sb_idl_create(const char *remote, int ovs_log, char *err, size_t err_len)
+static void
+chassis_wish_init(struct chassis_wish *w)
 {
+    memset(w, 0, sizeof *w);
+    svec_init(&w->encap_types);
+    smap_init(&w->encap_options);
+    smap_init(&w->other_config);
+    smap_init(&w->external_ids);
+}
+
+static void
+chassis_wish_destroy(struct chassis_wish *w)
+{
+    free(w->name);
+    free(w->hostname);
+    free(w->encap_ip);
+    svec_destroy(&w->encap_types);
+    smap_destroy(&w->encap_options);
+    smap_destroy(&w->other_config);
+    smap_destroy(&w->external_ids);
+    chassis_wish_init(w);
+}
+
+struct scs_sb_idl *
+scs_sb_idl_create(const char *remote, const struct scs_sb_idl_options *options, char *err,
+                  size_t err_len)
+{
+    static const struct scs_sb_idl_options defaults;
+    if (!options) {
+        options = &defaults;
+    }
     if (err_len) {
         err[0] = '\0';
     }
     /* Library code does not print: Open vSwitch's log is off unless the caller asks for its
      * warnings on stderr. Connection errors reach the caller through scs_sb_idl_status(). */
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
-    if (ovs_log) {
+    if (options->ovs_log) {
         vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
     }
-    if (!remote || verify_remote(remote, err, err_len)) {
-        if (!remote) {
-            snprintf(err, err_len, "no Southbound remote");
-        }
+    const bool have_ssl = options->ssl_private_key && options->ssl_certificate
+                          && options->ssl_ca_cert;
+    if (!remote) {
+        snprintf(err, err_len, "no Southbound remote");
         return NULL;
     }
+    if (verify_remote(remote, have_ssl, err, err_len)) {
+        return NULL;
+    }
+    if (have_ssl) {
+        /* Process-wide in Open vSwitch's stream-ssl; re-read when the files change. */
+        stream_ssl_set_key_and_cert(options->ssl_private_key, options->ssl_certificate);
+        stream_ssl_set_ca_cert_file(options->ssl_ca_cert, false);
+    }
+
+    /* A server that goes away while we write would otherwise kill the process: Open
+     * vSwitch's streams write() to sockets, and its daemons ignore SIGPIPE the same way. */
+    fatal_ignore_sigpipe();
 
     struct scs_sb_idl *sb = xzalloc(sizeof *sb);
     /* retry=true: reconnect with backoff forever; the IDL resynchronises its replica (with
      * monitor_cond_since, only the changes) after every reconnect. */
     sb->idl = ovsdb_idl_create(remote, &sbrec_idl_class, false, true);
-    /* A reader does not need the RAFT leader: any cluster member serves the monitor
-     * (ovn-controller does the same). */
+    /* A reader does not need the RAFT leader: any cluster member serves the monitor, and a
+     * follower forwards our transactions to the leader (ovn-controller does the same). */
     ovsdb_idl_set_leader_only(sb->idl, false);
     monitor_columns(sb->idl);
+    sb->monitor_all = options->monitor_all != 0;
+    sset_init(&sb->local_ports);
+    sset_init(&sb->claims);
+    sset_init(&sb->up_ports);
+    chassis_wish_init(&sb->wish);
+    sb->cond_dirty = true;
     return sb;
 }
 
@@ -160,8 +339,441 @@ void
 scs_sb_idl_destroy(struct scs_sb_idl *sb)
 {
     if (sb) {
+        if (sb->committing) {
+            ovsdb_idl_txn_destroy(sb->committing);
+        }
         ovsdb_idl_destroy(sb->idl);
+        free(sb->datapaths);
+        sset_destroy(&sb->local_ports);
+        sset_destroy(&sb->claims);
+        sset_destroy(&sb->up_ports);
+        chassis_wish_destroy(&sb->wish);
+        free(sb->chassis_name);
         free(sb);
+    }
+}
+
+static const struct sbrec_chassis *
+find_chassis(const struct ovsdb_idl *idl, const char *name)
+{
+    const struct sbrec_chassis *row;
+    if (!name) {
+        return NULL;
+    }
+    SBREC_CHASSIS_FOR_EACH (row, idl) {
+        if (!strcmp(row->name, name)) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+static const struct sbrec_chassis_private *
+find_chassis_private(const struct ovsdb_idl *idl, const char *name)
+{
+    const struct sbrec_chassis_private *row;
+    if (!name) {
+        return NULL;
+    }
+    SBREC_CHASSIS_PRIVATE_FOR_EACH (row, idl) {
+        if (!strcmp(row->name, name)) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+/* ---- Monitor conditions ---- */
+
+static bool
+is_local_datapath(const struct scs_sb_idl *sb, const struct uuid *dp)
+{
+    for (size_t i = 0; i < sb->n_datapaths; i++) {
+        if (uuid_equals(&sb->datapaths[i], dp)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The conditions of OVN's update_sb_monitors() (controller/ovn-controller.c), for the tables
+ * we replicate. Logical flows of datapath groups are selected by group UUID: the groups
+ * themselves are monitored by "datapaths includes a local datapath", and every change of
+ * that table re-runs this function. */
+static void
+update_conditions(struct scs_sb_idl *sb)
+{
+    struct ovsdb_idl_condition pb = OVSDB_IDL_CONDITION_INIT(&pb);
+    struct ovsdb_idl_condition lf = OVSDB_IDL_CONDITION_INIT(&lf);
+    struct ovsdb_idl_condition ldpg = OVSDB_IDL_CONDITION_INIT(&ldpg);
+    struct ovsdb_idl_condition mg = OVSDB_IDL_CONDITION_INIT(&mg);
+    struct ovsdb_idl_condition mb = OVSDB_IDL_CONDITION_INIT(&mb);
+    struct ovsdb_idl_condition smb = OVSDB_IDL_CONDITION_INIT(&smb);
+    struct ovsdb_idl_condition chprv = OVSDB_IDL_CONDITION_INIT(&chprv);
+
+    const struct sbrec_chassis *ch = find_chassis(sb->idl, sb->chassis_name);
+    sb->cond_has_chassis = ch != NULL;
+    if (ch) {
+        sb->cond_chassis = ch->header_.uuid;
+    }
+    sb->cond_dp_group_seqno = ovsdb_idl_table_get_seqno(sb->idl,
+                                                        &sbrec_table_logical_dp_group);
+
+    if (sb->monitor_all) {
+        ovsdb_idl_condition_add_clause_true(&pb);
+        ovsdb_idl_condition_add_clause_true(&lf);
+        ovsdb_idl_condition_add_clause_true(&ldpg);
+        ovsdb_idl_condition_add_clause_true(&mg);
+        ovsdb_idl_condition_add_clause_true(&mb);
+        ovsdb_idl_condition_add_clause_true(&smb);
+        ovsdb_idl_condition_add_clause_true(&chprv);
+        goto out;
+    }
+
+    /* Patch ports tell which datapaths are reachable from local ones; chassisredirect and
+     * external ports may be scheduled here through gateway chassis (as in OVN). */
+    sbrec_port_binding_add_clause_type(&pb, OVSDB_F_EQ, "patch");
+    sbrec_port_binding_add_clause_type(&pb, OVSDB_F_EQ, "chassisredirect");
+    sbrec_port_binding_add_clause_type(&pb, OVSDB_F_EQ, "external");
+    if (sb->chassis_name) {
+        const char *id = sb->chassis_name;
+        const struct smap l2 = SMAP_CONST1(&l2, "l2gateway-chassis", id);
+        sbrec_port_binding_add_clause_options(&pb, OVSDB_F_INCLUDES, &l2);
+        const struct smap l3 = SMAP_CONST1(&l3, "l3gateway-chassis", id);
+        sbrec_port_binding_add_clause_options(&pb, OVSDB_F_INCLUDES, &l3);
+        sbrec_chassis_private_add_clause_name(&chprv, OVSDB_F_EQ, id);
+    }
+    if (ch) {
+        /* Ports bound to us but no longer wanted must be seen to be released. */
+        sbrec_port_binding_add_clause_chassis(&pb, OVSDB_F_EQ, &ch->header_.uuid);
+        sbrec_port_binding_add_clause_requested_chassis(&pb, OVSDB_F_EQ, &ch->header_.uuid);
+    }
+    const char *name;
+    SSET_FOR_EACH (name, &sb->local_ports) {
+        sbrec_port_binding_add_clause_logical_port(&pb, OVSDB_F_EQ, name);
+        sbrec_port_binding_add_clause_parent_port(&pb, OVSDB_F_EQ, name);
+    }
+    SSET_FOR_EACH (name, &sb->claims) {
+        sbrec_port_binding_add_clause_logical_port(&pb, OVSDB_F_EQ, name);
+    }
+    for (size_t i = 0; i < sb->n_datapaths; i++) {
+        struct uuid *uuid = &sb->datapaths[i];
+        sbrec_port_binding_add_clause_datapath(&pb, OVSDB_F_EQ, uuid);
+        sbrec_logical_flow_add_clause_logical_datapath(&lf, OVSDB_F_EQ, uuid);
+        sbrec_logical_dp_group_add_clause_datapaths(&ldpg, OVSDB_F_INCLUDES, &uuid, 1);
+        sbrec_multicast_group_add_clause_datapath(&mg, OVSDB_F_EQ, uuid);
+        sbrec_mac_binding_add_clause_datapath(&mb, OVSDB_F_EQ, uuid);
+        sbrec_static_mac_binding_add_clause_datapath(&smb, OVSDB_F_EQ, uuid);
+    }
+    const struct sbrec_logical_dp_group *group;
+    SBREC_LOGICAL_DP_GROUP_FOR_EACH (group, sb->idl) {
+        for (size_t i = 0; i < group->n_datapaths; i++) {
+            if (is_local_datapath(sb, &group->datapaths[i]->header_.uuid)) {
+                sbrec_logical_flow_add_clause_logical_dp_group(&lf, OVSDB_F_EQ,
+                                                               &group->header_.uuid);
+                break;
+            }
+        }
+    }
+
+out:
+    sbrec_port_binding_set_condition(sb->idl, &pb);
+    sbrec_logical_flow_set_condition(sb->idl, &lf);
+    sbrec_logical_dp_group_set_condition(sb->idl, &ldpg);
+    sbrec_multicast_group_set_condition(sb->idl, &mg);
+    sbrec_mac_binding_set_condition(sb->idl, &mb);
+    sbrec_static_mac_binding_set_condition(sb->idl, &smb);
+    sbrec_chassis_private_set_condition(sb->idl, &chprv);
+    ovsdb_idl_condition_destroy(&pb);
+    ovsdb_idl_condition_destroy(&lf);
+    ovsdb_idl_condition_destroy(&ldpg);
+    ovsdb_idl_condition_destroy(&mg);
+    ovsdb_idl_condition_destroy(&mb);
+    ovsdb_idl_condition_destroy(&smb);
+    ovsdb_idl_condition_destroy(&chprv);
+    sb->cond_dirty = false;
+}
+
+static bool
+conditions_stale(const struct scs_sb_idl *sb)
+{
+    if (sb->cond_dirty) {
+        return true;
+    }
+    if (sb->monitor_all) {
+        return false;
+    }
+    const struct sbrec_chassis *ch = find_chassis(sb->idl, sb->chassis_name);
+    if ((ch != NULL) != sb->cond_has_chassis
+        || (ch && !uuid_equals(&ch->header_.uuid, &sb->cond_chassis))) {
+        return true;
+    }
+    return ovsdb_idl_table_get_seqno(sb->idl, &sbrec_table_logical_dp_group)
+           != sb->cond_dp_group_seqno;
+}
+
+void
+scs_sb_idl_set_scope(struct scs_sb_idl *sb, const struct scs_sb_uuid *datapaths,
+                     size_t n_datapaths, const char *const *ports, size_t n_ports)
+{
+    free(sb->datapaths);
+    sb->datapaths = xmalloc((n_datapaths ? n_datapaths : 1) * sizeof *sb->datapaths);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        sb->datapaths[i] = from_scs_uuid(&datapaths[i]);
+    }
+    sb->n_datapaths = n_datapaths;
+    sset_clear(&sb->local_ports);
+    for (size_t i = 0; i < n_ports; i++) {
+        sset_add(&sb->local_ports, ports[i]);
+    }
+    sb->cond_dirty = true;
+}
+
+/* ---- Acting as a chassis ---- */
+
+static void
+smap_from_pairs(struct smap *out, const char *const *pairs, size_t n)
+{
+    smap_clear(out);
+    for (size_t i = 0; i < n; i++) {
+        smap_replace(out, pairs[2 * i], pairs[2 * i + 1]);
+    }
+}
+
+void
+scs_sb_idl_set_chassis(struct scs_sb_idl *sb, const struct scs_sb_chassis_config *cfg)
+{
+    struct chassis_wish *w = &sb->wish;
+    chassis_wish_destroy(w);
+    w->name = xstrdup(cfg->name ? cfg->name : "");
+    w->hostname = xstrdup(cfg->hostname ? cfg->hostname : "");
+    w->encap_ip = xstrdup(cfg->encap_ip ? cfg->encap_ip : "");
+    for (size_t i = 0; i < cfg->n_encap_types; i++) {
+        svec_add(&w->encap_types, cfg->encap_types[i]);
+    }
+    svec_sort_unique(&w->encap_types);
+    smap_from_pairs(&w->encap_options, cfg->encap_options, cfg->n_encap_options);
+    smap_from_pairs(&w->other_config, cfg->other_config, cfg->n_other_config);
+    smap_from_pairs(&w->external_ids, cfg->external_ids, cfg->n_external_ids);
+
+    if (!sb->chassis_name || strcmp(sb->chassis_name, w->name)) {
+        free(sb->chassis_name);
+        sb->chassis_name = xstrdup(w->name);
+        sb->cond_dirty = true;
+    }
+    sb->want_chassis = true;
+    sb->releasing = false;
+    sb->write_dirty = true;
+}
+
+void
+scs_sb_idl_set_claims(struct scs_sb_idl *sb, const char *const *ports, size_t n_ports,
+                      const char *const *up_ports, size_t n_up_ports)
+{
+    struct sset claims = SSET_INITIALIZER(&claims);
+    for (size_t i = 0; i < n_ports; i++) {
+        sset_add(&claims, ports[i]);
+    }
+    if (!sset_equals(&claims, &sb->claims)) {
+        sb->cond_dirty = true;  /* claimed ports are monitored by name */
+    }
+    sset_swap(&claims, &sb->claims);
+    sset_destroy(&claims);
+    sset_clear(&sb->up_ports);
+    for (size_t i = 0; i < n_up_ports; i++) {
+        sset_add(&sb->up_ports, up_ports[i]);
+    }
+    sb->write_dirty = true;
+}
+
+static bool
+encaps_match(const struct sbrec_chassis *ch, const struct chassis_wish *w)
+{
+    if (ch->n_encaps != w->encap_types.n) {
+        return false;
+    }
+    for (size_t i = 0; i < ch->n_encaps; i++) {
+        const struct sbrec_encap *e = ch->encaps[i];
+        if (!svec_contains(&w->encap_types, e->type) || strcmp(e->ip, w->encap_ip)
+            || !smap_equal(&e->options, &w->encap_options)
+            || strcmp(e->chassis_name, w->name)) {
+            return false;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(ch->encaps[j]->type, e->type)) {
+                return false;   /* a duplicate hides a missing type */
+            }
+        }
+    }
+    return true;
+}
+
+/* Chassis, Encap and Chassis_Private as controller/chassis.c of OVN writes them. Returns our
+ * Chassis row (possibly inserted by this transaction). */
+static const struct sbrec_chassis *
+reconcile_chassis(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn)
+{
+    const struct chassis_wish *w = &sb->wish;
+    const struct sbrec_chassis *ch = find_chassis(sb->idl, w->name);
+    if (!ch) {
+        ch = sbrec_chassis_insert(txn);
+        sbrec_chassis_set_name(ch, w->name);
+    }
+    if (strcmp(ch->hostname ? ch->hostname : "", w->hostname)) {
+        sbrec_chassis_set_hostname(ch, w->hostname);
+    }
+    if (!smap_equal(&ch->other_config, &w->other_config)) {
+        sbrec_chassis_set_other_config(ch, &w->other_config);
+    }
+    if (!smap_equal(&ch->external_ids, &w->external_ids)) {
+        sbrec_chassis_set_external_ids(ch, &w->external_ids);
+    }
+    if (!encaps_match(ch, w)) {
+        /* Encap is not a root table: the old rows go away with the last reference. */
+        size_t n = w->encap_types.n;
+        struct sbrec_encap **encaps = xmalloc((n ? n : 1) * sizeof *encaps);
+        for (size_t i = 0; i < n; i++) {
+            encaps[i] = CONST_CAST(struct sbrec_encap *, sbrec_encap_insert(txn));
+            sbrec_encap_set_type(encaps[i], w->encap_types.names[i]);
+            sbrec_encap_set_ip(encaps[i], w->encap_ip);
+            sbrec_encap_set_options(encaps[i], &w->encap_options);
+            sbrec_encap_set_chassis_name(encaps[i], w->name);
+        }
+        sbrec_chassis_set_encaps(ch, encaps, n);
+        free(encaps);
+    }
+
+    const struct sbrec_chassis_private *cp = find_chassis_private(sb->idl, w->name);
+    if (!cp) {
+        cp = sbrec_chassis_private_insert(txn);
+        sbrec_chassis_private_set_name(cp, w->name);
+    }
+    if (!cp->chassis || !uuid_equals(&cp->chassis->header_.uuid, &ch->header_.uuid)) {
+        sbrec_chassis_private_set_chassis(cp, ch);
+    }
+    return ch;
+}
+
+/* controller/binding.c of OVN: claim = chassis ours (and `up` as the caller says), release =
+ * chassis [] and up false. */
+static void
+reconcile_ports(struct scs_sb_idl *sb, const struct sbrec_chassis *ours)
+{
+    const struct sbrec_port_binding *pb;
+    SBREC_PORT_BINDING_FOR_EACH (pb, sb->idl) {
+        const bool bound_here = ours && pb->chassis
+                                && uuid_equals(&pb->chassis->header_.uuid,
+                                               &ours->header_.uuid);
+        const bool claim = ours && sb->want_chassis
+                           && sset_contains(&sb->claims, pb->logical_port);
+        if (claim) {
+            const bool up = sset_contains(&sb->up_ports, pb->logical_port);
+            if (!bound_here) {
+                sbrec_port_binding_set_chassis(pb, ours);
+            }
+            if (pb->n_up != 1 || pb->up[0] != up) {
+                sbrec_port_binding_set_up(pb, &up, 1);
+            }
+        } else if (bound_here) {
+            const bool down = false;
+            sbrec_port_binding_set_chassis(pb, NULL);
+            sbrec_port_binding_set_up(pb, &down, 1);
+        }
+    }
+}
+
+static void
+reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn)
+{
+    const struct sbrec_chassis *ours;
+    if (sb->want_chassis) {
+        ours = reconcile_chassis(sb, txn);
+    } else {
+        ours = find_chassis(sb->idl, sb->chassis_name);
+    }
+    reconcile_ports(sb, ours);
+    if (sb->releasing && sb->chassis_name) {
+        /* As ovn-controller does on exit: our rows go; Port_Binding.chassis is a weak
+         * reference and would be cleared anyway, `up` is cleared above. */
+        const struct sbrec_chassis_private *cp = find_chassis_private(sb->idl,
+                                                                      sb->chassis_name);
+        if (cp) {
+            sbrec_chassis_private_delete(cp);
+        }
+        if (ours) {
+            sbrec_chassis_delete(ours);
+        }
+    }
+}
+
+static void
+finish_txn(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn, enum ovsdb_idl_txn_status st)
+{
+    switch (st) {
+    case TXN_SUCCESS:
+    case TXN_UNCHANGED:
+        sb->txn_error[0] = '\0';
+        break;
+    case TXN_TRY_AGAIN:
+        /* The replica was out of date (or the session not ready): retry soon; the update
+         * that makes it current wakes the poll loop as well. */
+        sb->retry_at = time_msec() + 100;
+        break;
+    case TXN_UNCOMMITTED:
+    case TXN_INCOMPLETE:
+    case TXN_ABORTED:
+    case TXN_NOT_LOCKED:
+    case TXN_ERROR:
+    default: {
+        const char *detail = ovsdb_idl_txn_get_error(txn);
+        snprintf(sb->txn_error, sizeof sb->txn_error, "Southbound transaction %s: %s",
+                 ovsdb_idl_txn_status_to_string(st), detail ? detail : "(no detail)");
+        sb->retry_at = time_msec() + 1000;
+        break;
+    }
+    }
+    ovsdb_idl_txn_destroy(txn);
+}
+
+static bool
+wants_writes(const struct scs_sb_idl *sb)
+{
+    return sb->want_chassis || sb->releasing;
+}
+
+static void
+run_txn(struct scs_sb_idl *sb)
+{
+    if (sb->committing) {
+        enum ovsdb_idl_txn_status st = ovsdb_idl_txn_commit(sb->committing);
+        if (st == TXN_INCOMPLETE) {
+            return;
+        }
+        struct ovsdb_idl_txn *done = sb->committing;
+        sb->committing = NULL;
+        finish_txn(sb, done, st);
+    }
+    if (!wants_writes(sb) || !ovsdb_idl_is_connected(sb->idl)) {
+        return;
+    }
+    const unsigned int seqno = ovsdb_idl_get_seqno(sb->idl);
+    const bool retry_due = sb->retry_at && time_msec() >= sb->retry_at;
+    if (!sb->write_dirty && seqno == sb->reconciled_seqno && !retry_due) {
+        return;
+    }
+    if (sb->retry_at && !retry_due && !sb->write_dirty) {
+        return;     /* after a failure, wait for the backoff even if the replica moved */
+    }
+    struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(sb->idl);
+    reconcile(sb, txn);
+    sb->write_dirty = false;
+    sb->reconciled_seqno = seqno;
+    sb->retry_at = 0;
+    enum ovsdb_idl_txn_status st = ovsdb_idl_txn_commit(txn);
+    if (st == TXN_INCOMPLETE) {
+        sb->committing = txn;
+    } else {
+        finish_txn(sb, txn, st);
     }
 }
 
@@ -169,15 +781,48 @@ void
 scs_sb_idl_run(struct scs_sb_idl *sb)
 {
     ovsdb_idl_run(sb->idl);
+
+    const bool connected = ovsdb_idl_is_connected(sb->idl);
+    const unsigned int seqno = ovsdb_idl_get_seqno(sb->idl);
+    if (connected && !sb->was_connected) {
+        /* A new session: the replica is about to be resynchronised (fully, if the server
+         * lost our transaction history, e.g. a restarted server with a fresh database). */
+        sb->full_resync = true;
+        sb->resync_wait_data = true;
+        sb->connect_seqno = seqno;
+    } else if (connected && sb->resync_wait_data && seqno != sb->connect_seqno) {
+        sb->full_resync = true;
+        sb->resync_wait_data = false;
+    }
+    sb->was_connected = connected;
+
+    if (conditions_stale(sb)) {
+        update_conditions(sb);
+    }
+    run_txn(sb);
 }
 
 void
 scs_sb_idl_wait(struct scs_sb_idl *sb, int timeout_ms)
 {
-    ovsdb_idl_run(sb->idl);
     ovsdb_idl_wait(sb->idl);
+    if (sb->committing) {
+        ovsdb_idl_txn_wait(sb->committing);
+    }
+    if (sb->cond_dirty || (sb->write_dirty && wants_writes(sb))) {
+        poll_immediate_wake();
+    } else if (sb->retry_at) {
+        poll_timer_wait_until(sb->retry_at);
+    }
     poll_timer_wait(timeout_ms < 0 ? 0 : timeout_ms);
     poll_block();
+}
+
+static bool
+chassis_present(const struct scs_sb_idl *sb)
+{
+    return sb->chassis_name && find_chassis(sb->idl, sb->chassis_name)
+           && find_chassis_private(sb->idl, sb->chassis_name);
 }
 
 void
@@ -187,6 +832,9 @@ scs_sb_idl_status(const struct scs_sb_idl *sb, struct scs_sb_status *st)
     st->ever_connected = ovsdb_idl_has_ever_connected(sb->idl);
     st->seqno = ovsdb_idl_get_seqno(sb->idl);
     st->last_error = ovsdb_idl_get_last_error(sb->idl);
+    st->txn_error = sb->txn_error;
+    st->txn_pending = sb->committing != NULL || (sb->write_dirty && wants_writes(sb));
+    st->chassis_present = chassis_present(sb);
 }
 
 const char *
@@ -194,6 +842,127 @@ scs_sb_strerror(int error)
 {
     return ovs_retval_to_string(error);
 }
+
+int
+scs_sb_idl_release_all(struct scs_sb_idl *sb, int timeout_ms, char *err, size_t err_len)
+{
+    if (err_len) {
+        err[0] = '\0';
+    }
+    sb->want_chassis = false;
+    sb->releasing = true;
+    sset_clear(&sb->claims);
+    sset_clear(&sb->up_ports);
+    sb->write_dirty = true;
+    sb->retry_at = 0;
+
+    const long long int deadline = time_msec() + (timeout_ms < 0 ? 0 : timeout_ms);
+    int error = 0;
+    for (;;) {
+        scs_sb_idl_run(sb);
+        const bool settled = ovsdb_idl_is_connected(sb->idl) && !sb->committing
+                             && !sb->write_dirty && !sb->retry_at
+                             && sb->reconciled_seqno == ovsdb_idl_get_seqno(sb->idl);
+        if (settled && !find_chassis(sb->idl, sb->chassis_name)
+            && !find_chassis_private(sb->idl, sb->chassis_name)) {
+            break;
+        }
+        const long long int now = time_msec();
+        if (now >= deadline) {
+            error = ETIMEDOUT;
+            snprintf(err, err_len, "releasing chassis \"%s\" timed out after %d ms: %s",
+                     sb->chassis_name ? sb->chassis_name : "",
+                     timeout_ms,
+                     !ovsdb_idl_is_connected(sb->idl) ? "not connected to the Southbound"
+                     : sb->txn_error[0] ? sb->txn_error
+                     : "transaction not confirmed");
+            break;
+        }
+        scs_sb_idl_wait(sb, (int) (deadline - now));
+    }
+    sb->releasing = false;
+    return error;
+}
+
+/* ---- Change tracking ---- */
+
+static void
+report_dp(scs_sb_change_fn fn, void *ctx, enum scs_sb_change_kind kind,
+          const struct sbrec_datapath_binding *dp)
+{
+    if (dp) {
+        struct scs_sb_uuid u = to_uuid(&dp->header_.uuid);
+        fn(ctx, kind, &u);
+    }
+}
+
+void
+scs_sb_idl_take_changes(struct scs_sb_idl *sb, scs_sb_change_fn fn, void *ctx)
+{
+    struct ovsdb_idl *idl = sb->idl;
+    if (sb->full_resync) {
+        fn(ctx, SCS_SB_CHANGE_FULL_RESYNC, NULL);
+        sb->full_resync = false;
+    }
+
+    const struct sbrec_logical_flow *lf;
+    SBREC_LOGICAL_FLOW_FOR_EACH_TRACKED (lf, idl) {
+        report_dp(fn, ctx, SCS_SB_CHANGE_LFLOW, lf->logical_datapath);
+        if (lf->logical_dp_group) {
+            for (size_t i = 0; i < lf->logical_dp_group->n_datapaths; i++) {
+                report_dp(fn, ctx, SCS_SB_CHANGE_LFLOW, lf->logical_dp_group->datapaths[i]);
+            }
+        }
+    }
+    /* A group whose membership changed changes the flows of its (new) members. */
+    const struct sbrec_logical_dp_group *group;
+    SBREC_LOGICAL_DP_GROUP_FOR_EACH_TRACKED (group, idl) {
+        if (ovsdb_idl_row_get_seqno(&group->header_, OVSDB_IDL_CHANGE_MODIFY) > 0) {
+            for (size_t i = 0; i < group->n_datapaths; i++) {
+                report_dp(fn, ctx, SCS_SB_CHANGE_LFLOW, group->datapaths[i]);
+            }
+        }
+    }
+    const struct sbrec_port_binding *pb;
+    SBREC_PORT_BINDING_FOR_EACH_TRACKED (pb, idl) {
+        report_dp(fn, ctx, SCS_SB_CHANGE_PORT, pb->datapath);
+    }
+    const struct sbrec_multicast_group *mg;
+    SBREC_MULTICAST_GROUP_FOR_EACH_TRACKED (mg, idl) {
+        report_dp(fn, ctx, SCS_SB_CHANGE_MCGROUP, mg->datapath);
+    }
+    const struct sbrec_mac_binding *mb;
+    SBREC_MAC_BINDING_FOR_EACH_TRACKED (mb, idl) {
+        report_dp(fn, ctx, SCS_SB_CHANGE_MAC_BINDING, mb->datapath);
+    }
+    const struct sbrec_static_mac_binding *smb;
+    SBREC_STATIC_MAC_BINDING_FOR_EACH_TRACKED (smb, idl) {
+        report_dp(fn, ctx, SCS_SB_CHANGE_MAC_BINDING, smb->datapath);
+    }
+    const struct sbrec_datapath_binding *dp;
+    SBREC_DATAPATH_BINDING_FOR_EACH_TRACKED (dp, idl) {
+        report_dp(fn, ctx, SCS_SB_CHANGE_DATAPATH, dp);
+    }
+    if (sbrec_chassis_track_get_first(idl) || sbrec_encap_track_get_first(idl)) {
+        fn(ctx, SCS_SB_CHANGE_CHASSIS, NULL);
+    }
+    if (sbrec_address_set_track_get_first(idl)) {
+        fn(ctx, SCS_SB_CHANGE_ADDRESS_SET, NULL);
+    }
+    if (sbrec_port_group_track_get_first(idl)) {
+        fn(ctx, SCS_SB_CHANGE_PORT_GROUP, NULL);
+    }
+    if (sbrec_sb_global_track_get_first(idl)) {
+        fn(ctx, SCS_SB_CHANGE_SB_GLOBAL, NULL);
+    }
+    if (sbrec_gateway_chassis_track_get_first(idl) || sbrec_ha_chassis_track_get_first(idl)
+        || sbrec_ha_chassis_group_track_get_first(idl)) {
+        fn(ctx, SCS_SB_CHANGE_GATEWAY, NULL);
+    }
+    ovsdb_idl_track_clear(idl);
+}
+
+/* ---- Reading the replica ---- */
 
 void
 scs_sb_idl_for_each_datapath(const struct scs_sb_idl *sb, scs_sb_datapath_fn fn, void *ctx)
@@ -221,12 +990,44 @@ scs_sb_idl_for_each_port(const struct scs_sb_idl *sb, scs_sb_port_fn fn, void *c
             .has_datapath = row->datapath != NULL,
             .type = row->type,
             .chassis_name = row->chassis ? row->chassis->name : NULL,
+            .requested_chassis = row->requested_chassis ? row->requested_chassis->name : NULL,
             .options = to_map(&row->options),
+            .external_ids = to_map(&row->external_ids),
+            .mac = (const char *const *) row->mac,
+            .n_mac = row->n_mac,
+            .port_security = (const char *const *) row->port_security,
+            .n_port_security = row->n_port_security,
+            .ha_chassis_group = row->ha_chassis_group ? row->ha_chassis_group->name : NULL,
+            .has_tag = row->n_tag > 0,
+            .tag = row->n_tag ? row->tag[0] : 0,
+            .parent_port = row->parent_port,
+            .has_up = row->n_up > 0,
+            .up = row->n_up ? row->up[0] : 0,
+            .n_gateway_chassis = row->n_gateway_chassis ? row->n_gateway_chassis
+                                 : row->ha_chassis_group
+                                   ? row->ha_chassis_group->n_ha_chassis : 0,
+            .row_ = row,
         };
         if (row->datapath) {
             v.datapath = to_uuid(&row->datapath->header_.uuid);
         }
         fn(ctx, &v);
+    }
+}
+
+void
+scs_sb_port_gateway(const struct scs_sb_port_view *v, size_t i, const char **chassis,
+                    int64_t *priority)
+{
+    const struct sbrec_port_binding *row = v->row_;
+    if (row->n_gateway_chassis) {
+        const struct sbrec_gateway_chassis *gc = row->gateway_chassis[i];
+        *chassis = gc->chassis ? gc->chassis->name : "";
+        *priority = gc->priority;
+    } else {
+        const struct sbrec_ha_chassis *ha = row->ha_chassis_group->ha_chassis[i];
+        *chassis = ha->chassis ? ha->chassis->name : "";
+        *priority = ha->priority;
     }
 }
 
@@ -238,6 +1039,9 @@ scs_sb_idl_for_each_chassis(const struct scs_sb_idl *sb, scs_sb_chassis_fn fn, v
         struct scs_sb_chassis_view v = {
             .uuid = to_uuid(&row->header_.uuid),
             .name = row->name,
+            .hostname = row->hostname ? row->hostname : "",
+            .other_config = to_map(&row->other_config),
+            .external_ids = to_map(&row->external_ids),
             .n_encaps = row->n_encaps,
             .row_ = row,
         };
@@ -290,4 +1094,100 @@ scs_sb_lflow_group_datapath(const struct scs_sb_lflow_view *v, size_t i,
 {
     const struct sbrec_logical_flow *row = v->row_;
     *out = to_uuid(&row->logical_dp_group->datapaths[i]->header_.uuid);
+}
+
+void
+scs_sb_idl_for_each_mcgroup(const struct scs_sb_idl *sb, scs_sb_mcgroup_fn fn, void *ctx)
+{
+    const struct sbrec_multicast_group *row;
+    SBREC_MULTICAST_GROUP_FOR_EACH (row, sb->idl) {
+        struct scs_sb_mcgroup_view v = {
+            .uuid = to_uuid(&row->header_.uuid),
+            .has_datapath = row->datapath != NULL,
+            .name = row->name,
+            .tunnel_key = row->tunnel_key,
+            .n_ports = row->n_ports,
+            .row_ = row,
+        };
+        if (row->datapath) {
+            v.datapath = to_uuid(&row->datapath->header_.uuid);
+        }
+        fn(ctx, &v);
+    }
+}
+
+const char *
+scs_sb_mcgroup_port(const struct scs_sb_mcgroup_view *v, size_t i)
+{
+    const struct sbrec_multicast_group *row = v->row_;
+    return row->ports[i]->logical_port;
+}
+
+void
+scs_sb_idl_for_each_address_set(const struct scs_sb_idl *sb, scs_sb_named_set_fn fn,
+                                void *ctx)
+{
+    const struct sbrec_address_set *row;
+    SBREC_ADDRESS_SET_FOR_EACH (row, sb->idl) {
+        struct scs_sb_named_set_view v = {
+            .name = row->name,
+            .items = (const char *const *) row->addresses,
+            .n_items = row->n_addresses,
+        };
+        fn(ctx, &v);
+    }
+}
+
+void
+scs_sb_idl_for_each_port_group(const struct scs_sb_idl *sb, scs_sb_named_set_fn fn,
+                               void *ctx)
+{
+    const struct sbrec_port_group *row;
+    SBREC_PORT_GROUP_FOR_EACH (row, sb->idl) {
+        struct scs_sb_named_set_view v = {
+            .name = row->name,
+            .items = (const char *const *) row->ports,
+            .n_items = row->n_ports,
+        };
+        fn(ctx, &v);
+    }
+}
+
+void
+scs_sb_idl_for_each_mac_binding(const struct scs_sb_idl *sb, scs_sb_mac_binding_fn fn,
+                                void *ctx)
+{
+    const struct sbrec_mac_binding *row;
+    SBREC_MAC_BINDING_FOR_EACH (row, sb->idl) {
+        struct scs_sb_mac_binding_view v = {
+            .logical_port = row->logical_port,
+            .ip = row->ip,
+            .mac = row->mac,
+            .has_datapath = row->datapath != NULL,
+        };
+        if (row->datapath) {
+            v.datapath = to_uuid(&row->datapath->header_.uuid);
+        }
+        fn(ctx, &v);
+    }
+    const struct sbrec_static_mac_binding *srow;
+    SBREC_STATIC_MAC_BINDING_FOR_EACH (srow, sb->idl) {
+        struct scs_sb_mac_binding_view v = {
+            .logical_port = srow->logical_port,
+            .ip = srow->ip,
+            .mac = srow->mac,
+            .has_datapath = srow->datapath != NULL,
+        };
+        if (srow->datapath) {
+            v.datapath = to_uuid(&srow->datapath->header_.uuid);
+        }
+        fn(ctx, &v);
+    }
+}
+
+const struct scs_sb_map *
+scs_sb_idl_sb_global_options(const struct scs_sb_idl *sb)
+{
+    const struct sbrec_sb_global *row = sbrec_sb_global_first(sb->idl);
+    return row ? to_map(&row->options) : NULL;
 }

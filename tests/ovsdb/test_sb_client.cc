@@ -1,111 +1,31 @@
 // SbClient against a real ovsdb-server holding an OVN Southbound database: rows inserted with
-// ovn-sbctl or loaded from a real dump are seen as plain structs, and a server restart on the
-// same socket is survived. Everything lives in a private temp dir removed at the end.
+// ovn-sbctl or loaded from a real dump are seen as plain structs, a server restart on the
+// same socket is survived, monitor conditions select the local datapaths' rows, and change
+// tracking names the touched datapaths. Everything lives in private temp dirs removed at the end.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <functional>
-#include <optional>
+#include <set>
 #include <string>
-#include <thread>
 
 #include "ovsdb/sb_client.h"
+#include "sb_server.h"
 
 namespace fs = std::filesystem;
+using scs::ovsdb::Changes;
 using scs::ovsdb::SbClient;
 using scs::ovsdb::Snapshot;
+using scs::ovsdb::Uuid;
+using namespace scs::ovsdb::testing;
 
 namespace {
 
-std::string env(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? std::string(v) : std::string();
-}
-
-// Runs a shell command; returns its stdout without the trailing newline, or nullopt on failure.
-std::optional<std::string> run(const std::string& cmd) {
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return std::nullopt;
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    if (::pclose(p) != 0) return std::nullopt;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '"')) out.pop_back();
-    if (!out.empty() && out.front() == '"') out.erase(0, 1);
-    return out;
-}
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-
-// An ovsdb-server with a fresh OVN_Southbound database in a private directory.
-class SbServer {
-public:
-    SbServer() {
-        char tmpl[] = "/tmp/scs-sb-test-XXXXXX";
-        if (char* d = ::mkdtemp(tmpl)) dir_ = d;
-    }
-    ~SbServer() {
-        stop();
-        if (!dir_.empty()) fs::remove_all(dir_);
-    }
-    SbServer(const SbServer&) = delete;
-    SbServer& operator=(const SbServer&) = delete;
-
-    bool create_db() {
-        return !dir_.empty() &&
-               run(q(env("SCS_OVSDB_TOOL")) + " create " + q(db()) + " " +
-                   q(env("SCS_SB_SCHEMA"))).has_value();
-    }
-    // --detach returns once the server listens on the socket.
-    bool start() {
-        return run(q(env("SCS_OVSDB_SERVER")) + " --detach --no-chdir --pidfile=" + q(dir_ + "/sb.pid") +
-                   " --unixctl=" + q(dir_ + "/sb.ctl") + " --log-file=" + q(dir_ + "/sb.log") +
-                   " --remote=punix:" + q(sock()) + " " + q(db()))
-            .has_value();
-    }
-    void stop() {
-        std::ifstream pidfile(dir_ + "/sb.pid");
-        pid_t pid = 0;
-        if (!(pidfile >> pid) || pid <= 0) return;
-        ::kill(pid, SIGTERM);
-        for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
-        fs::remove(dir_ + "/sb.pid");
-    }
-    std::optional<std::string> sbctl(const std::string& args) {
-        return run("OVN_RUNDIR=" + q(dir_) + " " + q(env("SCS_OVN_SBCTL")) + " --db=" + q(remote()) +
-                   " " + args);
-    }
-
-    std::string remote() const { return "unix:" + sock(); }
-    std::string sock() const { return dir_ + "/sb.sock"; }
-    std::string db() const { return dir_ + "/sb.db"; }
-    const std::string& dir() const { return dir_; }
-
-private:
-    std::string dir_;
-};
-
-// Drives the client until `done` holds or `timeout` passes.
-bool run_until(SbClient& c, const std::function<bool()>& done,
-               std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        c.run();
-        if (done()) return true;
-        c.wait(50);
-    }
-    return false;
+SbClient::Options all_rows() {
+    SbClient::Options o;
+    o.monitor_all = true;
+    return o;
 }
 
 class SbClientTest : public ::testing::Test {
@@ -126,6 +46,13 @@ TEST(SbClientCreate, RejectsBadRemotes) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().find("bogus:1.2.3.4"), std::string::npos) << r.error();
     EXPECT_FALSE(SbClient::create("tcp").ok());
+    // ssl: needs its key, certificate and CA certificate, all three.
+    auto s = SbClient::create("ssl:127.0.0.1:6642");
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().find("SSL"), std::string::npos) << s.error();
+    SbClient::Options half;
+    half.ssl_private_key = "/nonexistent/key.pem";
+    EXPECT_FALSE(SbClient::create("ssl:127.0.0.1:6642", half).ok());
     // A cluster remote parses; nobody listens, which is reported by status(), not create().
     auto c = SbClient::create("tcp:127.0.0.1:1,tcp:127.0.0.1:2");
     ASSERT_TRUE(c.ok()) << c.error();
@@ -155,7 +82,7 @@ TEST_F(SbClientTest, SeesRowsInsertedWithSbctl) {
                             " actions='\"output;\"' external_ids:stage-name=ls_out_port_sec_l2");
     ASSERT_TRUE(lf);
 
-    auto c = SbClient::create(server_.remote());
+    auto c = SbClient::create(server_.remote(), all_rows());
     ASSERT_TRUE(c.ok()) << c.error();
     SbClient& client = **c;
     ASSERT_TRUE(run_until(client, [&] {
@@ -206,10 +133,9 @@ TEST_F(SbClientTest, SeesRowsInsertedWithSbctl) {
 TEST_F(SbClientTest, LoadsARealSouthboundDump) {
     const std::string dump = env("SCS_SB_DUMP");
     if (dump.empty() || !fs::exists(dump)) GTEST_SKIP() << "no Southbound dump at " << dump;
-    ASSERT_TRUE(run(q(env("SCS_PYTHON3")) + " " + q(env("SCS_SB_LOAD_DUMP")) + " " + q(dump) + " " +
-                    q(server_.remote()) + " OVN_Southbound"));
+    ASSERT_TRUE(server_.load_dump(dump));
 
-    auto c = SbClient::create(server_.remote());
+    auto c = SbClient::create(server_.remote(), all_rows());
     ASSERT_TRUE(c.ok()) << c.error();
     SbClient& client = **c;
     // dev-basic.json (tests/fixtures/sb/README.md): 4 datapaths, 12 port bindings,
@@ -244,7 +170,7 @@ TEST_F(SbClientTest, LoadsARealSouthboundDump) {
 
 TEST_F(SbClientTest, SurvivesServerRestart) {
     ASSERT_TRUE(server_.sbctl("chassis-add hv1 geneve 10.0.0.1"));
-    auto c = SbClient::create(server_.remote());
+    auto c = SbClient::create(server_.remote(), all_rows());
     ASSERT_TRUE(c.ok()) << c.error();
     SbClient& client = **c;
     ASSERT_TRUE(run_until(client, [&] { return client.snapshot().chassis.size() == 1; }));
@@ -260,4 +186,228 @@ TEST_F(SbClientTest, SurvivesServerRestart) {
     ASSERT_TRUE(run_until(client, [&] {
         return client.status().connected && client.snapshot().chassis.size() == 2;
     }, std::chrono::seconds(30))) << client.status().last_error;
+}
+
+namespace {
+
+// dev-basic.json (tests/fixtures/sb/README.md).
+const char* const kLr0 = "de84cac8-5ff8-418a-85d5-fb07bf8bf0c5";
+const char* const kPublic = "fbf8da35-6b12-4946-b7e9-8ef92230182b";
+const char* const kSw0 = "67a29336-af1f-4645-97da-3f3556780afa";
+const char* const kSw1 = "287191c2-7922-41f2-be79-4537e433afca";
+
+Uuid uuid(const char* text) { return *Uuid::parse(text); }
+
+bool in(const std::set<Uuid>& s, const std::optional<Uuid>& u) { return u && s.count(*u); }
+
+// What ovn-controller's conditions select for `local` (no chassis): flows of local datapaths
+// or of groups holding one; ports of local datapaths and patch/chassisredirect/external ports;
+// multicast groups of local datapaths.
+struct Selection {
+    std::set<Uuid> flows;
+    std::set<std::string> ports;
+    std::set<std::string> mcgroups;  // "datapath/name"
+    bool operator==(const Selection&) const = default;
+};
+
+Selection select(const Snapshot& s, const std::set<Uuid>& local, bool filter) {
+    Selection out;
+    for (const auto& f : s.logical_flows) {
+        bool keep = !filter || in(local, f.logical_datapath);
+        for (const auto& d : f.group_datapaths) keep = keep || local.count(d);
+        if (keep) out.flows.insert(f.uuid);
+    }
+    for (const auto& p : s.ports) {
+        if (!filter || in(local, p.datapath) || p.type == "patch" || p.type == "chassisredirect" ||
+            p.type == "external")
+            out.ports.insert(p.logical_port);
+    }
+    for (const auto& g : s.multicast_groups)
+        if (!filter || in(local, g.datapath))
+            out.mcgroups.insert(g.datapath->to_string() + "/" + g.name);
+    return out;
+}
+
+class SbDumpTest : public SbClientTest {
+protected:
+    void SetUp() override {
+        SbClientTest::SetUp();
+        const std::string dump = env("SCS_SB_DUMP");
+        if (dump.empty() || !fs::exists(dump)) GTEST_SKIP() << "no Southbound dump at " << dump;
+        ASSERT_TRUE(server_.load_dump(dump));
+    }
+};
+
+}  // namespace
+
+TEST_F(SbDumpTest, SnapshotHasTheCompilerTables) {
+    auto c = SbClient::create(server_.remote(), all_rows());
+    ASSERT_TRUE(c.ok()) << c.error();
+    SbClient& client = **c;
+    ASSERT_TRUE(run_until(client, [&] { return client.snapshot().logical_flows.size() == 301; }));
+    const Snapshot s = client.snapshot();
+
+    EXPECT_EQ(s.multicast_groups.size(), 7u);
+    for (const auto& g : s.multicast_groups) {
+        if (g.name == "_MC_flood" && g.datapath == uuid(kSw0)) {
+            EXPECT_EQ(g.tunnel_key, 32768);
+            std::set<std::string> ports(g.ports.begin(), g.ports.end());
+            EXPECT_EQ(ports, (std::set<std::string>{"sw0-lr0-sw0", "sw0-p1", "sw0-p2"}));
+        }
+    }
+    ASSERT_EQ(s.address_sets.size(), 4u);
+    for (const auto& a : s.address_sets) {
+        if (a.name == "pg-ssh_ip4") {
+            EXPECT_EQ(a.addresses, (std::vector<std::string>{"192.168.1.11", "192.168.1.12"}));
+        }
+    }
+    ASSERT_EQ(s.port_groups.size(), 1u);
+    EXPECT_EQ(s.port_groups[0].name, "2_pg-ssh");
+    EXPECT_EQ(s.port_groups[0].ports, (std::vector<std::string>{"sw1-p1", "sw1-p2"}));
+    EXPECT_EQ(s.sb_global_options.at("svc_monitor_mac"), "aa:18:6c:1c:b5:95");
+
+    bool saw_cr = false;
+    for (const auto& p : s.ports) {
+        if (p.logical_port == "cr-lr0-public") {
+            saw_cr = true;
+            EXPECT_EQ(p.type, "chassisredirect");
+            EXPECT_EQ(p.ha_chassis_group, "lr0-public");
+            ASSERT_EQ(p.gateway_chassis.size(), 1u);
+            EXPECT_EQ(p.gateway_chassis[0].chassis, "gw1");
+            EXPECT_EQ(p.mac, (std::vector<std::string>{"00:00:20:20:12:13 172.24.4.1/24"}));
+        }
+        if (p.logical_port == "sw0-p1") {
+            EXPECT_EQ(p.mac, (std::vector<std::string>{"50:54:00:00:00:01 192.168.0.11"}));
+        }
+    }
+    EXPECT_TRUE(saw_cr);
+
+    // MAC_Binding and Static_MAC_Binding, Gateway_Chassis priorities, tag, parent_port.
+    ASSERT_TRUE(server_.sbctl("create MAC_Binding logical_port=lr0-public ip=172.24.4.50 "
+                              "mac='\"00:00:00:00:00:50\"' datapath=" + std::string(kLr0)));
+    ASSERT_TRUE(server_.sbctl("create Static_MAC_Binding logical_port=lr0-sw0 ip=192.168.0.99 "
+                              "mac='\"00:00:00:00:00:99\"' override_dynamic_mac=true datapath=" +
+                              std::string(kLr0)));
+    auto gw1 = server_.sbctl("--bare --columns=_uuid find Chassis name=gw1");
+    auto hv1 = server_.sbctl("--bare --columns=_uuid find Chassis name=hv1");
+    ASSERT_TRUE(gw1 && hv1);
+    ASSERT_TRUE(server_.sbctl("-- --id=@a create Gateway_Chassis name=lr0-sw1-gw1 chassis=" + *gw1 +
+                              " priority=10 -- --id=@b create Gateway_Chassis name=lr0-sw1-hv1 "
+                              "chassis=" + *hv1 + " priority=20"
+                              " -- set Port_Binding lr0-sw1 gateway_chassis=@a,@b"));
+    ASSERT_TRUE(server_.sbctl("set Port_Binding sw1-p2 tag=42 parent_port=sw1-p1"));
+    ASSERT_TRUE(run_until(client, [&] { return client.snapshot().mac_bindings.size() == 2; }));
+    ASSERT_TRUE(run_until(client, [&] {
+        for (const auto& p : client.snapshot().ports)
+            if (p.logical_port == "lr0-sw1") return p.gateway_chassis.size() == 2;
+        return false;
+    }));
+    const Snapshot t = client.snapshot();
+    for (const auto& m : t.mac_bindings) {
+        EXPECT_EQ(m.datapath, uuid(kLr0));
+        if (m.ip == "172.24.4.50") EXPECT_EQ(m.mac, "00:00:00:00:00:50");
+        else EXPECT_EQ(m.mac, "00:00:00:00:00:99");
+    }
+    for (const auto& p : t.ports) {
+        if (p.logical_port == "lr0-sw1") {
+            EXPECT_EQ(p.gateway_chassis[0].chassis, "hv1");  // highest priority first
+            EXPECT_EQ(p.gateway_chassis[0].priority, 20);
+            EXPECT_EQ(p.gateway_chassis[1].chassis, "gw1");
+        }
+        if (p.logical_port == "sw1-p2") {
+            EXPECT_EQ(p.tag, std::optional<int64_t>(42));
+            EXPECT_EQ(p.parent_port, "sw1-p1");
+        }
+    }
+}
+
+TEST_F(SbDumpTest, ConditionalMonitoringSeesOnlyLocalDatapaths) {
+    auto ref = SbClient::create(server_.remote(), all_rows());
+    auto c = SbClient::create(server_.remote());  // conditional (the default)
+    ASSERT_TRUE(ref.ok() && c.ok());
+    SbClient& all = **ref;
+    SbClient& client = **c;
+    ASSERT_TRUE(run_until(all, [&] { return all.snapshot().logical_flows.size() == 301; }));
+    const Snapshot whole = all.snapshot();
+
+    std::set<Uuid> local = {uuid(kSw0), uuid(kLr0)};
+    client.set_local_datapaths({uuid(kSw0), uuid(kLr0)});
+    Selection want = select(whole, local, true);
+    ASSERT_LT(want.flows.size(), 301u);
+    ASSERT_GT(want.flows.size(), 0u);
+    ASSERT_TRUE(run_until(client, [&] { return select(client.snapshot(), {}, false) == want; }))
+        << client.snapshot().logical_flows.size() << " flows, want " << want.flows.size();
+    const Snapshot part = client.snapshot();
+    // Nothing of sw1 or public except patch/chassisredirect ports.
+    for (const auto& f : part.logical_flows) {
+        bool local_flow = in(local, f.logical_datapath);
+        for (const auto& d : f.group_datapaths) local_flow = local_flow || local.count(d);
+        EXPECT_TRUE(local_flow) << f.match;
+    }
+    EXPECT_EQ(part.datapaths.size(), 4u);  // Datapath_Binding is not conditioned
+    EXPECT_EQ(part.chassis.size(), 2u);
+
+    // A third datapath: its rows arrive.
+    client.set_local_datapaths({uuid(kSw0), uuid(kLr0), uuid(kSw1)});
+    local.insert(uuid(kSw1));
+    want = select(whole, local, true);
+    ASSERT_TRUE(run_until(client, [&] { return select(client.snapshot(), {}, false) == want; }))
+        << client.snapshot().logical_flows.size() << " flows, want " << want.flows.size();
+    const Snapshot more = client.snapshot();
+    EXPECT_TRUE(std::any_of(more.ports.begin(), more.ports.end(),
+                            [](const auto& p) { return p.logical_port == "sw1-p1"; }));
+    EXPECT_FALSE(std::any_of(more.ports.begin(), more.ports.end(),
+                             [](const auto& p) { return p.logical_port == "ln-public"; }));
+}
+
+TEST_F(SbDumpTest, ChangesNameOnlyTheTouchedDatapath) {
+    auto c = SbClient::create(server_.remote(), all_rows());
+    ASSERT_TRUE(c.ok());
+    SbClient& client = **c;
+    ASSERT_TRUE(run_until(client, [&] { return client.snapshot().logical_flows.size() == 301; }));
+    Changes first = client.take_changes();
+    EXPECT_TRUE(first.full_resync);
+    EXPECT_EQ(first.logical_flows.size(), 4u);  // initial rows are inserts
+    EXPECT_TRUE(client.take_changes().empty());
+
+    // One flow of sw1 (its own, not a group's).
+    std::string flow;
+    for (const auto& f : client.snapshot().logical_flows)
+        if (f.logical_datapath == uuid(kSw1)) flow = f.uuid.to_string();
+    ASSERT_FALSE(flow.empty());
+    ASSERT_TRUE(server_.sbctl("set Logical_Flow " + flow + " actions='\"drop;\"'"));
+    Changes ch;
+    ASSERT_TRUE(run_until(client, [&] {
+        Changes more = client.take_changes();
+        ch.logical_flows.insert(more.logical_flows.begin(), more.logical_flows.end());
+        ch.port_bindings.insert(more.port_bindings.begin(), more.port_bindings.end());
+        ch.full_resync |= more.full_resync;
+        ch.chassis |= more.chassis;
+        return !ch.logical_flows.empty();
+    }));
+    EXPECT_EQ(ch.logical_flows, std::set<Uuid>{uuid(kSw1)});
+    EXPECT_TRUE(ch.port_bindings.empty());
+    EXPECT_FALSE(ch.full_resync);
+    EXPECT_FALSE(ch.chassis);
+
+    // A port of public; an address set.
+    ASSERT_TRUE(server_.sbctl("set Port_Binding ln-public external_ids:x=y"));
+    ASSERT_TRUE(server_.sbctl("add Address_Set pg-ssh_ip4 addresses 192.168.1.13"));
+    Changes pc;
+    ASSERT_TRUE(run_until(client, [&] {
+        Changes more = client.take_changes();
+        pc.port_bindings.insert(more.port_bindings.begin(), more.port_bindings.end());
+        pc.logical_flows.insert(more.logical_flows.begin(), more.logical_flows.end());
+        pc.address_sets |= more.address_sets;
+        return !pc.port_bindings.empty() && pc.address_sets;
+    }));
+    EXPECT_EQ(pc.port_bindings, std::set<Uuid>{uuid(kPublic)});
+    EXPECT_TRUE(pc.logical_flows.empty());
+
+    // A reconnect is a full resync.
+    server_.stop();
+    ASSERT_TRUE(run_until(client, [&] { return !client.status().connected; }));
+    ASSERT_TRUE(server_.start());
+    ASSERT_TRUE(run_until(client, [&] { return client.take_changes().full_resync; },
+                          std::chrono::seconds(20)));
 }
