@@ -105,7 +105,10 @@ void Control::run() {
         if (deadline) wake = std::min(wake, *deadline);
         if (s_.republish_ms) wake = std::min(wake, next_republish);
         if (s_.stats_interval > 0) wake = std::min(wake, next_stats);
-        std::this_thread::sleep_until(wake);
+        if (idle_)
+            idle_(wake);
+        else
+            std::this_thread::sleep_until(wake);
     }
     end_ = Clock::now();
     if (const int sig = stop_signal())

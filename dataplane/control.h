@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -49,6 +50,12 @@ class Control {
     // retired (no worker is online, so this does not wait).
     void retire_all();
 
+    // What the loop does while it waits (instead of sleeping until the time it is given):
+    // the management server's poll (mgmt_server.h). It must return by that time.
+    void set_idle(std::function<void(std::chrono::steady_clock::time_point)> f) {
+        idle_ = std::move(f);
+    }
+
     GenerationCounts counts() const;
     double run_seconds() const;
     StatsPrinter& printer() { return printer_; }
@@ -62,6 +69,7 @@ class Control {
     rcu::Published<engine::Generation>& tables_;
     std::atomic<bool>& stop_workers_;
     StatsPrinter printer_;
+    std::function<void(std::chrono::steady_clock::time_point)> idle_;
     uint64_t published_ = 0;
     uint64_t reclaimed_ = 0;
     uint64_t build_failures_ = 0;

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "dpdk_log.h"
 #include "log.h"
+#include "mgmt_server.h"
 #include "options.h"
 #include "ports.h"
 #include "rcu/qsbr.h"
@@ -156,6 +157,14 @@ int run(const Config& cfg) {
     }
     info("chassis {}: demo topology, generation #1 published; {} worker(s), {} port(s), {} mbufs",
          cfg.chassis, n_workers, ports.list().size(), n_mbufs);
+    MgmtServer mgmt({.cfg = &cfg, .ports = &ports, .workers = worker_ptrs,
+                     .main_is_worker = main_is_worker, .tables = &tables,
+                     .generations = [&control] { return control.counts(); }, .southbound = {}});
+    if (auto r = mgmt.open(); !r) {
+        error_line(r.error());
+        return kExitFailure;
+    }
+    control.set_idle([&mgmt](auto until) { mgmt.serve_until(until); });
 
     if (main_is_worker) {
         // One lcore: the worker owns it; the control loop runs in a control thread, which

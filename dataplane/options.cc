@@ -136,6 +136,38 @@ Result<PortSpec> parse_port_spec(std::string_view text, const std::string& origi
     return p;
 }
 
+// [HOST:]PORT, HOST an IPv4 address or a bracketed IPv6 one; no name lookups.
+Result<void> parse_metrics_address(std::string_view val, const std::string& where, Config& cfg) {
+    std::string_view host = "127.0.0.1";
+    std::string_view port = val;
+    if (!val.empty() && val.front() == '[') {
+        const auto close = val.find("]:");
+        if (close == std::string_view::npos)
+            return make_error(
+                fmt::format("{}: '{}' is not [IPV6]:PORT (e.g. [::1]:9477)", where, val));
+        host = val.substr(1, close - 1);
+        port = val.substr(close + 2);
+        if (!pkt::Ip6::parse(host))
+            return make_error(fmt::format("{}: '{}' is not an IPv6 address", where, host));
+    } else if (const auto colon = val.rfind(':'); colon != std::string_view::npos) {
+        host = val.substr(0, colon);
+        port = val.substr(colon + 1);
+        if (host.empty()) host = "127.0.0.1";
+        if (!pkt::Ip4::parse(host))
+            return make_error(fmt::format(
+                "{}: '{}' is not an IPv4 address (give HOST:PORT with a numeric address, "
+                "[IPV6]:PORT, or PORT alone for 127.0.0.1)",
+                where, host));
+    }
+    const auto p = parse_uint<uint16_t>(port, 65535);
+    if (!p || *p == 0)
+        return make_error(fmt::format("{}: '{}' is not a TCP port in 1..65535", where, port));
+    cfg.metrics_address = std::string(val);
+    cfg.metrics_host = std::string(host);
+    cfg.metrics_port = *p;
+    return {};
+}
+
 struct OptionDef {
     std::string_view name;
     bool takes_value;
@@ -160,6 +192,12 @@ constexpr OptionDef kOptions[] = {
     {"no-flow-cache", false, "",
      "walk the full pipeline for every packet (no per-lcore megaflow\n"
      "cache; for diagnosis and comparison)"},
+    {"mgmt-socket", true, "PATH",
+     "serve scs-dpctl on this unix socket (mode 0660, its directory\n"
+     "is created; default /run/scs-dataplane/mgmt.sock; none = off)"},
+    {"metrics-address", true, "[HOST:]PORT",
+     "serve Prometheus metrics on http://HOST:PORT/metrics (off by\n"
+     "default; HOST defaults to 127.0.0.1; [::1]:PORT for IPv6)"},
     {"help", false, "", "print this text and exit"},
 };
 
@@ -237,6 +275,16 @@ Result<void> apply(Config& cfg, const OptionDef& o, std::string_view val, const 
             return make_error(
                 fmt::format("{}: '{}' is not a pool size in 1024..{}", where, val, 1u << 28));
         cfg.mempool_size = *v;
+    } else if (n == "mgmt-socket") {
+        // sockaddr_un.sun_path holds 108 bytes with the terminating NUL.
+        if (val != "none" && val.size() > 107)
+            return make_error(fmt::format(
+                "{}: '{}' is {} bytes long; a unix socket path holds at most 107", where, val,
+                val.size()));
+        cfg.mgmt_socket = std::string(val);
+    } else if (n == "metrics-address") {
+        auto r = parse_metrics_address(val, where, cfg);
+        if (!r) return r;
     } else if (n == "no-flow-cache") {
         cfg.flow_cache = false;
     } else if (n == "help") {

@@ -41,6 +41,8 @@ struct PortSpec {
     std::string describe() const { return origin + " (" + text + ")"; }
 };
 
+inline constexpr std::string_view kDefaultMgmtSocket = "/run/scs-dataplane/mgmt.sock";
+
 struct Config {
     std::vector<PortSpec> ports;
     bool demo = true;           // the built-in demo topology (the only source for now)
@@ -50,6 +52,10 @@ struct Config {
     std::string chassis;        // empty: the host name
     uint32_t mempool_size = 0;  // 0: sized from ports, queues and descriptors
     bool flow_cache = true;     // the executor's per-lcore megaflow cache
+    std::string mgmt_socket = std::string(kDefaultMgmtSocket);  // "none": no socket
+    std::string metrics_address;  // as given; empty: no metrics endpoint
+    std::string metrics_host;     // IPv4 or IPv6 address (default 127.0.0.1)
+    uint16_t metrics_port = 0;    // 0: no metrics endpoint
     bool help = false;
 };
 

@@ -177,9 +177,18 @@ class Run:
         return "exit %s\n--- stdout ---\n%s\n--- stderr ---\n%s" % (self.rc, self.stdout[-6000:], self.stderr)
 
 
+def private_mgmt_args(prefix, args):
+    """A management socket of the run's own (first, so that the test's options override it):
+    the default /run/scs-dataplane/mgmt.sock would make concurrent runs refuse to start."""
+    if any(str(a).startswith("--mgmt-socket") for a in args):
+        return []
+    return ["--mgmt-socket", os.path.join(tempfile.gettempdir(), prefix + ".mgmt.sock")]
+
+
 def run_daemon(daemon, prefix, lcores, args, timeout=55, eal_extra=()):
     cores = ["-l", lcores] if lcores else []  # None: the caller maps lcores itself (--lcores)
-    cmd = [daemon] + cores + ["--file-prefix", prefix] + EAL_BASE + list(eal_extra) + ["--"] + list(args)
+    cmd = ([daemon] + cores + ["--file-prefix", prefix] + EAL_BASE + list(eal_extra) + ["--"] +
+           private_mgmt_args(prefix, args) + list(args))
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     finally:

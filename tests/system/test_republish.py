@@ -92,7 +92,7 @@ class Republish(unittest.TestCase):
                 prefix = unique_prefix("sig%d" % sig)
                 cmd = [DAEMON, "-l", lcores, "--file-prefix", prefix] + EAL_BASE + [
                     "--", "--port", "vif=vm1,dev=net_pcap0,rx_pcap=%s,infinite_rx=1" % src,
-                    "--port", "vif=vm2,dev=net_null0,no-rx=1", "--republish-ms", "1"]
+                    "--port", "vif=vm2,dev=net_null0,no-rx=1", "--republish-ms", "1"] + private_mgmt_args(prefix, [])
                 p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 try:
                     time.sleep(1.5)
