@@ -101,6 +101,9 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
     b.stages(Pipe::Egress, shapes[1].names);
     const DatapathResolver resolver(sb, view, names, dp);
 
+    // check_*_port_sec() calls only note which stage they need here: the stage's rules are
+    // emitted after every flow is lowered, never while a flow's action list is open (each
+    // list must be contiguous in the program).
     PortSecStage port_sec[2][2];  // [pipe][ingress check?]
     auto port_sec_stage = [&](Pipe pipe, bool ingress_check, const BitRef& result) -> Result<uint8_t> {
         PortSecStage& st = port_sec[static_cast<int>(pipe)][ingress_check ? 1 : 0];
@@ -114,6 +117,10 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
             return make_error("check_in_port_sec() and check_out_port_sec() in one pipeline are not supported");
         st.filled = true;
         st.result = result;
+        return table;
+    };
+    auto emit_port_sec = [&](Pipe pipe, bool ingress_check, const BitRef& result) -> Result<void> {
+        const uint8_t table = shapes[static_cast<int>(pipe)].port_sec;
         for (const PortPlacement& p : view.ports(dp.uuid)) {
             for (const PortSecRule& r : port_security_rules(*p.pb, ingress_check, out.errors)) {
                 auto e = lflow::parse_expr(r.match);
@@ -136,7 +143,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         }
         // Anything else: the result stays 1 (set by the caller) and the call returns.
         b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
-        return table;
+        return {};
     };
 
     out.flows.reserve(flows.size());
@@ -146,6 +153,9 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         rep.pipe = f->pipeline == ovsdb::Pipeline::Ingress ? Pipe::Ingress : Pipe::Egress;
         rep.table = f->table_id;
         rep.priority = f->priority;
+        rep.stage = f->stage_name;
+        rep.match = f->match;
+        rep.actions = f->actions;
         const ParsedFlow& p = cache.get(*f);
         if (!p.expr) {
             rep.status = FlowStatus::Invalid;
@@ -184,6 +194,12 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         }
         out.flows.push_back(std::move(rep));
     }
+
+    for (int pipe = 0; pipe < 2; ++pipe)
+        for (int in = 0; in < 2; ++in)
+            if (port_sec[pipe][in].filled)
+                if (auto r = emit_port_sec(static_cast<Pipe>(pipe), in == 1, *port_sec[pipe][in].result); !r)
+                    return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
 
     for (const PortPlacement& p : view.ports(dp.uuid)) {
         const int64_t key = p.pb->tunnel_key;

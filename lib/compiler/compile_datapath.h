@@ -35,6 +35,8 @@ struct FlowReport {
     std::string detail;           // why (Unsupported/Invalid), or the unimplemented actions
     uint32_t n_matches = 0;       // engine rules it became
     uint32_t action = engine::kNoAction;  // its action list in the datapath's program
+    std::string stage;            // external_ids:stage-name
+    std::string match, actions;   // as written in the Southbound
 };
 
 // A logical flow parsed once, shared by every datapath (dp groups) and generation it is in.

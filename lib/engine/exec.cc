@@ -152,7 +152,14 @@ SCS_ALWAYS_INLINE void Executor::finish(PacketState& s, DropReason why) {
         // A packet whose copies went out and whose own path then ended was delivered.
         if (s.sent_copy && (why == DropReason::LogicalDrop || why == DropReason::NoMatch)) why = DropReason::None;
     }
-    if (why != DropReason::None) stats_.drop(why);
+    if (why != DropReason::None) {
+        stats_.drop(why);
+        if (SCS_UNLIKELY(trace_)) {
+            TraceEvent& e = trace_->events.emplace_back();
+            e.kind = TraceEvent::Kind::Drop;
+            e.reason = why;
+        }
+    }
 }
 
 bool Executor::fork(PacketState& s, PacketState& c) {
@@ -350,7 +357,7 @@ bool cacheable_drop(DropReason r) {
 SCS_ALWAYS_INLINE void Executor::enter(PacketState& s) {
     s.key.rx_port = hton16(rx_port_);
     s.key.entry_dp = hton32(s.dp->tunnel_key);
-    if (SCS_LIKELY(cache_enabled_)) {
+    if (SCS_LIKELY(cache_enabled_ && !trace_)) {
         if (const CachedResult* r = cache_.lookup(s.key)) {
             ++burst_.cache_hits;
             return replay(s, *r);
@@ -439,6 +446,14 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
             if (SCS_UNLIKELY(si >= pl.stages.size())) return DropReason::NoMatch;
             if (SCS_UNLIKELY(++s.steps > kMaxSteps)) return DropReason::LoopLimit;
             const Hit h = pl.stages[si].lookup(s.key, s.wc);
+            if (SCS_UNLIKELY(trace_)) {
+                TraceEvent& e = trace_->events.emplace_back();
+                e.pipe = s.pipe;
+                e.dp = s.dp->tunnel_key;
+                e.stage = si;
+                e.action = h.action;
+                e.key = s.key;
+            }
             if (SCS_UNLIKELY(h.action == kNoAction)) return DropReason::NoMatch;
             pc = &s.dp->program.code[h.action];
         }
@@ -635,6 +650,12 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
 }
 
 SCS_ALWAYS_INLINE DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
+    if (SCS_UNLIKELY(trace_)) {
+        TraceEvent& e = trace_->events.emplace_back();
+        e.kind = TraceEvent::Kind::Tx;
+        e.port = port;
+        e.vlan = vlan;
+    }
     if (s.outcome && record(s, CachedKind::Tx)) {
         s.outcome->port = port;
         s.outcome->vlan = vlan;
@@ -667,6 +688,14 @@ DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outpor
 }
 
 SCS_ALWAYS_INLINE DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
+    if (SCS_UNLIKELY(trace_)) {
+        TraceEvent& e = trace_->events.emplace_back();
+        e.kind = TraceEvent::Kind::Tunnel;
+        e.port = tunnel;
+        e.vni = vni_key;
+        e.in_key = in_key;
+        e.out_key = outport;
+    }
     if (SCS_UNLIKELY(tunnel >= gen_->tunnels.size())) return DropReason::UnknownOutport;
     const Tunnel& t = gen_->tunnels[tunnel];
     if (SCS_UNLIKELY(t.tx_port >= kMaxPorts)) return DropReason::NoUnderlay;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <rte_mbuf.h>
 
@@ -31,6 +32,26 @@ inline constexpr unsigned kMaxSteps = 1024;      // table lookups per packet (OV
                                                  // limit idea): `next` loops end as LoopLimit
 inline constexpr unsigned kPrefetchAhead = 4;
 
+// What one traced packet did, step by step (scs-dpctl trace). Tracing runs on an Executor
+// of its own on the control thread, never on a worker: the flow cache is bypassed so every
+// stage is visited, and each lookup, output and drop is logged.
+struct TraceEvent {
+    enum class Kind : uint8_t { Stage, Tx, Tunnel, Drop };
+    Kind kind = Kind::Stage;
+    Pipe pipe = Pipe::Ingress;
+    uint32_t dp = 0;                 // datapath tunnel key (Stage)
+    uint32_t stage = 0;              // compact stage index (Stage)
+    uint32_t action = kNoAction;     // action list hit (Stage); kNoAction: no rule, no default
+    uint16_t port = 0;               // Tx: DPDK port; Tunnel: tunnel id
+    uint16_t vlan = 0;               // Tx
+    uint32_t vni = 0, in_key = 0, out_key = 0;  // Tunnel
+    DropReason reason = DropReason::None;       // Drop
+    FlowKey key{};                   // Stage: the key as the stage saw it
+};
+struct TraceLog {
+    std::vector<TraceEvent> events;
+};
+
 class Executor {
 public:
     Executor(LcoreStats& stats, TxSink& tx, rte_mempool* copy_pool, uint32_t cache_capacity = 16384)
@@ -40,6 +61,8 @@ public:
     // (tests compare the two; `scs-dataplane --no-flow-cache` for diagnosis).
     void set_cache_enabled(bool on) { cache_enabled_ = on; }
     const FlowCache& cache() const { return cache_; }
+    // Logs every step into `t` (nullptr: off) and bypasses the flow cache. Control side only.
+    void set_trace(TraceLog* t) { trace_ = t; }
 
     // Every mbuf is consumed: queued on the TxSink or freed with a counted reason. The
     // caller flushes the TxSink (process() does it at the end of the burst).
@@ -80,6 +103,7 @@ private:
     unsigned copies_left_ = 0;
     uint16_t rx_port_ = 0;
     bool cache_enabled_ = true;
+    TraceLog* trace_ = nullptr;
     uint64_t cache_gen_ = 0;
     FlowCache cache_;
     struct BurstCounts {

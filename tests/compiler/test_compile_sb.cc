@@ -7,7 +7,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "compiler/compiler.h"
+#include "compiler/trace_text.h"
 #include "ovsdb/snapshot_file.h"
 #include "packet/builder.h"
 #include "packet/harness.h"
@@ -55,6 +58,18 @@ Bytes udp(Mac dst, Mac src, Ip4 sip, Ip4 dip, uint8_t ttl) {
 
 class CompileSb : public ::testing::Test {
 protected:
+    // The packet's path through the compiled tables, for failure messages.
+    std::string trace(const engine::Generation& g, uint16_t port, const Bytes& frame) {
+        auto copy = std::make_unique<engine::Generation>(g);
+        Harness t(std::move(copy), false);
+        engine::TraceLog log;
+        t.trace(&log);
+        t.send(port, frame);
+        std::string s;
+        for (const std::string& line : compiler::trace_text(log, g, compiler.report())) s += "\n  " + line;
+        return s;
+    }
+
     void SetUp() override {
         sb = gw_chassis();
         auto g = compiler.compile(sb, 1);
@@ -86,10 +101,11 @@ TEST_F(CompileSb, EveryLogicalFlowIsAccountedFor) {
 }
 
 TEST_F(CompileSb, SameSwitchDeliveryIsUnchangedBytes) {
-    Harness h(std::move(gen));
     const Bytes in = udp(kVm2Mac, kVm1Mac, kVm1Ip, kVm2Ip, 64);
+    const std::string path = trace(*gen, kVm1, in);
+    Harness h(std::move(gen));
     auto out = h.send(kVm1, in);
-    ASSERT_EQ(out[kVm2].size(), 1u) << h.drop_summary();
+    ASSERT_EQ(out[kVm2].size(), 1u) << h.drop_summary() << path;
     EXPECT_EQ(pkt::hex(out[kVm2][0]), pkt::hex(in));
 }
 
@@ -100,14 +116,14 @@ TEST_F(CompileSb, PortSecurityDropsSpoofedSource) {
     EXPECT_TRUE(out.empty());
     const Ip4 spoof_ip = *Ip4::parse("10.0.1.99");
     out = h.send(kVm1, udp(kVm2Mac, kVm1Mac, spoof_ip, kVm2Ip, 64));
-    EXPECT_TRUE(out.empty());
+    EXPECT_TRUE(out.empty()) << trace(h.gen(), kVm1, udp(kVm2Mac, kVm1Mac, spoof_ip, kVm2Ip, 64));
     EXPECT_EQ(h.stats().total_drops(), 2u) << h.drop_summary();
 }
 
 TEST_F(CompileSb, RoutedEastWest) {
     Harness h(std::move(gen));
     auto out = h.send(kVm1, udp(kLrLs1Mac, kVm1Mac, kVm1Ip, kVm4Ip, 64));
-    ASSERT_EQ(out[kVm4].size(), 1u) << h.drop_summary();
+    ASSERT_EQ(out[kVm4].size(), 1u) << h.drop_summary() << trace(h.gen(), kVm1, udp(kLrLs1Mac, kVm1Mac, kVm1Ip, kVm4Ip, 64));
     EXPECT_EQ(pkt::hex(out[kVm4][0]), pkt::hex(udp(kVm4Mac, kLrLs2Mac, kVm1Ip, kVm4Ip, 63)));
 }
 
@@ -118,7 +134,7 @@ TEST_F(CompileSb, RemotePortIsGeneveToItsChassis) {
     ASSERT_EQ(out[kUnderlay].size(), 1u) << h.drop_summary();
     const Bytes& got = out[kUnderlay][0];
     const uint16_t sport = static_cast<uint16_t>(got[34] << 8 | got[35]);
-    const auto* ls1 = std::find_if(sb.datapaths.begin(), sb.datapaths.end(), [](auto& d) { return d.name == "ls1"; });
+    const auto ls1 = std::find_if(sb.datapaths.begin(), sb.datapaths.end(), [](auto& d) { return d.name == "ls1"; });
     auto key = [&](const char* n) {
         return static_cast<uint32_t>(std::find_if(sb.ports.begin(), sb.ports.end(), [&](auto& p) { return p.logical_port == n; })->tunnel_key);
     };

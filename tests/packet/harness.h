@@ -41,6 +41,7 @@ public:
     };
     TxMeta last_tx_meta(uint16_t port) const { return meta_.count(port) ? meta_.at(port) : TxMeta{}; }
     const engine::Executor& executor() const { return exec_; }
+    void trace(engine::TraceLog* t) { exec_.set_trace(t); }
     uint64_t drops(DropReason r) const { return stats_.drops[static_cast<std::size_t>(r)].get(); }
     uint64_t unimplemented(engine::Unimpl u) const { return stats_.unimplemented[static_cast<unsigned>(u)].get(); }
     // "reason=count ..." of every non-zero drop and unimplemented counter (failure messages).
