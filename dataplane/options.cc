@@ -195,9 +195,10 @@ constexpr OptionDef kOptions[] = {
     {"mgmt-socket", true, "PATH",
      "serve scs-dpctl on this unix socket (mode 0660, its directory\n"
      "is created; default /run/scs-dataplane/mgmt.sock; none = off)"},
-    {"metrics-address", true, "[HOST:]PORT",
-     "serve Prometheus metrics on http://HOST:PORT/metrics (off by\n"
-     "default; HOST defaults to 127.0.0.1; [::1]:PORT for IPv6)"},
+    {"metrics-address", true, "ADDR",
+     "serve Prometheus metrics on http://ADDR/metrics; ADDR is\n"
+     "[HOST:]PORT, HOST an IPv4 address (default 127.0.0.1) or\n"
+     "[IPV6]; off by default"},
     {"help", false, "", "print this text and exit"},
 };
 

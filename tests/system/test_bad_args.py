@@ -190,6 +190,32 @@ class BadArguments(unittest.TestCase):
         self.expect(["--port", "vif=vm1,dev=net_null0"], 1, r"DPDK EAL initialisation failed",
                     eal_extra=["--no-such-eal-option"])
 
+    def test_bad_metrics_address(self):
+        port = ["--port", "vif=vm1,dev=net_null0"]
+        self.expect(port + ["--metrics-address", "localhost:9477"], 2,
+                    r"--metrics-address: 'localhost' is not an IPv4 address")
+        self.expect(port + ["--metrics-address", "127.0.0.1:99999"], 2,
+                    r"--metrics-address: '99999' is not a TCP port in 1\.\.65535")
+        self.expect(port + ["--metrics-address", "[::1"], 2, r"--metrics-address: '\[::1' is not \[IPV6\]:PORT")
+        self.expect(port + ["--metrics-address", "[nope]:80"], 2, r"'nope' is not an IPv6 address")
+
+    def test_metrics_address_not_available(self):
+        # A valid address that is not ours: exit 1 once EAL is up, naming the address.
+        self.expect(["--port", "vif=vm1,dev=net_null0", "--metrics-address", "192.0.2.1:9477"], 1,
+                    r"--metrics-address 192\.0\.2\.1:9477: cannot listen there: Cannot assign requested address")
+
+    def test_bad_mgmt_socket(self):
+        self.expect(["--port", "vif=vm1,dev=net_null0", "--mgmt-socket", "/tmp/" + "x" * 120], 2,
+                    r"--mgmt-socket: '/tmp/x+' is 125 bytes long; a unix socket path holds at most 107")
+        self.expect(["--port", "vif=vm1,dev=net_null0", "--mgmt-socket", "/proc/no/such/mgmt.sock"], 1,
+                    r"management socket /proc/no/such/mgmt\.sock: cannot create directory /proc/no: .*"
+                    r"--mgmt-socket none")
+        with tempfile.TemporaryDirectory(prefix="scs-sys-bad-") as d:
+            f = os.path.join(d, "not-a-socket")
+            open(f, "w").close()
+            self.expect(["--port", "vif=vm1,dev=net_null0", "--mgmt-socket", f], 1,
+                        re.escape(f) + r": exists and is not a socket")
+
     def test_help(self):
         import subprocess
         for argv in (["--help"], ["-l", "0", "--", "--help"], ["-h"]):
@@ -199,7 +225,8 @@ class BadArguments(unittest.TestCase):
             for word in ("--port SPEC", "--config FILE", "--demo", "--stats-interval SEC", "--duration SEC",
                          "--republish-ms N", "--chassis NAME", "--mempool-size N", "vif=LOGICAL_PORT",
                          "underlay=ENCAP_IP", "provider=PHYSNET", "dev=DEVICE", "gateway-mac=MAC", "vlan=N",
-                         "rxq=N", "--no-flow-cache", "Southbound"):
+                         "rxq=N", "--no-flow-cache", "Southbound", "--mgmt-socket PATH",
+                         "--metrics-address ADDR", "[HOST:]PORT"):
                 self.assertIn(word, p.stdout, argv)
 
 
