@@ -106,6 +106,10 @@ private:
     Result<Dnf> disjoin(std::vector<Dnf> parts) {
         Dnf out;
         for (Dnf& p : parts) {
+            for (const Conj& c : p) {
+                // A disjunct that matches everything absorbs the others.
+                if (c.mask == Conj{}.mask) return truth(true);
+            }
             for (Conj& c : p) out.push_back(std::move(c));
             if (out.size() > 4 * limits_.max_conjunctions) out = dedup(std::move(out));
             if (out.size() > limits_.max_conjunctions) return check(std::move(out));
@@ -153,9 +157,9 @@ private:
         }
         return d;
     }
-    // field < v (or <= v when `or_equal`): for each 1-bit of v, the higher bits equal to v's
-    // and that bit 0. field > v (>=): for each 0-bit of v, higher bits equal and that bit 1.
-    static Dnf order(const detail::Operand& o, const Value& v, bool less, bool or_equal) {
+    // field < v: for each 1-bit of v, the higher bits equal to v's and that bit 0.
+    // field > v: for each 0-bit of v, the higher bits equal to v's and that bit 1.
+    static Dnf order(const detail::Operand& o, const Value& v, bool less) {
         Dnf d;
         for (int i = o.n_bits - 1; i >= 0; --i) {
             if (v.bit(static_cast<unsigned>(i)) != less) continue;
@@ -167,13 +171,26 @@ private:
             set_bit(r, o.field, o.bit + static_cast<unsigned>(i), !less);
             d.push_back(r);
         }
-        if (or_equal) {
-            Constant c;
-            c.value = v;
-            for (unsigned i = 0; i < o.n_bits; ++i) c.mask.set_bit(i, true);
-            d.push_back(eq(o, c));
-        }
         return d;
+    }
+    // v + 1 within n bits; false if v is all ones (no larger value).
+    static bool increment(Value& v, unsigned n) {
+        for (unsigned i = 0; i < n; ++i) {
+            const bool b = v.bit(i);
+            v.set_bit(i, !b);
+            if (!b) return true;
+        }
+        return false;
+    }
+    // v - 1; false if v is 0.
+    static bool decrement(Value& v) {
+        if (v == Value{}) return false;
+        for (unsigned i = 0; i < 128; ++i) {
+            const bool b = v.bit(i);
+            v.set_bit(i, !b);
+            if (b) return true;
+        }
+        return true;
     }
 
     Result<Dnf> cmp(const Expr& e, bool neg) {
@@ -233,10 +250,19 @@ private:
             own = conjoin(std::move(parts));
             break;
         }
-        case Relop::Lt: own = order(*o, consts.at(0).value, true, false); break;
-        case Relop::Le: own = order(*o, consts.at(0).value, true, true); break;
-        case Relop::Gt: own = order(*o, consts.at(0).value, false, false); break;
-        case Relop::Ge: own = order(*o, consts.at(0).value, false, true); break;
+        case Relop::Lt: own = order(*o, consts.at(0).value, true); break;
+        case Relop::Gt: own = order(*o, consts.at(0).value, false); break;
+        case Relop::Le: {
+            // x <= v is x < v + 1, or always true when v is the largest value.
+            Value v = consts.at(0).value;
+            own = increment(v, o->n_bits) ? order(*o, v, true) : truth(true);
+            break;
+        }
+        case Relop::Ge: {
+            Value v = consts.at(0).value;
+            own = decrement(v) ? order(*o, v, false) : truth(true);
+            break;
+        }
         }
         if (!own) return own;
         const Expr* pre = detail::prereq_expr(s);

@@ -74,7 +74,7 @@ public:
     Result<ExprPtr> run() {
         ExprPtr e = parse_and_or();
         if (e && cur().kind != Tok::End) {
-            error(cur().pos, fmt::format("syntax error expecting end of input, found {}",
+            error(cur().pos, fmt::format("expecting end of input, found {}",
                                          describe(cur())));
         }
         if (err_) return make_error(err_->to_string());
@@ -110,7 +110,7 @@ private:
 
     bool expect(Tok k) {
         if (match(k)) return true;
-        error(cur().pos, fmt::format("syntax error expecting {}, found {}", tok_name(k),
+        error(cur().pos, fmt::format("expecting {}, found {}", tok_name(k),
                                      describe(cur())));
         return false;
     }
@@ -235,7 +235,7 @@ private:
                     e->value = c.values[0].value.bit(0);
                     return e;
                 }
-                return error(cur().pos, fmt::format("syntax error expecting relational "
+                return error(cur().pos, fmt::format("expecting relational "
                                                     "operator, found {}", describe(cur())));
             }
             atomic = false;
@@ -267,7 +267,7 @@ private:
             e->sub.push_back(std::move(b));
             return e;
         }
-        return error(t.pos, fmt::format("syntax error expecting field name, constant or '(', "
+        return error(t.pos, fmt::format("expecting field name, constant or '(', "
                                         "found {}", describe(t)));
     }
 
@@ -275,7 +275,7 @@ private:
         const Token& t = cur();
         f.pos = t.pos;
         if (t.kind != Tok::Id) {
-            error(t.pos, fmt::format("syntax error expecting field name, found {}",
+            error(t.pos, fmt::format("expecting field name, found {}",
                                      describe(t)));
             return false;
         }
@@ -285,7 +285,10 @@ private:
             return false;
         }
         advance();
-        const uint16_t width = f.sym->kind == Symbol::Kind::Predicate ? 1 : f.sym->width;
+        // Predicates are one-bit; string fields hold a 32-bit port key.
+        const uint16_t width = f.sym->kind == Symbol::Kind::Predicate ? 1
+                               : f.sym->type == SymbolType::String  ? 32
+                                                                      : f.sym->width;
         f.bit = 0;
         f.n_bits = width;
         if (cur().kind != Tok::LSquare) return true;
@@ -326,7 +329,7 @@ private:
         const Token& t = cur();
         if (t.kind != Tok::Integer || t.format != Format::Decimal ||
             t.value.significant_bits() > 16) {
-            error(t.pos, fmt::format("syntax error expecting small integer, found {}",
+            error(t.pos, fmt::format("expecting small integer, found {}",
                                      describe(t)));
             return false;
         }
@@ -369,7 +372,7 @@ private:
             return true;
         }
         default:
-            error(t.pos, fmt::format("syntax error expecting constant, found {}", describe(t)));
+            error(t.pos, fmt::format("expecting constant, found {}", describe(t)));
             return false;
         }
     }

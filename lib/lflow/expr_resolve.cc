@@ -54,7 +54,7 @@ Result<Operand> operand(const Expr& cmp) {
     Operand o;
     o.field = s.ref->field;
     o.bit = static_cast<uint16_t>(s.ref->bit + cmp.bit);
-    o.n_bits = cmp.n_bits;
+    o.n_bits = cmp.n_bits ? cmp.n_bits : s.ref->n_bits;  // String symbols (inport/outport) have width 0
     return o;
 }
 

@@ -360,6 +360,13 @@ private:
         }
         const size_t start = p_;
         lex_id(t, kind);
+        // Extension: Southbound rows do carry names like `@pg-ssh` (ovn-nb(5) says names match
+        // [a-zA-Z_.][a-zA-Z_.0-9]*, but northd copies them unchecked). A '-' joined to
+        // identifier characters on both sides stays part of the name.
+        while (at(p_) == '-' && is_idn(at(p_ + 1))) {
+            p_ += 2;
+            while (is_idn(at(p_))) ++p_;
+        }
         t.text = std::string(s_.substr(start, p_ - start));
         return true;
     }
