@@ -207,6 +207,8 @@ Result<void> SbClient::set_claims(const std::set<std::string>& ports,
     return {};
 }
 
+void SbClient::set_nb_cfg_applied(int64_t nb_cfg) { scs_sb_idl_set_nb_cfg(idl_, nb_cfg); }
+
 Result<void> SbClient::release_all(std::chrono::milliseconds timeout) {
     std::array<char, 512> err{};
     const long long ms = std::clamp<long long>(timeout.count(), 0, 3600 * 1000);
@@ -411,6 +413,7 @@ Snapshot SbClient::snapshot() const {
         &snap);
 
     snap.sb_global_options = copy_map(scs_sb_idl_sb_global_options(idl_));
+    snap.sb_global_nb_cfg = scs_sb_idl_sb_global_nb_cfg(idl_);
     return snap;
 }
 

@@ -147,6 +147,9 @@ public:
     // Needs set_chassis() first.
     Result<void> set_claims(const std::set<std::string>& ports,
                             const std::set<std::string>& up_ports);
+    // Reports that the flows of SB_Global.nb_cfg `nb_cfg` (Snapshot::sb_global_nb_cfg) are
+    // in place: Chassis_Private.nb_cfg, what `ovn-nbctl --wait=hv` waits for.
+    void set_nb_cfg_applied(int64_t nb_cfg);
     // Clean shutdown as ovn-controller's exit: releases every claim and deletes our Chassis
     // and Chassis_Private rows; blocks until the database confirms or `timeout` passes.
     Result<void> release_all(std::chrono::milliseconds timeout);

@@ -57,6 +57,8 @@ struct scs_sb_idl {
     char *chassis_name;             /* ours, kept after release for the conditions */
     struct sset claims;
     struct sset up_ports;
+    bool has_nb_cfg;
+    int64_t nb_cfg;
 
     /* The one chassis transaction in flight, and when to reconcile again. */
     struct ovsdb_idl_txn *committing;
@@ -586,6 +588,16 @@ scs_sb_idl_set_claims(struct scs_sb_idl *sb, const char *const *ports, size_t n_
     sb->write_dirty = true;
 }
 
+void
+scs_sb_idl_set_nb_cfg(struct scs_sb_idl *sb, int64_t nb_cfg)
+{
+    if (!sb->has_nb_cfg || sb->nb_cfg != nb_cfg) {
+        sb->has_nb_cfg = true;
+        sb->nb_cfg = nb_cfg;
+        sb->write_dirty = true;
+    }
+}
+
 static bool
 encaps_match(const struct sbrec_chassis *ch, const struct chassis_wish *w)
 {
@@ -650,6 +662,10 @@ reconcile_chassis(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn)
     }
     if (!cp->chassis || !uuid_equals(&cp->chassis->header_.uuid, &ch->header_.uuid)) {
         sbrec_chassis_private_set_chassis(cp, ch);
+    }
+    if (sb->has_nb_cfg && cp->nb_cfg != sb->nb_cfg) {
+        sbrec_chassis_private_set_nb_cfg(cp, sb->nb_cfg);
+        sbrec_chassis_private_set_nb_cfg_timestamp(cp, time_wall_msec());
     }
     return ch;
 }
@@ -1190,4 +1206,11 @@ scs_sb_idl_sb_global_options(const struct scs_sb_idl *sb)
 {
     const struct sbrec_sb_global *row = sbrec_sb_global_first(sb->idl);
     return row ? to_map(&row->options) : NULL;
+}
+
+int64_t
+scs_sb_idl_sb_global_nb_cfg(const struct scs_sb_idl *sb)
+{
+    const struct sbrec_sb_global *row = sbrec_sb_global_first(sb->idl);
+    return row ? row->nb_cfg : 0;
 }

@@ -100,6 +100,10 @@ void scs_sb_idl_set_chassis(struct scs_sb_idl *, const struct scs_sb_chassis_con
 void scs_sb_idl_set_claims(struct scs_sb_idl *, const char *const *ports, size_t n_ports,
                            const char *const *up_ports, size_t n_up_ports);
 
+/* Chassis_Private.nb_cfg (and nb_cfg_timestamp) = `nb_cfg`: what ovn-controller reports once
+ * it has applied SB_Global.nb_cfg, and what `ovn-nbctl --wait=hv` waits for. */
+void scs_sb_idl_set_nb_cfg(struct scs_sb_idl *, int64_t nb_cfg);
+
 /* Releases every port bound to us and deletes our Chassis and Chassis_Private rows, driving
  * the IDL until the database confirms it or `timeout_ms` passes. Blocks. Returns 0, or an
  * errno-style value with `err` filled. The client stays usable (set_chassis again). */
@@ -248,6 +252,8 @@ void scs_sb_idl_for_each_mac_binding(const struct scs_sb_idl *, scs_sb_mac_bindi
                                      void *ctx);
 /* SB_Global:options of the (single) SB_Global row; NULL when there is none. */
 const struct scs_sb_map *scs_sb_idl_sb_global_options(const struct scs_sb_idl *);
+/* SB_Global:nb_cfg; 0 when there is no SB_Global row. */
+int64_t scs_sb_idl_sb_global_nb_cfg(const struct scs_sb_idl *);
 
 #ifdef __cplusplus
 }

@@ -132,6 +132,7 @@ struct Snapshot {
     std::vector<PortGroup> port_groups;
     std::vector<MacBinding> mac_bindings;
     StringMap sb_global_options;             // SB_Global:options (svc_monitor_mac, ...)
+    int64_t sb_global_nb_cfg = 0;            // SB_Global:nb_cfg (northd's sequence number)
     // Logical flows left out because a value is outside what ovn-sb(5) allows (unknown
     // pipeline, table_id or priority out of range, neither datapath nor group).
     size_t rejected_logical_flows = 0;

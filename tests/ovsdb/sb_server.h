@@ -105,9 +105,9 @@ public:
         pid_t pid = 0;
         if (!(pidfile >> pid) || pid <= 0) return;
         ::kill(pid, sig);
-        for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
+        for (int i = 0; i < 200 && alive(pid); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+        if (alive(pid)) ::kill(pid, SIGKILL);
         std::filesystem::remove(dir_ + "/sb.pid");
     }
     std::optional<std::string> sbctl(const std::string& args, const std::string& db = "") {
@@ -134,6 +134,16 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
+    // A detached server is not our child: once it exits it may linger as a zombie until
+    // whoever adopted it reaps it, which kill(pid, 0) cannot tell from running.
+    static bool alive(pid_t pid) {
+        if (::kill(pid, 0) != 0) return false;
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string pid_field, comm, state;
+        if (!(stat >> pid_field >> comm >> state)) return false;
+        return state != "Z" && state != "X";
+    }
+
     std::string dir_;
 };
 

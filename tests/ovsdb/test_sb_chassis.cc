@@ -130,6 +130,16 @@ TEST_F(SbChassisTest, RegistersLikeOvnControllerAndSurvivesAFreshDatabase) {
     ASSERT_TRUE(run_until(client, [&] { return registered(client); }));
     expect_chassis_rows(server_);
 
+    // northd's nb_cfg acknowledged in Chassis_Private (ovn-nbctl --wait=hv).
+    ASSERT_TRUE(server_.sbctl("init"));
+    ASSERT_TRUE(server_.sbctl("set SB_Global . nb_cfg=5"));
+    ASSERT_TRUE(run_until(client, [&] { return client.snapshot().sb_global_nb_cfg == 5; }));
+    client.set_nb_cfg_applied(5);
+    ASSERT_TRUE(run_until(client, [&] {
+        return server_.sbctl("get Chassis_Private scs-hv1 nb_cfg") == "5";
+    }));
+    EXPECT_NE(server_.sbctl("get Chassis_Private scs-hv1 nb_cfg_timestamp"), "0");
+
     // A changed configuration updates the rows in place.
     ChassisConfig cfg = hv_config();
     cfg.encap_ip = "192.0.2.11";
@@ -265,6 +275,7 @@ TEST(SbChassisCluster, KeepsWorkingWhenItsMemberDies) {
         }
         return with_sessions == 1;  // only our client; RAFT links are not sessions
     }));
+    client.take_changes();
     m[mine]->stop(SIGKILL);
     std::string rest;
     for (int i = 0; i < 3; ++i)
@@ -277,6 +288,9 @@ TEST(SbChassisCluster, KeepsWorkingWhenItsMemberDies) {
             if (ch.name == "hv9") return true;
         return false;
     }, 30s)) << client.status().last_error;
+    // It reconnected to a survivor, as a full resync.
+    EXPECT_GT(m[(mine + 1) % 3]->sessions() + m[(mine + 2) % 3]->sessions(), 0);
+    EXPECT_TRUE(client.take_changes().full_resync);
     // Still writes: a claim lands.
     auto dp = m[(mine + 1) % 3]->sbctl("create Datapath_Binding tunnel_key=7", rest);
     ASSERT_TRUE(dp);
