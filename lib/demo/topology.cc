@@ -184,7 +184,7 @@ Result<engine::DatapathPtr> build_router(const std::string& name, uint32_t key,
                          .set_u64(Field::TpSrc, 8).set_u64(Field::TpDst, 0);
         b.flow(P, kLrInIpInput, 90, echo,
                b.actions(P, kLrInIpInput).exchange(Field::Ip4Dst, Field::Ip4Src).load(Field::IpTtl, 255)
-                   .load(Field::TpSrc, 0).load_bits(Field::Flags, 1, 1, 1).next().done());
+                   .load(Field::TpSrc, 0).load_bits(Field::Flags, 0, 1, 1).next().done());
         b.flow(P, kLrInIpInput, 60, ip4().set_u64(Field::Ip4Dst, p.ip.v), b.actions(P, kLrInIpInput).drop().done());
         for (uint8_t ttl : {0, 1}) {
             b.flow(P, kLrInIpInput, 31,
@@ -203,7 +203,7 @@ Result<engine::DatapathPtr> build_router(const std::string& name, uint32_t key,
         if (nexthop) a.load(Field::Reg0, nexthop->v);
         else a.move(Field::Reg0, Field::Ip4Dst);
         return a.load(Field::Reg1, out.ip.v).load(Field::EthSrc, out.mac.u64()).load(Field::Outport, out.key)
-            .load_bits(Field::Flags, 1, 1, 1).next().done();
+            .load_bits(Field::Flags, 0, 1, 1).next().done();
     };
     for (const RouterPort& p : ports)  // connected routes: priority 2 * plen + 26 (23.03)
         b.flow(P, kLrInRouting, static_cast<int32_t>(2 * p.plen + 26), ip4().set_ip4_prefix(Field::Ip4Dst, p.ip.v, p.plen),

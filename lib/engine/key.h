@@ -23,7 +23,7 @@ namespace scs::engine {
 inline constexpr unsigned kNumRegs = 10;  // reg0..reg9 (OVN's MFF_N_LOG_REGS)
 
 // Bits of the `flags` field (OVN's MLF_* in register 10) that the engine itself interprets.
-inline constexpr uint32_t kFlagLoopback = 1u << 1;  // flags.loopback: allow output to inport
+inline constexpr uint32_t kFlagLoopback = 1u << 0;  // flags.loopback (OVN MLF_ALLOW_LOOPBACK_BIT 0)
 
 struct alignas(64) FlowKey {
     // words 0..9: logical metadata

@@ -200,7 +200,7 @@ TEST(Semantics, OutputToInportNeedsLoopback) {
     EXPECT_EQ(h.drops(DropReason::SameInOut), 1u) << h.drop_summary();
 
     Harness h2(one_stage([](DatapathBuilder& b) {
-        return b.actions(Pipe::Ingress, 0).move(Field::Outport, Field::Inport).load_bits(Field::Flags, 1, 1, 1).output().done();
+        return b.actions(Pipe::Ingress, 0).move(Field::Outport, Field::Inport).load_bits(Field::Flags, 0, 1, 1).output().done();
     }));
     auto out = h2.send(0, udp());
     EXPECT_EQ(out[0].size(), 1u) << "flags.loopback = 1 hairpins";
@@ -380,7 +380,7 @@ TEST(Semantics, ArpResponderRewrite) {
         return b.actions(Pipe::Ingress, 0).move(Field::EthDst, Field::EthSrc).load(Field::EthSrc, kB.u64())
             .load(Field::ArpOp, 2).move(Field::ArpTha, Field::ArpSha).load(Field::ArpSha, kB.u64())
             .move(Field::Ip4Dst, Field::Ip4Src).load(Field::Ip4Src, kIpB.v).move(Field::Outport, Field::Inport)
-            .load_bits(Field::Flags, 1, 1, 1).output().done();
+            .load_bits(Field::Flags, 0, 1, 1).output().done();
     }));
     const Mac bcast{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     auto out = h.send(0, FrameBuilder().eth(bcast, kA).arp(1, kA, kIpA, Mac{}, kIpB).build());
