@@ -351,3 +351,50 @@ TEST(ExprParse, GarbageNeverCrashes) {
     EXPECT_FALSE(parse_expr(std::string(100000, '(') + "1" + std::string(100000, ')')).ok());
     EXPECT_FALSE(parse_expr(std::string(100000, '!') + "1").ok());
 }
+
+TEST(SymbolTable, EveryExpansionParsesAndEverySymbolLowers) {
+    const SymbolTable& t = SymbolTable::ovn();
+    EXPECT_EQ(t.find("nope"), nullptr);
+    ASSERT_NE(t.find("eth.src"), nullptr);
+    EXPECT_EQ(t.find("reg9")->ref->field, engine::Field::Reg9);
+    EXPECT_EQ(t.find("flags.loopback")->ref->bit, 0u);
+    EXPECT_EQ(engine::kFlagLoopback, 1u << t.find("flags.loopback")->ref->bit);
+    EXPECT_EQ(t.find("ct.trk")->prereqs, "");
+    EXPECT_EQ(t.find("ct.est")->prereqs, "ct.trk");
+    EXPECT_EQ(t.find("vlan.vid")->expansion, "vlan.tci[0..11]");
+    EXPECT_EQ(t.find("reg0")->expansion, "xxreg0[96..127]");
+    EXPECT_EQ(t.find("xreg3")->expansion, "xxreg1[0..63]");
+    EXPECT_EQ(t.find("reg9")->expansion, "xreg4[0..31]");
+    EXPECT_TRUE(t.find("ct_label.blocked")->ct_commit_only);
+    EXPECT_FALSE(t.find("eth.type")->writable);
+    EXPECT_TRUE(t.find("eth.type")->nominal);
+    EXPECT_FALSE(t.find("pkt.mark")->ref.has_value());
+    FakeResolver r = resolver();
+    int n = 0;
+    for (const Symbol& s : t.all()) {
+        ++n;
+        EXPECT_EQ(t.find(s.name), &s);
+        // Prerequisites and predicates are expressions; a subfield's expansion is a field.
+        for (const std::string& text :
+             {s.prereqs, s.kind == Symbol::Kind::Subfield ? s.expansion + " == 0" : s.expansion}) {
+            if (text.empty()) continue;
+            EXPECT_TRUE(parse_expr(text).ok()) << s.name << ": " << text;
+        }
+        std::string probe = s.name;
+        if (s.type == SymbolType::String) {
+            probe += " == \"p1\"";
+        } else if (s.kind != Symbol::Kind::Predicate && s.width > 1) {
+            probe += " == 0";
+        }
+        Result<ExprPtr> e = parse_expr(probe);
+        ASSERT_TRUE(e.ok()) << probe << ": " << e.error();
+        auto m = to_matches(**e, r);
+        if (s.kind != Symbol::Kind::Predicate && !s.ref) {
+            EXPECT_FALSE(m.ok()) << probe;
+            continue;
+        }
+        ASSERT_TRUE(m.ok()) << probe << ": " << m.error();
+        EXPECT_FALSE(m->empty()) << probe;
+    }
+    EXPECT_GE(n, 135);  // OVN 23.03 names plus later ct_mark/ct_label/flags bits
+}
