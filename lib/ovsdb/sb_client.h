@@ -143,7 +143,8 @@ public:
     Result<void> set_chassis(const ChassisConfig& config);
     // Port_Binding.chassis = us for `ports` (any type the caller decided is ours: VIFs,
     // chassisredirect, l3gateway, ...), up = true for those in `up_ports` (false for the
-    // others); ports bound to us and not listed are released (chassis [], up false).
+    // others); ports bound to us and not listed are released (chassis [], up false). A listed
+    // port whose requested_chassis names another chassis is left alone (OVN binding.c).
     // Needs set_chassis() first.
     Result<void> set_claims(const std::set<std::string>& ports,
                             const std::set<std::string>& up_ports);

@@ -680,7 +680,13 @@ reconcile_ports(struct scs_sb_idl *sb, const struct sbrec_chassis *ours)
         const bool bound_here = ours && pb->chassis
                                 && uuid_equals(&pb->chassis->header_.uuid,
                                                &ours->header_.uuid);
-        const bool claim = ours && sb->want_chassis
+        /* A port whose requested_chassis names another chassis is not ours to take, even
+         * if listed (binding.c of OVN: the CMS pins it; during a live migration both
+         * chassis have the interface). */
+        const bool requested_elsewhere = ours && pb->requested_chassis
+                                         && !uuid_equals(&pb->requested_chassis->header_.uuid,
+                                                         &ours->header_.uuid);
+        const bool claim = ours && sb->want_chassis && !requested_elsewhere
                            && sset_contains(&sb->claims, pb->logical_port);
         if (claim) {
             const bool up = sset_contains(&sb->up_ports, pb->logical_port);
@@ -849,7 +855,8 @@ scs_sb_idl_status(const struct scs_sb_idl *sb, struct scs_sb_status *st)
     st->seqno = ovsdb_idl_get_seqno(sb->idl);
     st->last_error = ovsdb_idl_get_last_error(sb->idl);
     st->txn_error = sb->txn_error;
-    st->txn_pending = sb->committing != NULL || (sb->write_dirty && wants_writes(sb));
+    st->txn_pending = sb->committing != NULL
+                      || (wants_writes(sb) && (sb->write_dirty || sb->retry_at));
     st->chassis_present = chassis_present(sb);
 }
 

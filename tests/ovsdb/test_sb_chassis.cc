@@ -59,8 +59,8 @@ void expect_chassis_rows(SbServer& s, const std::string& db = "") {
 
 void expect_no_chassis_rows(SbServer& s, const std::string& db = "") {
     EXPECT_EQ(s.sbctl("--bare --columns=_uuid find Chassis name=scs-hv1", db), "");
-    EXPECT_EQ(s.sbctl("--bare --columns=_uuid list Chassis_Private", db), "");
-    EXPECT_EQ(s.sbctl("--bare --columns=_uuid list Encap", db), "");
+    EXPECT_EQ(s.sbctl("--bare --columns=_uuid find Chassis_Private name=scs-hv1", db), "");
+    EXPECT_EQ(s.sbctl("--bare --columns=_uuid find Encap chassis_name=scs-hv1", db), "");
 }
 
 class SbChassisTest : public ::testing::Test {
@@ -170,11 +170,17 @@ TEST_F(SbChassisTest, ClaimsAndReleasesPorts) {
     ASSERT_TRUE(server_.sbctl("create Port_Binding logical_port=cr-lrp type=chassisredirect "
                               "tunnel_key=9 datapath=" + *dp));
 
+    // lp3 is pinned to another chassis.
+    ASSERT_TRUE(server_.sbctl("chassis-add hv-other geneve 192.0.2.20"));
+    auto other = server_.sbctl("--bare --columns=_uuid find Chassis name=hv-other");
+    ASSERT_TRUE(other);
+    ASSERT_TRUE(server_.sbctl("set Port_Binding lp3 requested_chassis=" + *other));
+
     auto c = SbClient::create(server_.remote());  // conditional: claimed ports by name
     ASSERT_TRUE(c.ok());
     SbClient& client = **c;
     ASSERT_TRUE(client.set_chassis(hv_config()).ok());
-    ASSERT_TRUE(client.set_claims({"lp1", "lp2", "cr-lrp"}, {"lp1"}).ok());
+    ASSERT_TRUE(client.set_claims({"lp1", "lp2", "lp3", "cr-lrp"}, {"lp1"}).ok());
     auto chassis_of = [&](const std::string& lp) {
         return server_.sbctl("--bare --columns=chassis find Port_Binding logical_port=" + lp)
             .value_or("?");
@@ -191,7 +197,7 @@ TEST_F(SbChassisTest, ClaimsAndReleasesPorts) {
     EXPECT_EQ(chassis_of("lp1"), *ours);
     EXPECT_EQ(chassis_of("lp2"), *ours);
     EXPECT_EQ(chassis_of("cr-lrp"), *ours);
-    EXPECT_EQ(chassis_of("lp3"), "");
+    EXPECT_EQ(chassis_of("lp3"), "");  // requested elsewhere
     EXPECT_EQ(up_of("lp1"), "true");
     EXPECT_EQ(up_of("lp2"), "false");
     EXPECT_EQ(up_of("lp3"), "");
@@ -201,7 +207,7 @@ TEST_F(SbChassisTest, ClaimsAndReleasesPorts) {
     ASSERT_TRUE(run_until(client, [&] { return chassis_of("lp1") == *ours; }));
     EXPECT_EQ(up_of("lp1"), "true");
 
-    // lp2 is no longer ours (and lp2's port is up now that... no: lp1 goes down).
+    // lp2 is no longer ours and lp1 goes down.
     ASSERT_TRUE(client.set_claims({"lp1", "cr-lrp"}, {}).ok());
     ASSERT_TRUE(run_until(client, [&] { return chassis_of("lp2") == "" && up_of("lp1") == "false"; }));
     EXPECT_EQ(up_of("lp2"), "false");
