@@ -179,6 +179,26 @@ class CentralTests(Base):
             self.assertEqual(c.lflow_count(), before + 1)
             self.assertIn("198.51.100.0/24", c.sbctl("lflow-list", "lr0"))
 
+    def test_scale_methods_write_the_same_topology(self):
+        flows = {}
+        for method in ("transact", "nbctl"):
+            with sandbox.Central(workdir=os.path.join(self.dir, method)) as c:
+                r = topologies.scale(c, 4, 3, n_routers=2, acls_per_switch=1,
+                                     routes_per_router=2, method=method)
+                self.assertEqual(r["port_bindings"], 4 * 3 + 4 * 2, method)
+                out = c.sbctl("--bare", "--columns=pipeline,table_id,priority,match,actions",
+                              "list", "Logical_Flow")
+                flows[method] = sorted(f.strip() for f in out.split("\n\n") if f.strip())
+                self.assertEqual(len(flows[method]), r["lflows"])
+        self.assertEqual(flows["transact"], flows["nbctl"])
+
+    def test_transaction_error_names_the_operation(self):
+        with self.central() as c:
+            with self.assertRaises(sandbox.SandboxError) as e:
+                c.transact("nb", [{"op": "insert", "table": "Logical_Switch",
+                                   "row": {"no_such_column": 1}}])
+            self.assertIn("no_such_column", str(e.exception))
+
     def test_bad_nbctl_command_is_an_error_with_the_message(self):
         with self.central() as c:
             with self.assertRaises(sandbox.SandboxError) as e:

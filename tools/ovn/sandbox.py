@@ -151,6 +151,49 @@ def ovs_env(d):
     return env
 
 
+def ovsdb_transact(sock_path, db, ops, timeout=120):
+    """A JSON-RPC `transact` on an ovsdb-server unix socket (no size limit, unlike the
+    command line of ovsdb-client transact). Returns the result list; an operation error or
+    a JSON-RPC error raises SandboxError naming the failing operation."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(sock_path)
+        s.sendall(json.dumps({"method": "transact", "params": [db] + list(ops),
+                              "id": 0}).encode())
+        buf, dec = b"", json.JSONDecoder()
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                raise SandboxError("%s: connection closed before the reply" % sock_path)
+            buf += chunk
+            text = buf.decode(errors="replace").lstrip()
+            try:
+                msg, end = dec.raw_decode(text)
+            except ValueError:
+                continue
+            buf = text[end:].encode()
+            if msg.get("method") == "echo":
+                s.sendall(json.dumps({"result": msg["params"], "error": None,
+                                      "id": msg["id"]}).encode())
+                continue
+            if msg.get("id") == 0:
+                break
+    except (OSError, socket.timeout) as e:
+        raise SandboxError("%s: %s" % (sock_path, e))
+    finally:
+        s.close()
+    if msg.get("error"):
+        raise SandboxError("transaction on %s failed: %s" % (db, msg["error"]))
+    res = msg["result"]
+    for i, r in enumerate(res):
+        if isinstance(r, dict) and "error" in r:
+            what = json.dumps(ops[i])[:300] if i < len(ops) else "the commit"
+            raise SandboxError("transaction on %s failed: %s (%s) at %s"
+                               % (db, r["error"], r.get("details", ""), what))
+    return res
+
+
 # --- the central ---------------------------------------------------------------------------
 
 class Central:
@@ -307,17 +350,11 @@ class Central:
         self.nbctl("--wait=sb", "sync", timeout=timeout)
 
     def transact(self, remote_db, ops, timeout=120):
-        """Raw ovsdb-client transact; `remote_db` is 'nb' or 'sb'. Returns the parsed result
-        list; raises on an operation error."""
-        remote, db = ((self.nb_remote, "OVN_Northbound") if remote_db == "nb"
-                      else (self.sb_remote, "OVN_Southbound"))
-        out = run(["ovsdb-client", "--timeout=%d" % timeout, "transact", remote,
-                   json.dumps([db] + list(ops))], env=self.env, timeout=timeout + 5)
-        res = json.loads(out)
-        for r in res:
-            if isinstance(r, dict) and "error" in r:
-                raise SandboxError("transaction failed: %s" % json.dumps(r))
-        return res
+        """One OVSDB transaction (RFC 7047 operations) on 'nb' or 'sb', over the unix socket.
+        Returns the result list; raises SandboxError on an operation error."""
+        sock, db = ((self.nb_sock, "OVN_Northbound") if remote_db == "nb"
+                    else (self.sb_sock, "OVN_Southbound"))
+        return ovsdb_transact(sock, db, ops, timeout)
 
     def count(self, table, db="sb"):
         """Number of rows in `table` (a select of _uuid only)."""

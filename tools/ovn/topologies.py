@@ -156,10 +156,10 @@ def _mac(i, j):
 
 def scale_commands(n_switches, ports_per_switch, n_routers, acls_per_switch=0,
                    routes_per_router=0):
-    """ovn-nbctl commands of a generated topology (a list of transactions, each a command
-    list). Switch s (ls<s>, subnet 10.<s/256>.<s%256>.0/24... see scale()) has ports
-    ls<s>-p<p> with MAC and IP and port_security; switches are attached round-robin to
-    routers lr<r>; each router also gets routes_per_router static /32 routes."""
+    """ovn-nbctl commands of a generated topology (a list of batches, one per switch after one
+    for the routers). Switch s (ls<s>, see scale()) has ports ls<s>-p<p> with MAC, IP and
+    port_security "MAC IP" and acls_per_switch ACLs; switches are attached round-robin to
+    routers lr<r>; each router gets routes_per_router static /32 routes."""
     if n_switches > 65000 or ports_per_switch > 250:
         raise ValueError("at most 65000 switches of 250 ports")
     batches = []
@@ -196,25 +196,105 @@ def scale_commands(n_switches, ports_per_switch, n_routers, acls_per_switch=0,
     return batches
 
 
+def _smap(d):
+    return ["map", [[k, v] for k, v in d.items()]]
+
+
+def _set(items):
+    return ["set", list(items)]
+
+
+def scale_transactions(n_switches, ports_per_switch, n_routers, acls_per_switch=0,
+                       routes_per_router=0, switches_per_txn=20):
+    """The same Northbound content as scale_commands(), as raw OVSDB transactions (lists of
+    operations for Central.transact('nb', ...)): no ovn-nbctl, no download of the database
+    per call, so linear in the size."""
+    if n_switches > 65000 or ports_per_switch > 250:
+        raise ValueError("at most 65000 switches of 250 ports")
+    txns = []
+    ops = []
+    for r in range(n_routers):
+        routes = []
+        for k in range(routes_per_router):
+            u = "rt_%d_%d" % (r, k)
+            routes.append(["named-uuid", u])
+            ops.append({"op": "insert", "table": "Logical_Router_Static_Route", "uuid-name": u,
+                        "row": {"ip_prefix": "172.16.%d.%d" % (k // 250, k % 250 + 1),
+                                "nexthop": "10.%d.%d.254" % ((r >> 8) & 0xff, r & 0xff)}})
+        ops.append({"op": "insert", "table": "Logical_Router",
+                    "row": {"name": "lr%d" % r, "static_routes": _set(routes)}})
+    txns.append(ops)
+    ops = []
+    for s in range(n_switches):
+        ls = "ls%d" % s
+        net = "10.%d.%d" % (100 + (s >> 8), s & 0xff)
+        ports, acls = [], []
+        for p in range(ports_per_switch):
+            u = "lsp_%d_%d" % (s, p)
+            addr = "%s %s.%d" % (_mac(s, p + 1), net, p + 2)
+            ports.append(["named-uuid", u])
+            ops.append({"op": "insert", "table": "Logical_Switch_Port", "uuid-name": u,
+                        "row": {"name": "%s-p%d" % (ls, p), "addresses": _set([addr]),
+                                "port_security": _set([addr])}})
+        for a in range(acls_per_switch):
+            u = "acl_%d_%d" % (s, a)
+            acls.append(["named-uuid", u])
+            ops.append({"op": "insert", "table": "ACL", "uuid-name": u,
+                        "row": {"direction": "to-lport", "priority": 1000 + a,
+                                "match": "outport == \"%s-p0\" && ip4 && tcp.dst == %d"
+                                         % (ls, 1000 + a), "action": "allow-related"}})
+        if n_routers:
+            r = s % n_routers
+            lrp, swp = "lr%d-%s" % (r, ls), "%s-lr%d" % (ls, r)
+            ports.append(["named-uuid", "swp_%d" % s])
+            ops.append({"op": "insert", "table": "Logical_Switch_Port", "uuid-name": "swp_%d" % s,
+                        "row": {"name": swp, "type": "router", "addresses": "router",
+                                "options": _smap({"router-port": lrp})}})
+            ops.append({"op": "insert", "table": "Logical_Router_Port", "uuid-name": "lrp_%d" % s,
+                        "row": {"name": lrp, "mac": _mac(s, 0xfff0),
+                                "networks": "%s.1/24" % net}})
+            ops.append({"op": "mutate", "table": "Logical_Router",
+                        "where": [["name", "==", "lr%d" % r]],
+                        "mutations": [["ports", "insert", _set([["named-uuid", "lrp_%d" % s]])]]})
+        ops.append({"op": "insert", "table": "Logical_Switch",
+                    "row": {"name": ls, "ports": _set(ports), "acls": _set(acls)}})
+        if (s + 1) % switches_per_txn == 0:
+            txns.append(ops)
+            ops = []
+    if ops:
+        txns.append(ops)
+    return txns
+
+
 def scale(central, n_switches, ports_per_switch, n_routers=1, acls_per_switch=0,
-          routes_per_router=0, commands_per_call=4000, timeout=900, verbose=False):
-    """Generates a large topology through ovn-nbctl, in invocations of about
-    `commands_per_call` commands each, then waits for ovn-northd. Returns a dict with
-    lflows (Logical_Flow rows), port_bindings, nb_seconds (writing the NB), northd_seconds
-    (until ovn-nbctl --wait=sb sync returns) and total_seconds.
+          routes_per_router=0, method="transact", commands_per_call=4000, timeout=900,
+          verbose=False):
+    """Generates a large topology, then waits for ovn-northd. method="transact" writes the
+    NB with raw OVSDB transactions (20 switches each; fast), method="nbctl" with ovn-nbctl
+    invocations of about `commands_per_call` commands each (each invocation downloads the
+    whole NB first, so this one grows quadratically). Returns a dict with lflows
+    (Logical_Flow rows), port_bindings, nb_seconds (writing the NB), northd_seconds (until
+    ovn-nbctl --wait=sb sync returns afterwards) and total_seconds.
 
     Switch s is ls<s> with subnet 10.(100 + s/256).(s%256).0/24, port p is ls<s>-p<p> at .p+2;
     switch s hangs on router lr<s % n_routers> via lr<r>-ls<s> (.1)."""
     t0 = time.monotonic()
-    pending = []
-    for batch in scale_commands(n_switches, ports_per_switch, n_routers, acls_per_switch,
-                                routes_per_router):
-        pending += batch
-        if len(pending) >= commands_per_call:
+    if method == "transact":
+        for ops in scale_transactions(n_switches, ports_per_switch, n_routers, acls_per_switch,
+                                      routes_per_router):
+            central.transact("nb", ops, timeout=timeout)
+    elif method == "nbctl":
+        pending = []
+        for batch in scale_commands(n_switches, ports_per_switch, n_routers, acls_per_switch,
+                                    routes_per_router):
+            pending += batch
+            if len(pending) >= commands_per_call:
+                central.nbctl_batch(pending, timeout=timeout)
+                pending = []
+        if pending:
             central.nbctl_batch(pending, timeout=timeout)
-            pending = []
-    if pending:
-        central.nbctl_batch(pending, timeout=timeout)
+    else:
+        raise ValueError("method %r: transact or nbctl" % method)
     t1 = time.monotonic()
     central.sync(timeout=timeout)
     t2 = time.monotonic()
@@ -253,6 +333,7 @@ def main(argv=None):
     ap.add_argument("--routers", type=int, default=1)
     ap.add_argument("--acls", type=int, default=0, help="ACLs per switch")
     ap.add_argument("--routes", type=int, default=0, help="static routes per router")
+    ap.add_argument("--method", default="transact", choices=("transact", "nbctl"))
     ap.add_argument("--per-call", type=int, default=4000, help="ovn-nbctl commands per call")
     ap.add_argument("--dir", help="central directory (kept; default: temporary, removed)")
     ap.add_argument("--dump", help="write the SB dump (JSON) here")
@@ -260,7 +341,8 @@ def main(argv=None):
     t0 = time.monotonic()
     with sandbox.Central(workdir=a.dir, keep=bool(a.dir)) as c:
         print("central started in %.2fs (%s)" % (time.monotonic() - t0, c.dir))
-        r = scale(c, a.switches, a.ports, a.routers, a.acls, a.routes, a.per_call, verbose=True)
+        r = scale(c, a.switches, a.ports, a.routers, a.acls, a.routes, method=a.method,
+                  commands_per_call=a.per_call, verbose=True)
         if r["total_seconds"] > 0:
             print("%.0f lflows/minute" % (r["lflows"] * 60.0 / r["total_seconds"]))
         if a.dump:
