@@ -802,15 +802,18 @@ run_txn(struct scs_sb_idl *sb)
 void
 scs_sb_idl_run(struct scs_sb_idl *sb)
 {
+    const unsigned int before = ovsdb_idl_get_seqno(sb->idl);
     ovsdb_idl_run(sb->idl);
 
     const bool connected = ovsdb_idl_is_connected(sb->idl);
     const unsigned int seqno = ovsdb_idl_get_seqno(sb->idl);
+    /* A new session: the replica is resynchronised, fully if the server lost our transaction
+     * history (e.g. restarted with a fresh database). The IDL then clears the replica and
+     * forgets tracked changes (ovsdb_idl_db_clear() does not track deletions), so the monitor
+     * reply itself, which always bumps the seqno, is reported as a full resync too. */
     if (connected && !sb->was_connected) {
-        /* A new session: the replica is about to be resynchronised (fully, if the server
-         * lost our transaction history, e.g. a restarted server with a fresh database). */
         sb->full_resync = true;
-        sb->resync_wait_data = true;
+        sb->resync_wait_data = seqno == before;   /* else the reply came in this run */
         sb->connect_seqno = seqno;
     } else if (connected && sb->resync_wait_data && seqno != sb->connect_seqno) {
         sb->full_resync = true;
