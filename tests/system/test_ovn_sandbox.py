@@ -178,6 +178,13 @@ class CentralTests(Base):
             topologies.add_route(c, "lr0", "198.51.100.0/24", "10.100.0.250")
             self.assertEqual(c.lflow_count(), before + 1)
             self.assertIn("198.51.100.0/24", c.sbctl("lflow-list", "lr0"))
+            with self.assertRaises(sandbox.SandboxError) as e:
+                topologies.add_port(c, "no-such-ls", "p", "0a:00:00:00:99:02", "10.9.9.9")
+            self.assertIn("no-such-ls", str(e.exception))
+            with self.assertRaises(sandbox.SandboxError):
+                topologies.add_route(c, "no-such-lr", "198.51.101.0/24", "10.100.0.250")
+            self.assertEqual(c.count("Port_Binding"), 43)
+            self.assertEqual(c.count("Logical_Router_Static_Route", db="nb"), 2 * 3 + 1)
 
     def test_scale_methods_write_the_same_topology(self):
         flows = {}

@@ -346,8 +346,26 @@ class Central:
         return self.nbctl(*argv, timeout=timeout)
 
     def sync(self, timeout=120):
-        """Waits until ovn-northd has processed everything written to the NB so far."""
-        self.nbctl("--wait=sb", "sync", timeout=timeout)
+        """Waits until ovn-northd has processed everything written to the NB so far and
+        committed it to the SB: what `ovn-nbctl --wait=sb sync` does (bump NB_Global nb_cfg,
+        wait for sb_cfg to follow), over the socket, without ovn-nbctl's download of the
+        whole NB."""
+        res = self.transact("nb", [
+            {"op": "mutate", "table": "NB_Global", "where": [],
+             "mutations": [["nb_cfg", "+=", 1]]},
+            {"op": "select", "table": "NB_Global", "where": [], "columns": ["nb_cfg"]}],
+            timeout=timeout)
+        if res[0].get("count", 0) != 1:
+            # No NB_Global yet (northd creates it on its first run): let ovn-nbctl make it.
+            self.nbctl("--wait=sb", "sync", timeout=timeout)
+            return
+        want = res[1]["rows"][0]["nb_cfg"]
+
+        def done():
+            rows = self.transact("nb", [{"op": "select", "table": "NB_Global", "where": [],
+                                         "columns": ["sb_cfg"]}], timeout=timeout)[0]["rows"]
+            return rows and rows[0]["sb_cfg"] >= want
+        wait_for(done, timeout, "ovn-northd to process nb_cfg %d" % want, 0.01)
 
     def transact(self, remote_db, ops, timeout=120):
         """One OVSDB transaction (RFC 7047 operations) on 'nb' or 'sb', over the unix socket.

@@ -46,6 +46,14 @@ them exactly):
 
 scale(central, n_switches, ports_per_switch, n_routers) - a large Southbound for benchmarks
 (see its docstring); add_port() / add_route() - single incremental changes, timed.
+
+    python3 tools/ovn/topologies.py --switches 120 --ports 200 --routers 10 --acls 5 \
+        --routes 100 [--dir DIR] [--dump FILE]
+  gives 101,555 logical flows (24,240 port bindings). Measured on the 2-vCPU dev VM under load
+  from other jobs: NB written in ~2 s (raw OVSDB transactions), ovn-northd done ~21-27 s later,
+  i.e. ~230k lflows/minute; the --method nbctl path took 25-170 s for the NB alone. One more
+  port or route at that size: ~2.2-3.2 s until northd has committed it (northd 23.03
+  recomputes everything; an empty sync takes ~1.5 s). The JSON dump is 48 MB and takes ~8 s.
 """
 
 import argparse
@@ -306,23 +314,46 @@ def scale(central, n_switches, ports_per_switch, n_routers=1, acls_per_switch=0,
     return res
 
 
+def _exists(table, name):
+    """An OVSDB operation that fails the transaction unless row `name` exists in `table`."""
+    return {"op": "wait", "table": table, "where": [["name", "==", name]], "columns": ["name"],
+            "until": "!=", "rows": [], "timeout": 0}
+
+
 def add_port(central, switch, name, mac, ip, port_security=True, wait=True):
-    """Adds one VM port (addresses and, optionally, port_security "MAC IP") in one transaction;
-    with wait, returns the seconds until ovn-northd has it in the SB, else None."""
+    """Adds one VM port (addresses and, optionally, port_security "MAC IP") to `switch` in one
+    OVSDB transaction (what lsp-add + lsp-set-addresses + lsp-set-port-security write); with
+    wait, returns the seconds until ovn-northd has committed it to the SB, else None."""
     addr = "%s %s" % (mac, ip)
-    cmds = [["lsp-add", switch, name], ["lsp-set-addresses", name, addr]]
+    row = {"name": name, "addresses": addr}
     if port_security:
-        cmds.append(["lsp-set-port-security", name, addr])
+        row["port_security"] = addr
     t0 = time.monotonic()
-    central.nbctl_batch(cmds, wait_sb=wait)
-    return time.monotonic() - t0 if wait else None
+    central.transact("nb", [
+        _exists("Logical_Switch", switch),
+        {"op": "insert", "table": "Logical_Switch_Port", "uuid-name": "p", "row": row},
+        {"op": "mutate", "table": "Logical_Switch", "where": [["name", "==", switch]],
+         "mutations": [["ports", "insert", ["named-uuid", "p"]]]}])
+    if wait:
+        central.sync()
+        return time.monotonic() - t0
+    return None
 
 
 def add_route(central, router, prefix, nexthop, wait=True):
-    """Adds one static route; with wait, returns the seconds until it is in the SB."""
+    """Adds one static route to `router` in one OVSDB transaction; with wait, returns the
+    seconds until ovn-northd has committed it to the SB, else None."""
     t0 = time.monotonic()
-    central.nbctl_batch([["lr-route-add", router, prefix, nexthop]], wait_sb=wait)
-    return time.monotonic() - t0 if wait else None
+    central.transact("nb", [
+        _exists("Logical_Router", router),
+        {"op": "insert", "table": "Logical_Router_Static_Route", "uuid-name": "r",
+         "row": {"ip_prefix": prefix, "nexthop": nexthop}},
+        {"op": "mutate", "table": "Logical_Router", "where": [["name", "==", router]],
+         "mutations": [["static_routes", "insert", ["named-uuid", "r"]]]}])
+    if wait:
+        central.sync()
+        return time.monotonic() - t0
+    return None
 
 
 def main(argv=None):
