@@ -43,7 +43,7 @@ int stop_signal() {
     return g_signal.load(std::memory_order_relaxed);
 }
 
-Control::Control(const Settings& s, TopologySource& source,
+Control::Control(const Settings& s, GenerationSource& source,
                  rcu::Published<engine::Generation>& tables, std::span<Worker* const> workers,
                  const Ports& ports, std::atomic<bool>& stop_workers)
     : s_(s),
@@ -78,6 +78,18 @@ void Control::republish() {
     ++published_;
 }
 
+void Control::poll_source() {
+    auto g = source_.poll();
+    if (!g) {
+        ++build_failures_;
+        return;
+    }
+    if (!*g) return;
+    live_number_ = (*g)->number;
+    tables_.publish(std::move(*g));
+    ++published_;
+}
+
 void Control::run() {
     start_ = Clock::now();
     const auto deadline =
@@ -95,13 +107,14 @@ void Control::run() {
             // Keep the cadence, but never try to catch up on missed rounds.
             next_republish = std::max(next_republish + republish_every, now);
         }
+        poll_source();
         reclaim();
         if (s_.stats_interval > 0 && now >= next_stats) {
             printer_.periodic(stdout, counts());
             next_stats += stats_every;
             if (next_stats < now) next_stats = now + stats_every;
         }
-        auto wake = now + kMaxNap;
+        auto wake = now + std::min<Clock::duration>(kMaxNap, std::chrono::milliseconds(std::max<uint32_t>(s_.poll_ms, 1)));
         if (deadline) wake = std::min(wake, *deadline);
         if (s_.republish_ms) wake = std::min(wake, next_republish);
         if (s_.stats_interval > 0) wake = std::min(wake, next_stats);

@@ -21,7 +21,7 @@
 #include "ports.h"
 #include "rcu/qsbr.h"
 #include "stats_print.h"
-#include "topology.h"
+#include "source.h"
 #include "worker.h"
 
 namespace scs::dataplane {
@@ -37,9 +37,10 @@ class Control {
         double stats_interval = 0;  // seconds, 0 = off
         double duration = 0;        // seconds, 0 = until a signal
         uint32_t republish_ms = 0;  // 0 = off
+        uint32_t poll_ms = 50;      // longest nap: how soon a signal or an update is seen
     };
 
-    Control(const Settings& s, TopologySource& source, rcu::Published<engine::Generation>& tables,
+    Control(const Settings& s, GenerationSource& source, rcu::Published<engine::Generation>& tables,
             std::span<Worker* const> workers, const Ports& ports, std::atomic<bool>& stop_workers);
 
     // Generation 1; must succeed before any worker starts.
@@ -62,10 +63,11 @@ class Control {
 
   private:
     void republish();
+    void poll_source();
     void reclaim();
 
     Settings s_;
-    TopologySource& source_;
+    GenerationSource& source_;
     rcu::Published<engine::Generation>& tables_;
     std::atomic<bool>& stop_workers_;
     StatsPrinter printer_;

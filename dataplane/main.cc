@@ -26,6 +26,9 @@
 #include "ports.h"
 #include "rcu/qsbr.h"
 #include "topology.h"
+#ifdef SCS_HAVE_SOUTHBOUND
+#include "southbound.h"
+#endif
 #include "worker.h"
 
 namespace scs::dataplane {
@@ -117,12 +120,25 @@ int run(const Config& cfg) {
     ports.report();
 
     const Bindings bindings = bindings_from(ports);
+    std::unique_ptr<GenerationSource> source;
+#ifdef SCS_HAVE_SOUTHBOUND
+    SouthboundSource* southbound = nullptr;
+    if (!cfg.sb_remote.empty()) {
+        auto sb = SouthboundSource::create(cfg, ports);
+        if (!sb) {
+            error_line(sb.error());
+            return kExitUsage;
+        }
+        southbound = sb->get();
+        source = std::move(*sb);
+    }
+#endif
+    if (!source) source = std::make_unique<TopologySource>(bindings);
     if (bindings.ports.underlay != demo::kNoPort)
         info("Geneve outer IPv4 checksum: {}", bindings.outer_ip_csum_offload
                                                    ? "offloaded to the underlay port"
                                                    : "computed in software");
     if (!cfg.flow_cache) info("flow cache off (--no-flow-cache): every packet walks the pipeline");
-    TopologySource source(bindings);
     rcu::Qsbr qsbr(n_workers);
     rcu::Published<engine::Generation> tables(qsbr);
     std::atomic<bool> stop_workers{false};
@@ -149,17 +165,25 @@ int run(const Config& cfg) {
         workers.push_back(std::move(w));
     }
 
-    Control control({cfg.stats_interval, cfg.duration, cfg.republish_ms}, source, tables,
-                    worker_ptrs, ports, stop_workers);
+    Control control({cfg.stats_interval, cfg.duration, cfg.republish_ms, cfg.sb_remote.empty() ? 50u : 5u}, *source,
+                    tables, worker_ptrs, ports, stop_workers);
     if (auto r = control.publish_initial(); !r) {
         error_line(fmt::format("building the initial table generation: {}", r.error()));
         return kExitFailure;
     }
-    info("chassis {}: demo topology, generation #1 published; {} worker(s), {} port(s), {} mbufs",
-         cfg.chassis, n_workers, ports.list().size(), n_mbufs);
+    info("chassis {}: {}, generation #1 published; {} worker(s), {} port(s), {} mbufs", cfg.chassis,
+         cfg.sb_remote.empty() ? std::string("demo topology") : fmt::format("OVN Southbound {}", cfg.sb_remote), n_workers,
+         ports.list().size(), n_mbufs);
+    std::function<mgmt::Json()> southbound_status;
+#ifdef SCS_HAVE_SOUTHBOUND
+    if (southbound) southbound_status = [southbound] { return southbound->status_json(); };
+#endif
     MgmtServer mgmt({.cfg = &cfg, .ports = &ports, .workers = worker_ptrs,
                      .main_is_worker = main_is_worker, .tables = &tables,
-                     .generations = [&control] { return control.counts(); }, .southbound = {}});
+                     .generations = [&control] { return control.counts(); }, .southbound = southbound_status});
+#ifdef SCS_HAVE_SOUTHBOUND
+    if (southbound) register_southbound_methods(mgmt, *southbound, tables, ports, pool.get());
+#endif
     if (auto r = mgmt.open(); !r) {
         error_line(r.error());
         return kExitFailure;
@@ -193,6 +217,7 @@ int run(const Config& cfg) {
         rte_eal_mp_wait_lcore();
     }
 
+    source->shutdown();
     control.retire_all();
     control.printer().final_report(stdout, control.run_seconds(), cfg.chassis, control.counts());
     ports.close();
@@ -238,7 +263,13 @@ int daemon_main(int argc, char** argv) {
         return kExitUsage;
     }
     if (cfg.chassis.empty()) cfg.chassis = host_name();
-    if (auto r = check_roles(cfg); !r) {
+#ifndef SCS_HAVE_SOUTHBOUND
+    if (!cfg.sb_remote.empty()) {
+        error_line("--sb: this build has no Southbound support (Open vSwitch's library was not found at build time)");
+        return kExitUsage;
+    }
+#endif
+    if (auto r = cfg.sb_remote.empty() ? check_roles(cfg) : Result<void>{}; !r) {
         error_line(r.error());
         return kExitUsage;
     }

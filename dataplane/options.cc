@@ -180,8 +180,14 @@ constexpr OptionDef kOptions[] = {
     {"port", true, "SPEC", "bind a DPDK device to a logical role (repeatable; see PORTS)"},
     {"config", true, "FILE", "read options from FILE, one per line without the dashes"},
     {"demo", false, "",
-     "use the built-in demo topology (the default and, until the\n"
-     "Southbound connection lands, the only topology source)"},
+     "use the built-in demo topology (the default without --sb)"},
+    {"sb", true, "REMOTE",
+     "be a chassis of this OVN Southbound database and forward what\n"
+     "its logical flows say: unix:PATH, tcp:IP:PORT, ssl:IP:PORT, or\n"
+     "several comma-separated (a clustered database)"},
+    {"sb-monitor-all", false, "",
+     "replicate the whole Southbound instead of only the local\n"
+     "datapaths (ovn-controller's ovn-monitor-all)"},
     {"stats-interval", true, "SEC", "print counters every SEC seconds (0 = off, default)"},
     {"duration", true, "SEC", "stop by itself after SEC seconds (0 = run until SIGINT/SIGTERM)"},
     {"republish-ms", true, "N",
@@ -256,7 +262,28 @@ Result<void> apply(Config& cfg, const OptionDef& o, std::string_view val, const 
         if (depth > 0) return make_error(fmt::format("{}: config files do not nest", where));
         return parse_file(std::string(val), cfg, depth + 1);
     } else if (n == "demo") {
+        if (!cfg.sb_remote.empty())
+            return make_error(fmt::format("{}: --demo and --sb exclude each other", where));
         cfg.demo = true;
+        cfg.demo_requested = true;
+    } else if (n == "sb") {
+        if (cfg.demo_requested)
+            return make_error(fmt::format("{}: --demo and --sb exclude each other", where));
+        const std::string_view kinds[] = {"unix:", "tcp:", "ssl:"};
+        std::string_view rest = val;
+        while (!rest.empty()) {
+            const std::string_view one = rest.substr(0, rest.find(','));
+            bool ok = false;
+            for (std::string_view k : kinds) ok |= one.size() > k.size() && one.substr(0, k.size()) == k;
+            if (!ok)
+                return make_error(fmt::format(
+                    "{}: '{}' is not an OVSDB remote (unix:PATH, tcp:IP:PORT or ssl:IP:PORT)", where, one));
+            rest = one.size() < rest.size() ? rest.substr(one.size() + 1) : std::string_view{};
+        }
+        cfg.sb_remote = std::string(val);
+        cfg.demo = false;
+    } else if (n == "sb-monitor-all") {
+        cfg.sb_monitor_all = true;
     } else if (n == "stats-interval" || n == "duration") {
         const auto s = parse_seconds(val);
         if (!s) return make_error(fmt::format("{}: '{}' is not a number of seconds", where, val));

@@ -45,7 +45,10 @@ inline constexpr std::string_view kDefaultMgmtSocket = "/run/scs-dataplane/mgmt.
 
 struct Config {
     std::vector<PortSpec> ports;
-    bool demo = true;           // the built-in demo topology (the only source for now)
+    bool demo = true;           // the built-in demo topology (unless --sb is given)
+    std::string sb_remote;      // --sb: OVN Southbound remote(s); empty: the demo topology
+    bool demo_requested = false;  // --demo given (for the --demo/--sb conflict)
+    bool sb_monitor_all = false;  // --sb-monitor-all: replicate every row (ovn-monitor-all)
     double stats_interval = 0;  // seconds; 0: no periodic statistics
     double duration = 0;        // seconds; 0: run until SIGINT/SIGTERM
     uint32_t republish_ms = 0;  // 0: publish the generation once

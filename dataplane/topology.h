@@ -13,6 +13,7 @@
 #include "demo/topology.h"
 #include "engine/generation.h"
 #include "options.h"
+#include "source.h"
 
 namespace scs::dataplane {
 
@@ -31,12 +32,12 @@ struct Bindings {
     bool outer_ip_csum_offload = false;  // the underlay port computes outer IPv4 checksums
 };
 
-class TopologySource {
+class TopologySource final : public GenerationSource {
   public:
     explicit TopologySource(const Bindings& b) : b_(b) {}
 
     // Generation 1.
-    Result<std::unique_ptr<engine::Generation>> initial();
+    Result<std::unique_ptr<engine::Generation>> initial() override;
 
     // The next generation, built beside `live` (which the caller keeps publishing until the
     // swap). The demo topology never changes, so this is the shape of an incremental update
@@ -44,7 +45,7 @@ class TopologySource {
     // every other one is shared with `live`, as unchanged datapaths will be when the
     // Southbound tracker lands. Both paths get exercised: sharing (shared_ptr refcounts, on
     // this thread only) and retiring a datapath that the workers may still be reading.
-    Result<std::unique_ptr<engine::Generation>> next(const engine::Generation& live);
+    Result<std::unique_ptr<engine::Generation>> next(const engine::Generation& live) override;
 
   private:
     Result<std::unique_ptr<engine::Generation>> build(uint64_t number);

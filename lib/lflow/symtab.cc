@@ -225,8 +225,8 @@ SymbolTable::SymbolTable() {
                 "ip6.mcast_all_rtrs || ip6.mcast_sol_node)");
     b.predicate("ip6.mcast", "eth.mcastv6 && ip6.dst[120..127] == 0xff");
     b.predicate("icmp6", "ip6 && ip.proto == 58");
-    b.field("icmp6.type", Field::TpSrc, 0, 8, D, "icmp6", false);
-    b.field("icmp6.code", Field::TpDst, 0, 8, D, "icmp6", false);
+    b.field("icmp6.type", Field::TpSrc, 0, 8, D, "icmp6");
+    b.field("icmp6.code", Field::TpDst, 0, 8, D, "icmp6");
     b.predicate("icmp", "icmp4 || icmp6");
     b.field("ip.frag", Field::IpFrag, 0, 2, D, "ip", false);
     b.predicate("ip.is_frag", "ip.frag[0]");
