@@ -52,6 +52,7 @@ struct Lowerer {
 
     Result<void> load_const(const BitRef& d, const lflow::Value& v, const char* what) {
         const engine::FieldInfo& fi = engine::field_info(d.field);
+        if (!fi.writable) return make_error(fmt::format("{}: the engine cannot rewrite {} yet", what, fi.name));
         if (v.significant_bits() > d.n_bits)
             return make_error(fmt::format("{}: constant does not fit in {} bits", what, d.n_bits));
         std::array<uint8_t, 16> val{}, mask{};
@@ -106,6 +107,9 @@ struct Lowerer {
                 if (!s) return make_error(s.error());
                 if (d->n_bits != s->n_bits)
                     return make_error(fmt::format("{} and {}: {} vs {} bits", a.dst.sym->name, a.src.sym->name, d->n_bits, s->n_bits));
+                for (const BitRef* w : {&*d, a.kind == Action::Kind::Exchange ? &*s : &*d})
+                    if (!engine::field_info(w->field).writable)
+                        return make_error(fmt::format("the engine cannot rewrite {} yet", engine::field_info(w->field).name));
                 if (a.kind == Action::Kind::Move) ab.move_bits(d->field, d->bit, s->field, s->bit, d->n_bits);
                 else ab.exchange_bits(d->field, d->bit, s->field, s->bit, d->n_bits);
                 return {};

@@ -44,7 +44,9 @@ public:
         s.format = fmt;
         s.ref = FieldRef{f, bit, n_bits};
         s.prereqs = std::move(prereqs);
-        s.writable = writable && engine::field_info(f).writable;
+        // OVN's writability (the OVS field's); the compiler separately refuses writes the
+        // engine cannot commit to the packet yet (vlan.tci, ip6.label).
+        s.writable = writable && (engine::field_info(f).writable || f == Field::VlanTci || f == Field::Ip6Label);
         out_.push_back(std::move(s));
     }
     void whole(std::string name, Field f, Format fmt, std::string prereqs = {},
@@ -191,7 +193,7 @@ SymbolTable::SymbolTable() {
     b.predicate("eth.bcast", "eth.dst == ff:ff:ff:ff:ff:ff");
     b.subfield("eth.mcast", "eth.dst", 40, 40);
     b.predicate("eth.mcastv6", "eth.dst[32..47] == 0x3333");
-    b.whole("vlan.tci", Field::VlanTci, H, {}, false);
+    b.whole("vlan.tci", Field::VlanTci, H);  // writable in OVN; the engine reports writes as unsupported
     b.predicate("vlan.present", "vlan.tci[12]");
     b.subfield("vlan.pcp", "vlan.tci", 13, 15, "vlan.present");
     b.subfield("vlan.vid", "vlan.tci", 0, 11, "vlan.present");
