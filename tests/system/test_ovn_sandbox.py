@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -21,8 +22,10 @@ import unittest
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "ovn")
 sys.path.insert(0, TOOLS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ovs_chassis  # noqa: E402
 import sandbox  # noqa: E402
+import sysutil  # noqa: E402
 import topologies  # noqa: E402
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "sb",
@@ -49,6 +52,31 @@ def uuids(v):
     if v[0] == "set":
         return {u[1] for u in v[1]}
     return set()
+
+
+def icmp_echo(typ, ident, seq, payload):
+    msg = struct.pack("!BBHHH", typ, 0, 0, ident, seq) + payload
+    return msg[:2] + struct.pack("!H", sysutil.inet_csum(msg)) + msg[4:]
+
+
+# Runs in a namespace: sends one frame (hex) on an interface, then prints every frame it
+# receives there during N seconds, one hex string per line.
+SEND_AND_SNIFF = r"""
+import socket, sys, time
+ifname, frame, secs = sys.argv[1], bytes.fromhex(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((ifname, 0))
+s.send(frame)
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    s.settimeout(max(0.01, end - time.monotonic()))
+    try:
+        data, addr = s.recvfrom(65535)
+    except socket.timeout:
+        break
+    if addr[2] != socket.PACKET_OUTGOING:
+        print(data.hex(), flush=True)
+"""
 
 
 def live_pids(pattern):
@@ -294,6 +322,49 @@ class ChassisTests(Base):
                 self.assertIn("192.168.100.2", a.appctl("vswitchd", "tnl/neigh/show"))
                 b.set_tunnel_neighbor("192.168.100.9", "00:00:00:00:aa:09")
                 self.assertIn("00:00:00:00:aa:09", b.appctl("vswitchd", "tnl/neigh/show"))
+
+    def test_geneve_interop_with_a_namespace_playing_our_chassis(self):
+        """The setup the lead uses with scs-dataplane: a real OVN chassis hv2 and, in namespace
+        `ours`, whoever plays scs-dp-0 on veth ul0 (here a raw AF_PACKET socket): a Geneve
+        frame as an OVN chassis sends it reaches vm3, and vm3's reply comes back in Geneve
+        with the datapath key as VNI and (vm3 << 16 | vm1) as OVN option."""
+        with self.central() as c:
+            topologies.demo(c, chassis="scs-dp-0", register_remote=False, register_local=True)
+            with self.chassis(c, "hv2", "192.168.100.2") as hv2, \
+                    ovs_chassis.Netns(self.netns_prefix + "ours") as ours:
+                hv2.connect_underlay(ours.name, "ul0")
+                hv2.add_vm("vm3", "vm3", "00:00:00:00:01:03", "10.0.0.13", gateway="10.0.0.1")
+                hv2.set_tunnel_neighbor("192.168.100.1", "00:00:00:00:aa:01")
+                phy_mac = hv2.vsctl("get", "Interface", "br-phy", "mac_in_use").strip().strip('"')
+                echo = icmp_echo(8, 0x4242, 1, b"scs-interop" * 4)
+                inner = sysutil.eth(sysutil.VM3_MAC, sysutil.VM1_MAC, 0x0800,
+                                    sysutil.ipv4(sysutil.VM1_IP, sysutil.VM3_IP, 1, echo))
+                frame = sysutil.geneve(sysutil.mac(phy_mac), sysutil.mac("00:00:00:00:aa:01"),
+                                       sysutil.ip("192.168.100.1"), sysutil.HV2_ENCAP_IP, 40000,
+                                       vni=1, in_key=1, out_key=3, inner=inner)
+                got = ours.exec([sys.executable, "-c", SEND_AND_SNIFF, "ul0", frame.hex(), "3"],
+                                timeout=20)
+                replies = []
+                for h in got.split():
+                    f = bytes.fromhex(h)
+                    if len(f) < 14 + 20 + 8 + 16 + 14 or f[12:14] != b"\x08\x00" or f[23] != 17:
+                        continue
+                    if struct.unpack_from("!H", f, 36)[0] != 6081:
+                        continue
+                    g = f[42:]
+                    vni = struct.unpack_from("!I", g, 4)[0] >> 8
+                    cls, typ, ln, val = struct.unpack_from("!HBBI", g, 8)
+                    inn = g[8 + (g[0] & 0x3f) * 4:]
+                    ip_off = 14
+                    if inn[12:14] == b"\x08\x00" and inn[ip_off + 9] == 1 and inn[ip_off + 20] == 0:
+                        replies.append((f[26:30], f[30:34], vni, cls, typ, val, inn[0:6], inn[6:12],
+                                        inn[ip_off + 12:ip_off + 16], inn[ip_off + 16:ip_off + 20]))
+                self.assertTrue(replies, "no Geneve echo reply on ul0; frames seen: %s" % got[:2000])
+                src, dst, vni, cls, typ, val, dmac, smac, sip, dip = replies[0]
+                self.assertEqual((src, dst), (sysutil.HV2_ENCAP_IP, sysutil.ip("192.168.100.1")))
+                self.assertEqual((vni, cls, typ, val), (1, 0x0102, 0x80, (3 << 16) | 1))
+                self.assertEqual((dmac, smac, sip, dip),
+                                 (sysutil.VM1_MAC, sysutil.VM3_MAC, sysutil.VM3_IP, sysutil.VM1_IP))
 
     def test_chassis_cli_with_underlay_into_a_caller_namespace(self):
         cli = [sys.executable, os.path.join(TOOLS, "ovs_chassis.py")]

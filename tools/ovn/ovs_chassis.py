@@ -15,7 +15,10 @@ What runs where
   through a bridge that owns the encap IP); its other port is the underlay veth.
 
 How a second chassis (scs-dataplane, "ours") plugs in
-    c = Central(...); topologies.demo(c, chassis="scs-dp-0", register_remote=False)
+    c = Central(...)
+    topologies.demo(c, chassis="scs-dp-0", register_remote=False, register_local=True)
+        # registers scs-dp-0 (geneve 192.168.100.1) and binds vm1, vm2, vm4 to it, so hv2
+        # builds its tunnel and sends their traffic there
     hv2 = OvsChassis(c.sb_remote, "hv2", "192.168.100.2")   # a real ovn-controller plays hv2
     hv2.start()
     ours = Netns("scs-ours")                                 # a namespace for our daemon
@@ -29,7 +32,9 @@ How a second chassis (scs-dataplane, "ours") plugs in
   give one with connect_underlay(..., peer_ip=) only for kernel-side debugging); hv2 resolves
   it by ARP on br-phy, so our daemon must answer ARP for its encap IP (or pre-seed OVS with
   `ovs-appctl tnl/neigh/set br-phy 192.168.100.1 MAC` via hv2.appctl()). Register our chassis
-  in the SB (Central.add_remote_chassis("scs-dp-0", "192.168.100.1")) unless the daemon does.
+  in the SB (register_local above) unless the daemon does it itself.
+  tests/system/test_ovn_sandbox.py (test_geneve_interop_...) plays "ours" with a raw AF_PACKET
+  socket on ul0: a Geneve frame vm1 -> vm3 reaches vm3 and the reply comes back encapsulated.
   make_vm() returns the VM's Netns (vm.exec([...]) runs a command in it); the module-level
   ping(vm_ns, dst) pings from any VM namespace.
 
@@ -37,7 +42,8 @@ What OVS 3.1 sends on the underlay (seen with tcpdump between two of these chass
 IPv4 DF, TTL 64, ident 0; UDP to 6081 with a real checksum (OVN sets Encap options csum=true)
 and a flow-hashed source port; Geneve with the C flag, VNI = datapath tunnel key, one OVN
 option (class 0x0102, type 0x80, 4 bytes: ingress port key << 16 | egress port key). br-phy's
-MAC is fixed with OvsChassis(phy_mac=...) (other_config:hwaddr).
+MAC is fixed with OvsChassis(phy_mac=...) (other_config:hwaddr). OVS accepts incoming Geneve
+with UDP checksum 0 (the interop test sends that).
 
 CLI (daemons and namespaces stay up between calls):
     python3 tools/ovn/ovs_chassis.py start DIR --sb unix:CENTRAL/sb.sock --name hv2 \
@@ -74,15 +80,19 @@ def ns_run(ns, argv, **kw):
 
 
 class Netns:
-    """A network namespace we create (loopback up) and delete again (stop(), atexit)."""
+    """A network namespace we create (loopback up) and delete again (stop(), atexit); deleting
+    it kills the processes still running inside (a daemon the caller started there too)."""
 
     def __init__(self, name, create=True):
+        """create=False adopts an existing namespace (made by an earlier `start`)."""
         self.name = name
+        self._up = False
+        if create:
+            run(["ip", "netns", "add", name])   # fails if the name is taken: never adopt it
         self._up = True
         atexit.register(self.stop)
         if create:
             try:
-                run(["ip", "netns", "add", name])
                 run(["ip", "-n", name, "link", "set", "lo", "up"])
             except SandboxError:
                 self.stop()
@@ -413,6 +423,8 @@ def main(argv=None):
     s.add_argument("--name", required=True, help="chassis name (system-id)")
     s.add_argument("--encap-ip", required=True)
     s.add_argument("--netns", help="chassis namespace name (default scs-NAME-PID)")
+    s.add_argument("--phy-mac", help="MAC of br-phy (the encap IP's MAC)")
+    s.add_argument("--bridge-mappings", help="ovn-bridge-mappings, e.g. physnet1:br-ex")
     s.add_argument("--underlay", metavar="NS:IFNAME",
                    help="veth from br-phy to interface IFNAME in existing namespace NS")
     s.add_argument("--vm", action="append", default=[], metavar="NAME,LPORT,MAC,IP[,GW]",
@@ -428,7 +440,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     try:
         if a.cmd == "start":
-            ch = OvsChassis(a.sb, a.name, a.encap_ip, workdir=a.dir, netns=a.netns)
+            ch = OvsChassis(a.sb, a.name, a.encap_ip, workdir=a.dir, netns=a.netns,
+                            phy_mac=a.phy_mac, bridge_mappings=a.bridge_mappings)
             ch.start()
             try:
                 if a.underlay:

@@ -19,6 +19,7 @@ Module use:
 CLI:
 
     python3 tools/ovn/sandbox.py start DIR [--topology demo|none] [--chassis scs-dp-0] [--tcp]
+                                           [--no-hv2] [--register-local]
     python3 tools/ovn/sandbox.py stop DIR
     python3 tools/ovn/sandbox.py dump DIR FILE
     python3 tools/ovn/sandbox.py status DIR
@@ -432,6 +433,10 @@ def main(argv=None):
     s.add_argument("--topology", default="none", help="demo or none")
     s.add_argument("--chassis", default="scs-dp-0", help="our chassis name (demo gateway)")
     s.add_argument("--tcp", action="store_true", help="also listen on 127.0.0.1 (free ports)")
+    s.add_argument("--no-hv2", action="store_true",
+                   help="demo: do not register hv2 (a real ovn-controller plays it)")
+    s.add_argument("--register-local", action="store_true",
+                   help="demo: register our chassis (192.168.100.1) and bind vm1, vm2, vm4")
     s = sub.add_parser("stop", help="stop the daemons of DIR (by pid)")
     s.add_argument("dir")
     s = sub.add_parser("dump", help="dump DIR's Southbound as JSON to FILE")
@@ -454,7 +459,8 @@ def main(argv=None):
                 if a.topology == "demo":
                     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
                     import topologies
-                    topologies.demo(c, chassis=a.chassis)
+                    topologies.demo(c, chassis=a.chassis, register_remote=not a.no_hv2,
+                                    register_local=a.register_local)
                 elif a.topology != "none":
                     raise SandboxError("unknown topology %r (demo, none)" % a.topology)
                 c.sync()
