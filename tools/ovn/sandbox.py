@@ -324,6 +324,18 @@ class Central:
         self._start_db("sb")
         self._save_state()
 
+    @classmethod
+    def attach(cls, workdir):
+        """The central started earlier in `workdir` (e.g. by the CLI's `start`), to drive,
+        dump or stop it; starts no process. Its stop() stops the daemons but keeps the
+        directory."""
+        st = _load_state(workdir)
+        c = cls(workdir=workdir)
+        c.nb_tcp_port, c.sb_tcp_port = st.get("nb_tcp_port"), st.get("sb_tcp_port")
+        c.nb_tcp_remote, c.sb_tcp_remote = st.get("nb_tcp_remote"), st.get("sb_tcp_remote")
+        c._started = True
+        return c
+
     # -- clients --
 
     def nbctl(self, *args, timeout=120):
@@ -416,13 +428,7 @@ def _load_state(d):
 
 
 def _attach(d):
-    """A Central object for a directory started earlier by the CLI (no new processes)."""
-    st = _load_state(d)
-    c = Central(workdir=d)
-    c.nb_tcp_port, c.sb_tcp_port = st.get("nb_tcp_port"), st.get("sb_tcp_port")
-    c.nb_tcp_remote, c.sb_tcp_remote = st.get("nb_tcp_remote"), st.get("sb_tcp_remote")
-    c._started = True
-    return c
+    return Central.attach(d)
 
 
 def main(argv=None):
