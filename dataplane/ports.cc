@@ -176,7 +176,10 @@ Result<void> Ports::attach_one(const PortSpec& s, unsigned workers) {
         return make_error(
             fmt::format("{}: device {}: descriptor limits: {}", where, s.dev, rte_strerror(-rc)));
     port.tx_offloads = info.tx_offload_capa & kTxOffloadsWanted;
-    if (s.role == Role::Underlay && info.max_mtu >= kUnderlayMtu && info.min_mtu <= kUnderlayMtu)
+    // Room for a full 1500-byte inner frame plus Geneve, when the device can take it (some,
+    // e.g. net_af_packet, advertise a larger MTU than their largest frame).
+    if (s.role == Role::Underlay && info.max_mtu >= kUnderlayMtu && info.min_mtu <= kUnderlayMtu &&
+        info.max_rx_pktlen >= kUnderlayMtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
         port.mtu = kUnderlayMtu;
     if (rte_eth_macaddr_get(port.id, &port.mac) != 0) port.mac = {};
     return {};
