@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -24,6 +25,40 @@ std::string_view flow_status_name(FlowStatus s) {
     return "?";
 }
 
+namespace {
+
+// Prerequisites of the top-level actions and of the fields they read and write (nested
+// bodies such as arp { } describe a new packet: theirs do not constrain this one).
+std::string action_prereq_text(const lflow::ActionList& actions) {
+    std::set<std::string> parts;
+    auto field = [&](const lflow::LValue& lv) {
+        if (lv.sym && !lv.sym->prereqs.empty()) parts.insert(lv.sym->prereqs);
+    };
+    for (const lflow::Action& a : actions) {
+        if (const std::string_view p = lflow::action_prerequisite(a); !p.empty()) parts.emplace(p);
+        switch (a.kind) {
+            case lflow::Action::Kind::Load: field(a.dst); break;
+            case lflow::Action::Kind::Move:
+            case lflow::Action::Kind::Exchange:
+                field(a.dst);
+                field(a.src);
+                break;
+            case lflow::Action::Kind::Call:
+                if (a.has_result) field(a.dst);
+                for (const lflow::Arg& arg : a.args)
+                    for (const lflow::ArgValue& v : arg.values)
+                        if (v.kind == lflow::ArgValue::Kind::Field) field(v.field);
+                break;
+            default: break;
+        }
+    }
+    std::string text;
+    for (const std::string& p : parts) text += fmt::format("{}({})", text.empty() ? "" : " && ", p);
+    return text;
+}
+
+}  // namespace
+
 const ParsedFlow& ParseCache::get(const ovsdb::LogicalFlow& f) {
     auto it = by_uuid_.find(f.uuid);
     if (it != by_uuid_.end() && it->second.match_text == f.match && it->second.actions_text == f.actions)
@@ -41,6 +76,11 @@ const ParsedFlow& ParseCache::get(const ovsdb::LogicalFlow& f) {
         else {
             p.expr = std::shared_ptr<const lflow::Expr>(std::move(*e));
             p.actions = std::make_shared<const lflow::ActionList>(std::move(*a));
+            if (const std::string pre = action_prereq_text(*p.actions); !pre.empty()) {
+                auto pe = lflow::parse_expr(pre);
+                if (!pe) p.error = fmt::format("action prerequisites '{}': {}", pre, pe.error());
+                else p.action_prereqs = std::shared_ptr<const lflow::Expr>(std::move(*pe));
+            }
         }
     }
     return by_uuid_[f.uuid] = std::move(p);
@@ -56,6 +96,30 @@ void ParseCache::retain(const std::vector<ovsdb::Uuid>& live) {
 }
 
 namespace {
+
+// The conjunction of two disjunctions of matches: every compatible pair, merged.
+std::vector<engine::Match> and_matches(const std::vector<engine::Match>& a, const std::vector<engine::Match>& b) {
+    std::vector<engine::Match> out;
+    for (const engine::Match& x : a) {
+        for (const engine::Match& y : b) {
+            const uint64_t* xv = engine::key_words(x.value);
+            const uint64_t* xm = engine::key_words(x.mask);
+            const uint64_t* yv = engine::key_words(y.value);
+            const uint64_t* ym = engine::key_words(y.mask);
+            engine::Match m;
+            uint64_t* mv = engine::key_words(m.value);
+            uint64_t* mm = engine::key_words(m.mask);
+            bool ok = true;
+            for (std::size_t w = 0; w < engine::kKeyWords && ok; ++w) {
+                ok = ((xv[w] ^ yv[w]) & xm[w] & ym[w]) == 0;
+                mv[w] = xv[w] | yv[w];
+                mm[w] = xm[w] | ym[w];
+            }
+            if (ok) out.push_back(m);
+        }
+    }
+    return out;
+}
 
 constexpr const char* kPortSecStage[2] = {"in_port_sec", "out_port_sec"};
 
@@ -157,13 +221,18 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         rep.match = f->match;
         rep.actions = f->actions;
         const ParsedFlow& p = cache.get(*f);
-        if (!p.expr) {
+        if (!p.expr || !p.error.empty()) {
             rep.status = FlowStatus::Invalid;
             rep.detail = p.error;
             out.flows.push_back(std::move(rep));
             continue;
         }
         auto ms = lflow::to_matches(*p.expr, resolver);
+        if (ms && p.action_prereqs) {
+            auto pre = lflow::to_matches(*p.action_prereqs, resolver);
+            if (!pre) ms = make_error(pre.error());
+            else *ms = and_matches(*ms, *pre);
+        }
         if (!ms) {
             rep.status = FlowStatus::Unsupported;
             rep.detail = fmt::format("match: {}", ms.error());

@@ -44,6 +44,9 @@ struct ParsedFlow {
     std::string match_text, actions_text;
     std::shared_ptr<const lflow::Expr> expr;  // null: parse error in `error`
     std::shared_ptr<const lflow::ActionList> actions;
+    // What the actions require of the packet (ovn-sb(5) "Prerequisite:": `ip` for
+    // ip.ttl--, `tcp` for tcp.dst = ...), ANDed into the match as OVN does; null if none.
+    std::shared_ptr<const lflow::Expr> action_prereqs;
     std::string error;
 };
 
