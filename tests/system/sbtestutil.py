@@ -71,8 +71,7 @@ class Wire:
 def stateless_demo_commands(chassis):
     """The demo topology without the stateful parts (NAT, load balancer, ACLs): what the
     engine forwards today. The stateful-services work brings them back."""
-    skip = {"lr-nat-add", "lb-add", "lr-lb-add", "ls-lb-add", "pg-add", "acl-add"}
-    return [c for c in topologies.demo_commands(chassis) if c[0] not in skip]
+    return topologies.demo_commands(chassis, stateful=False)
 
 
 class Chassis:

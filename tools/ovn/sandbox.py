@@ -441,6 +441,8 @@ def main(argv=None):
     s.add_argument("--tcp", action="store_true", help="also listen on 127.0.0.1 (free ports)")
     s.add_argument("--no-hv2", action="store_true",
                    help="demo: do not register hv2 (a real ovn-controller plays it)")
+    s.add_argument("--stateless", action="store_true",
+                   help="demo: leave out NAT, load balancer and ACLs (need conntrack)")
     s.add_argument("--register-local", action="store_true",
                    help="demo: register our chassis (192.168.100.1) and bind vm1, vm2, vm4")
     s = sub.add_parser("stop", help="stop the daemons of DIR (by pid)")
@@ -466,7 +468,7 @@ def main(argv=None):
                     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
                     import topologies
                     topologies.demo(c, chassis=a.chassis, register_remote=not a.no_hv2,
-                                    register_local=a.register_local)
+                                    register_local=a.register_local, stateful=not a.stateless)
                 elif a.topology != "none":
                     raise SandboxError("unknown topology %r (demo, none)" % a.topology)
                 c.sync()

@@ -91,8 +91,14 @@ DEMO_LB_VIP = "172.24.4.200:80"
 DEMO_LB_BACKENDS = "10.0.0.12:80,10.0.1.14:80"
 
 
-def demo_commands(chassis="scs-dp-0"):
-    """The ovn-nbctl commands of the demo topology (one transaction)."""
+STATEFUL_COMMANDS = {"lr-nat-add", "lb-add", "lr-lb-add", "ls-lb-add", "pg-add", "acl-add"}
+
+
+def demo_commands(chassis="scs-dp-0", stateful=True):
+    """The ovn-nbctl commands of the demo topology (one transaction). stateful=False leaves
+    out NAT, the load balancer and the security-group ACLs (what needs conntrack)."""
+    if not stateful:
+        return [c for c in demo_commands(chassis) if c[0] not in STATEFUL_COMMANDS]
     cmds = []
     for sw, key in DEMO_SWITCHES.items():
         cmds.append(["ls-add", sw])
@@ -118,6 +124,8 @@ def demo_commands(chassis="scs-dp-0"):
              ["lsp-set-options", "ln-public", "network_name=physnet1", "requested-tnl-key=1"],
              ["lrp-set-gateway-chassis", "lr0-public", chassis, "20"],
              ["lr-route-add", "lr0", "0.0.0.0/0", DEMO_GATEWAY_IP],
+             # The upstream gateway's MAC, as an operator pins it (no ARP round trip needed).
+             ["static-mac-binding-add", "lr0-public", DEMO_GATEWAY_IP, DEMO_GATEWAY_MAC],
              ["lr-nat-add", "lr0", "snat", "172.24.4.1", "10.0.0.0/16"],
              ["lr-nat-add", "lr0", "dnat_and_snat", DEMO_FIP[0], DEMO_FIP[1]],
              ["lb-add", "lb0", DEMO_LB_VIP, DEMO_LB_BACKENDS, "tcp"],
@@ -136,12 +144,12 @@ def demo_commands(chassis="scs-dp-0"):
     return cmds
 
 
-def demo(central, chassis="scs-dp-0", register_remote=True, register_local=False):
+def demo(central, chassis="scs-dp-0", register_remote=True, register_local=False, stateful=True):
     """Writes the demo topology (module docstring) and waits for ovn-northd. With
     register_remote, chassis hv2 (192.168.100.2, geneve) is registered in the SB and vm3, vm5
     are bound to it - leave it False when a real ovn-controller plays hv2. With register_local,
     `chassis` is registered too (192.168.100.1) and vm1, vm2, vm4 are bound to it."""
-    central.nbctl_batch(demo_commands(chassis))
+    central.nbctl_batch(demo_commands(chassis, stateful))
     central.sync()
     if register_remote:
         central.add_remote_chassis(DEMO_HV2[0], DEMO_HV2[1])
