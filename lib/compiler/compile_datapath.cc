@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "compiler/lower_actions.h"
-#include "compiler/port_security.h"
+#include "compiler/aux_stages.h"
 #include "engine/builder.h"
 
 namespace scs::compiler {
@@ -121,11 +121,9 @@ std::vector<engine::Match> and_matches(const std::vector<engine::Match>& a, cons
     return out;
 }
 
-constexpr const char* kPortSecStage[2] = {"in_port_sec", "out_port_sec"};
-
 struct PipeShape {
-    std::vector<std::string> names;  // OVN tables, then our port-security stage
-    uint8_t port_sec = 0;            // its table id
+    std::vector<std::string> names;  // OVN tables, then the aux stages (aux_stages.h)
+    uint8_t first_aux = 0;           // table id of the first aux stage
 };
 
 PipeShape shape(const std::vector<const ovsdb::LogicalFlow*>& flows, Pipe pipe) {
@@ -138,16 +136,11 @@ PipeShape shape(const std::vector<const ovsdb::LogicalFlow*>& flows, Pipe pipe) 
     for (unsigned t = 0; t < n; ++t) s.names[t] = fmt::format("table{}", t);
     for (const auto* f : flows)
         if (f->pipeline == want && !f->stage_name.empty()) s.names[f->table_id] = f->stage_name;
-    s.port_sec = static_cast<uint8_t>(n);
-    s.names.emplace_back(kPortSecStage[static_cast<int>(pipe)]);
+    s.first_aux = static_cast<uint8_t>(n);
+    for (unsigned k = 0; k < kAuxSlots; ++k) s.names.emplace_back(fmt::format("aux{}", k));
     return s;
 }
 
-// The port-security stage of one pipeline, filled on first use.
-struct PortSecStage {
-    std::optional<BitRef> result;
-    bool filled = false;
-};
 
 }  // namespace
 
@@ -165,50 +158,11 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
     b.stages(Pipe::Egress, shapes[1].names);
     const DatapathResolver resolver(sb, view, names, dp);
 
-    // check_*_port_sec() calls only note which stage they need here: the stage's rules are
-    // emitted after every flow is lowered, never while a flow's action list is open (each
-    // list must be contiguous in the program).
-    PortSecStage port_sec[2][2];  // [pipe][ingress check?]
-    auto port_sec_stage = [&](Pipe pipe, bool ingress_check, const BitRef& result) -> Result<uint8_t> {
-        PortSecStage& st = port_sec[static_cast<int>(pipe)][ingress_check ? 1 : 0];
-        const uint8_t table = shapes[static_cast<int>(pipe)].port_sec;
-        if (st.filled) {
-            if (st.result->field != result.field || st.result->bit != result.bit || st.result->n_bits != result.n_bits)
-                return make_error("check_*_port_sec() results in different fields within one pipeline are not supported");
-            return table;
-        }
-        if (port_sec[static_cast<int>(pipe)][ingress_check ? 0 : 1].filled)
-            return make_error("check_in_port_sec() and check_out_port_sec() in one pipeline are not supported");
-        st.filled = true;
-        st.result = result;
-        return table;
-    };
-    auto emit_port_sec = [&](Pipe pipe, bool ingress_check, const BitRef& result) -> Result<void> {
-        const uint8_t table = shapes[static_cast<int>(pipe)].port_sec;
-        for (const PortPlacement& p : view.ports(dp.uuid)) {
-            for (const PortSecRule& r : port_security_rules(*p.pb, ingress_check, out.errors)) {
-                auto e = lflow::parse_expr(r.match);
-                if (!e) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, e.error()));
-                auto ms = lflow::to_matches(**e, resolver);
-                if (!ms) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, ms.error()));
-                engine::ActionBuilder ab = b.actions(pipe, table);
-                if (r.allow) {
-                    const engine::FieldInfo& fi = engine::field_info(result.field);
-                    uint8_t zero[16] = {}, mask[16] = {};
-                    for (unsigned i = 0; i < result.n_bits; ++i) {
-                        const unsigned bit = result.bit + i;
-                        mask[fi.width - 1 - bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
-                    }
-                    ab.load_masked(result.field, {zero, fi.width}, {mask, fi.width});
-                }
-                const uint32_t act = ab.done();
-                for (const engine::Match& m : *ms) b.flow(pipe, table, r.priority, m, act);
-            }
-        }
-        // Anything else: the result stays 1 (set by the caller) and the call returns.
-        b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
-        return {};
-    };
+    // Calls into the aux stages only note what they need here; the stages' rules are emitted
+    // after every flow is lowered (aux_stages.h).
+    AuxStages aux[2];
+    aux[0].first_table = shapes[0].first_aux;
+    aux[1].first_table = shapes[1].first_aux;
 
     out.flows.reserve(flows.size());
     for (const ovsdb::LogicalFlow* f : flows) {
@@ -244,7 +198,11 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
             out.flows.push_back(std::move(rep));
             continue;
         }
-        LowerContext ctx{b, rep.pipe, rep.table, resolver, port_sec_stage, {}};
+        LowerContext ctx{b, rep.pipe, rep.table, resolver,
+                         [&aux, pipe = rep.pipe](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
+                             return aux[static_cast<int>(pipe)].note(k, r, std::move(args));
+                         },
+                         {}};
         auto act = lower_actions(*p.actions, ctx);
         if (!act) {
             rep.status = FlowStatus::Unsupported;
@@ -265,10 +223,8 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
     }
 
     for (int pipe = 0; pipe < 2; ++pipe)
-        for (int in = 0; in < 2; ++in)
-            if (port_sec[pipe][in].filled)
-                if (auto r = emit_port_sec(static_cast<Pipe>(pipe), in == 1, *port_sec[pipe][in].result); !r)
-                    return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
+        if (auto r = emit_aux_stages(b, static_cast<Pipe>(pipe), aux[pipe], dp, sb, view, resolver, out.errors); !r)
+            return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
 
     for (const PortPlacement& p : view.ports(dp.uuid)) {
         const int64_t key = p.pb->tunnel_key;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -28,10 +29,7 @@ const std::map<std::string, Unimpl, std::less<>>& unimpl_table() {
         {"icmp6", Unimpl::Icmp},               {"icmp6_error", Unimpl::Icmp},
         {"tcp_reset", Unimpl::TcpReset},       {"sctp_abort", Unimpl::TcpReset},
         {"reject", Unimpl::TcpReset},          {"put_arp", Unimpl::PutArp},
-        {"put_nd", Unimpl::PutArp},            {"get_arp", Unimpl::GetArp},
-        {"get_nd", Unimpl::GetArp},            {"lookup_arp", Unimpl::LookupArp},
-        {"lookup_arp_ip", Unimpl::LookupArp},  {"lookup_nd", Unimpl::LookupArp},
-        {"lookup_nd_ip", Unimpl::LookupArp},   {"get_fdb", Unimpl::GetFdb},
+        {"put_nd", Unimpl::PutArp},            {"get_fdb", Unimpl::GetFdb},
         {"put_fdb", Unimpl::GetFdb},           {"lookup_fdb", Unimpl::GetFdb},
         {"put_dhcp_opts", Unimpl::Dhcp},       {"put_dhcpv6_opts", Unimpl::Dhcp},
         {"dns_lookup", Unimpl::Dns},           {"trigger_event", Unimpl::Controller},
@@ -130,19 +128,7 @@ struct Lowerer {
             ab.load_bytes(Field::CtLabel, zero);
             return {};
         }
-        if (a.name == "check_in_port_sec" || a.name == "check_out_port_sec") {
-            if (!a.has_result) return make_error(a.name + ": needs a result field");
-            auto r = resolve(a.dst);
-            if (!r) return make_error(r.error());
-            auto t = ctx.port_sec_stage(ctx.pipe, a.name == "check_in_port_sec", *r);
-            if (!t) return make_error(t.error());
-            // result = 1 (fail); the port-security stage clears it for allowed packets.
-            lflow::Value one;
-            one.set_bit(0, true);
-            if (auto res = load_const(*r, one, a.name.c_str()); !res) return res;
-            ab.next(ctx.pipe, *t);
-            return {};
-        }
+        if (auto k = aux_kind(a.name)) return aux_call(a, ab, *k);
         auto it = unimpl_table().find(a.name);
         Unimpl u = Unimpl::Other;
         if (it != unimpl_table().end()) u = it->second;
@@ -150,6 +136,49 @@ struct Lowerer {
         ab.unimplemented(u);
         ctx.unimplemented.push_back(a.name);
         terminal_ = true;
+        return {};
+    }
+
+    static std::optional<AuxKind> aux_kind(const std::string& name) {
+        static const std::pair<const char*, AuxKind> kinds[] = {
+            {"check_in_port_sec", AuxKind::PortSecIn}, {"check_out_port_sec", AuxKind::PortSecOut},
+            {"get_arp", AuxKind::GetArp},              {"get_nd", AuxKind::GetNd},
+            {"lookup_arp", AuxKind::LookupArp},        {"lookup_arp_ip", AuxKind::LookupArpIp},
+            {"lookup_nd", AuxKind::LookupNd},          {"lookup_nd_ip", AuxKind::LookupNdIp},
+        };
+        for (const auto& [n, k] : kinds)
+            if (name == n) return k;
+        return std::nullopt;
+    }
+
+    // Default answer, then a call into the aux stage that corrects it from the Southbound.
+    Result<void> aux_call(const Action& a, engine::ActionBuilder& ab, AuxKind k) {
+        std::optional<BitRef> result;
+        if (a.has_result) {
+            auto r = resolve(a.dst);
+            if (!r) return make_error(r.error());
+            result = *r;
+        } else if (k != AuxKind::GetArp && k != AuxKind::GetNd) {
+            return make_error(a.name + ": needs a result field");
+        }
+        std::vector<BitRef> args;
+        for (const lflow::Arg& arg : a.args) {
+            if (arg.values.size() != 1 || arg.values[0].kind != lflow::ArgValue::Kind::Field)
+                return make_error(a.name + ": arguments must be fields");
+            auto r = resolve(arg.values[0].field);
+            if (!r) return make_error(r.error());
+            args.push_back(*r);
+        }
+        auto t = ctx.aux_stage(k, result ? &*result : nullptr, std::move(args));
+        if (!t) return make_error(t.error());
+        lflow::Value v;
+        if (k == AuxKind::PortSecIn || k == AuxKind::PortSecOut) v.set_bit(0, true);  // fail unless allowed
+        if (result) {
+            if (auto r = load_const(*result, v, a.name.c_str()); !r) return r;
+        } else if (auto r = load_const(BitRef{Field::EthDst, 0, 48}, v, a.name.c_str()); !r) {  // get_*: unknown
+            return r;
+        }
+        ab.next(ctx.pipe, *t);
         return {};
     }
 

@@ -175,6 +175,12 @@ void DatapathBuilder::stages(Pipe pipe, std::vector<std::string> names) {
     for (auto& n : names) specs.push_back(StageSpec{std::move(n), {}, false, StageKind::Classifier});
 }
 
+void DatapathBuilder::rename_stage(Pipe pipe, uint8_t table, std::string name) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    if (table >= specs.size()) return fail(fmt::format("rename of table {}: the pipeline has {} tables", table, specs.size()));
+    specs[table].name = std::move(name);
+}
+
 ActionBuilder DatapathBuilder::actions(Pipe pipe, uint8_t table) { return ActionBuilder(*this, pipe, table); }
 
 void DatapathBuilder::flow(Pipe pipe, uint8_t table, int32_t priority, const Match& m, uint32_t action) {

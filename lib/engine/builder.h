@@ -66,6 +66,7 @@ public:
 
     // Declares the logical tables of a pipeline in order (table ids 0..n-1).
     void stages(Pipe pipe, std::vector<std::string> names);
+    void rename_stage(Pipe pipe, uint8_t table, std::string name);
     ActionBuilder actions(Pipe pipe, uint8_t table);
     void flow(Pipe pipe, uint8_t table, int32_t priority, const Match& m, uint32_t action);
     // Shorthand: a priority-0 catch-all `next;` (OVN's default flow of most stages).

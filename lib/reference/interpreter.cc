@@ -163,6 +163,7 @@ struct Interpreter::Impl {
     Status transmit(Ctx& c, Pkt& p, uint16_t port, uint16_t vlan) const;
     Status tunnel(Ctx& c, Pkt& p, uint16_t tunnel, uint32_t out_key) const;
     bool port_sec_passes(Ctx& c, const Pkt& p, bool ingress) const;
+    bool neighbor(Ctx& c, Pkt& p, const Action& a) const;
     bool matches(Ctx& c, const Pkt& p, const Flow& f) const;
     void start(Ctx& c, Pkt& p, std::vector<uint8_t> frame, const Dp& dp, uint32_t inport, uint16_t rx) const;
     void start_underlay(Ctx& c, std::span<const uint8_t> f) const;
@@ -334,6 +335,75 @@ bool Interpreter::Impl::port_sec_passes(Ctx& c, const Pkt& p, bool ingress) cons
     return false;
 }
 
+// get_arp/get_nd and lookup_arp[_ip]/lookup_nd[_ip] as ovn-sb(5) defines them, answered from
+// the datapath's MAC_Binding and Static_MAC_Binding rows: a plain scan, argument values read
+// bit by bit from the key.
+bool Interpreter::Impl::neighbor(Ctx& c, Pkt& p, const Action& a) const {
+    std::vector<compiler::BitRef> args;
+    for (const lflow::Arg& arg : a.args) {
+        if (arg.values.size() != 1 || arg.values[0].kind != lflow::ArgValue::Kind::Field) return false;
+        auto r = compiler::resolve(arg.values[0].field);
+        if (!r) return false;
+        args.push_back(*r);
+    }
+    if (args.size() < 2) return false;
+    auto read = [&](const compiler::BitRef& r) {
+        std::vector<bool> v(r.n_bits);
+        for (unsigned i = 0; i < r.n_bits; ++i) v[i] = get_bit(p.key, r, i);
+        return v;
+    };
+    auto bits_of = [](const uint8_t* be, unsigned n_bytes) {
+        std::vector<bool> v(n_bytes * 8);
+        for (unsigned i = 0; i < n_bytes * 8; ++i) v[i] = (be[n_bytes - 1 - i / 8] >> (i % 8)) & 1;
+        return v;
+    };
+    const bool v6 = a.name == "get_nd" || a.name.starts_with("lookup_nd");
+    const std::vector<bool> port = read(args[0]), ip = read(args[1]);
+    const std::vector<bool> mac = args.size() > 2 ? read(args[2]) : std::vector<bool>{};
+    const ovsdb::MacBinding* hit = nullptr;
+    for (const ovsdb::MacBinding& mb : sb.mac_bindings) {
+        if (mb.datapath != p.dp->b->uuid) continue;
+        auto key = p.dp->resolver->port_key(mb.logical_port);
+        auto m = pkt::Mac::parse(mb.mac);
+        if (!key || !m) continue;
+        uint8_t kb[4] = {uint8_t(*key >> 24), uint8_t(*key >> 16), uint8_t(*key >> 8), uint8_t(*key)};
+        std::vector<bool> want_ip;
+        if (v6) {
+            auto x = pkt::Ip6::parse(mb.ip);
+            if (!x) continue;
+            want_ip = bits_of(x->b.data(), 16);
+        } else {
+            auto x = pkt::Ip4::parse(mb.ip);
+            if (!x) continue;
+            const uint8_t b[4] = {uint8_t(x->v >> 24), uint8_t(x->v >> 16), uint8_t(x->v >> 8), uint8_t(x->v)};
+            want_ip = bits_of(b, 4);
+        }
+        std::vector<bool> want_port = bits_of(kb, 4);
+        want_port.resize(port.size());
+        want_ip.resize(ip.size());
+        if (want_port != port || want_ip != ip) continue;
+        if (!mac.empty()) {
+            std::vector<bool> want_mac = bits_of(m->b.data(), 6);
+            want_mac.resize(mac.size());
+            if (want_mac != mac) continue;
+        }
+        hit = &mb;
+        break;
+    }
+    c.out.path.push_back(fmt::format("  {}: {}", a.name, hit ? hit->mac : std::string("not found")));
+    if (a.name.starts_with("get_")) {
+        const compiler::BitRef eth{engine::Field::EthDst, 0, 48};
+        auto m = hit ? *pkt::Mac::parse(hit->mac) : pkt::Mac{};
+        const std::vector<bool> v = bits_of(m.b.data(), 6);
+        for (unsigned i = 0; i < 48; ++i) set_bit(p.key, eth, i, v[i]);
+        return true;
+    }
+    auto d = compiler::resolve(a.dst);
+    if (!d || !a.has_result) return false;
+    for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, b == 0 && hit);
+    return true;
+}
+
 Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, unsigned table) const {
     for (std::size_t i = 0; i < l.size(); ++i) {
         const Action& a = l[i];
@@ -441,6 +511,11 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
                     const bool pass = port_sec_passes(c, p, a.name == "check_in_port_sec");
                     c.out.path.push_back(fmt::format("  {}: {}", a.name, pass ? "pass" : "fail"));
                     for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, b == 0 && !pass);
+                    break;
+                }
+                if (a.name == "get_arp" || a.name == "get_nd" || a.name.starts_with("lookup_arp") ||
+                    a.name.starts_with("lookup_nd")) {
+                    if (!neighbor(c, p, a)) return {DropReason::Unimplemented, a.name};
                     break;
                 }
                 c.out.unimplemented.push_back(a.name);

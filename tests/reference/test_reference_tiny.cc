@@ -184,11 +184,13 @@ TEST_F(ReferenceTiny, BroadcastFloodsTheRouterAndTheRemoteChassis) {
     EXPECT_EQ(lines, (std::vector<std::string>{"drop no-matc", "tunnel hv2 ("}));
 }
 
-TEST_F(ReferenceTiny, UnimplementedActionIsNamed) {
+TEST_F(ReferenceTiny, GetArpWithoutBindingIsAnsweredNotUnimplemented) {
+    // get_arp() is answered from MAC_Binding (none here): eth.dst = 0, and the packet goes on
+    // to be dropped downstream, the same in the engine (the vs-engine tests compare them).
     auto o = run(0, udp(kRa, kA1, kA1Ip, *Ip4::parse("10.0.2.77"), 64));
     ASSERT_EQ(o.size(), 1u);
-    EXPECT_EQ(o[0].reason, DropReason::Unimplemented);
-    EXPECT_EQ(o[0].action, "get_arp");
+    EXPECT_NE(o[0].reason, DropReason::Unimplemented);
+    EXPECT_NE(o[0].action, "get_arp");
 }
 
 // OVN adds an action's prerequisites to its flow's match (ovn-sb(5) "Prerequisite:", OVN

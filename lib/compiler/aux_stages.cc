@@ -1,0 +1,167 @@
+#include "compiler/aux_stages.h"
+
+#include <fmt/format.h>
+
+#include "compiler/chassis_view.h"
+#include "compiler/port_security.h"
+#include "engine/builder.h"
+#include "packet/addr.h"
+
+namespace scs::compiler {
+
+using engine::Pipe;
+
+const char* aux_stage_name(AuxKind k) {
+    switch (k) {
+        case AuxKind::PortSecIn: return "check_in_port_sec";
+        case AuxKind::PortSecOut: return "check_out_port_sec";
+        case AuxKind::GetArp: return "get_arp";
+        case AuxKind::GetNd: return "get_nd";
+        case AuxKind::LookupArp: return "lookup_arp";
+        case AuxKind::LookupArpIp: return "lookup_arp_ip";
+        case AuxKind::LookupNd: return "lookup_nd";
+        case AuxKind::LookupNdIp: return "lookup_nd_ip";
+        case AuxKind::Count: break;
+    }
+    return "?";
+}
+
+namespace {
+
+bool same(const BitRef& a, const BitRef& b) { return a.field == b.field && a.bit == b.bit && a.n_bits == b.n_bits; }
+
+// Value and mask bytes (the field's width, network order) for `n_bits` of `v` (right-aligned
+// big-endian, 16 bytes) at bit `r.bit` of the field.
+void place_bits(const BitRef& r, const uint8_t* v16, uint8_t* val, uint8_t* mask) {
+    const unsigned w = engine::field_info(r.field).width;
+    for (unsigned i = 0; i < r.n_bits; ++i) {
+        const unsigned dst = r.bit + i;
+        const uint8_t m = static_cast<uint8_t>(1u << (dst % 8));
+        mask[w - 1 - dst / 8] |= m;
+        if ((v16[15 - i / 8] >> (i % 8)) & 1) val[w - 1 - dst / 8] |= m;
+    }
+}
+
+void match_bits(engine::Match& m, const BitRef& r, const uint8_t* v16) {
+    const engine::FieldInfo& fi = engine::field_info(r.field);
+    uint8_t val[16] = {}, mask[16] = {};
+    place_bits(r, v16, val, mask);
+    m.set_bytes(fi.offset, {val, fi.width}, {mask, fi.width});
+}
+
+void load_bits(engine::ActionBuilder& ab, const BitRef& r, const uint8_t* v16) {
+    const engine::FieldInfo& fi = engine::field_info(r.field);
+    uint8_t val[16] = {}, mask[16] = {};
+    place_bits(r, v16, val, mask);
+    ab.load_masked(r.field, {val, fi.width}, {mask, fi.width});
+}
+
+std::array<uint8_t, 16> u32_be16(uint32_t x) {
+    std::array<uint8_t, 16> v{};
+    for (int i = 0; i < 4; ++i) v[static_cast<std::size_t>(15 - i)] = static_cast<uint8_t>(x >> (8 * i));
+    return v;
+}
+
+std::array<uint8_t, 16> mac_be16(const pkt::Mac& m) {
+    std::array<uint8_t, 16> v{};
+    for (int i = 0; i < 6; ++i) v[static_cast<std::size_t>(10 + i)] = m.b[static_cast<std::size_t>(i)];
+    return v;
+}
+
+Result<void> emit_port_sec(engine::DatapathBuilder& b, Pipe pipe, uint8_t table, bool ingress, const BitRef& result,
+                           const ovsdb::DatapathBinding& dp, const ChassisView& view, const lflow::Resolver& resolver,
+                           std::vector<std::string>& errors) {
+    const std::array<uint8_t, 16> zero{};
+    for (const PortPlacement& p : view.ports(dp.uuid)) {
+        for (const PortSecRule& r : port_security_rules(*p.pb, ingress, errors)) {
+            auto e = lflow::parse_expr(r.match);
+            if (!e) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, e.error()));
+            auto ms = lflow::to_matches(**e, resolver);
+            if (!ms) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, ms.error()));
+            engine::ActionBuilder ab = b.actions(pipe, table);
+            if (r.allow) load_bits(ab, result, zero.data());
+            const uint32_t act = ab.done();
+            for (const engine::Match& m : *ms) b.flow(pipe, table, r.priority, m, act);
+        }
+    }
+    return {};
+}
+
+// get_*/lookup_* from the datapath's MAC bindings.
+Result<void> emit_neighbors(engine::DatapathBuilder& b, Pipe pipe, uint8_t table, AuxKind k, const AuxUse& use,
+                            const ovsdb::DatapathBinding& dp, const ovsdb::Snapshot& sb, const lflow::Resolver& resolver,
+                            std::vector<std::string>& errors) {
+    const bool v6 = k == AuxKind::GetNd || k == AuxKind::LookupNd || k == AuxKind::LookupNdIp;
+    const bool with_mac = k == AuxKind::LookupArp || k == AuxKind::LookupNd;
+    const bool get = k == AuxKind::GetArp || k == AuxKind::GetNd;
+    const std::array<uint8_t, 16> one = u32_be16(1);
+    const BitRef eth_dst{engine::Field::EthDst, 0, 48};
+    for (const ovsdb::MacBinding& mb : sb.mac_bindings) {
+        if (mb.datapath != dp.uuid) continue;
+        auto port = resolver.port_key(mb.logical_port);
+        auto mac = pkt::Mac::parse(mb.mac);
+        std::array<uint8_t, 16> ip{};
+        bool ip_ok = false;
+        if (v6) {
+            if (auto a = pkt::Ip6::parse(mb.ip)) {
+                std::copy(a->b.begin(), a->b.end(), ip.begin());
+                ip_ok = true;
+            }
+        } else if (auto a = pkt::Ip4::parse(mb.ip)) {
+            ip = u32_be16(a->v);
+            ip_ok = true;
+        }
+        if (!mac) errors.push_back(fmt::format("MAC binding {} {} on {}: bad MAC", mb.ip, mb.mac, mb.logical_port));
+        if (!port || !mac || !ip_ok) continue;  // other family, or a port of another datapath
+        engine::Match m;
+        const std::array<uint8_t, 16> pk = u32_be16(*port);
+        match_bits(m, use.args[0], pk.data());
+        match_bits(m, use.args[1], ip.data());
+        const std::array<uint8_t, 16> mv = mac_be16(*mac);
+        if (with_mac) match_bits(m, use.args[2], mv.data());
+        engine::ActionBuilder ab = b.actions(pipe, table);
+        load_bits(ab, get ? eth_dst : use.result, get ? mv.data() : one.data());
+        b.flow(pipe, table, 100, m, ab.done());
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<uint8_t> AuxStages::note(AuxKind k, const BitRef* result, std::vector<BitRef> args) {
+    for (const AuxUse& u : use) {
+        bool ok = u.kind == k && (result == nullptr || same(*result, u.result)) && args.size() == u.args.size();
+        for (std::size_t i = 0; ok && i < args.size(); ++i) ok = same(args[i], u.args[i]);
+        if (ok) return u.table;
+    }
+    if (use.size() == kAuxSlots)
+        return make_error(fmt::format("more than {} distinct lookup calls in one pipeline", kAuxSlots));
+    AuxUse u;
+    u.kind = k;
+    if (result) u.result = *result;
+    u.args = std::move(args);
+    u.table = static_cast<uint8_t>(first_table + use.size());
+    use.push_back(std::move(u));
+    return use.back().table;
+}
+
+Result<void> emit_aux_stages(engine::DatapathBuilder& b, Pipe pipe, const AuxStages& aux, const ovsdb::DatapathBinding& dp,
+                             const ovsdb::Snapshot& sb, const ChassisView& view, const lflow::Resolver& resolver,
+                             std::vector<std::string>& errors) {
+    for (const AuxUse& u : aux.use) {
+        const AuxKind k = u.kind;
+        const uint8_t table = u.table;
+        b.rename_stage(pipe, table, fmt::format("{}{}", aux_stage_name(k), u.args.empty() ? "" : "()"));
+        Result<void> r;
+        if (k == AuxKind::PortSecIn || k == AuxKind::PortSecOut)
+            r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, resolver, errors);
+        else
+            r = emit_neighbors(b, pipe, table, k, u, dp, sb, resolver, errors);
+        if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(k), r.error()));
+        // Anything else: the caller's default answer stands and the call returns.
+        b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
+    }
+    return {};
+}
+
+}  // namespace scs::compiler

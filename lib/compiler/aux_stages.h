@@ -1,0 +1,57 @@
+// Stages the compiler appends after OVN's tables of each pipeline, for actions whose answer
+// comes from Southbound tables rather than from the packet - what ovn-controller installs
+// as extra OpenFlow tables:
+//   check_in_port_sec() / check_out_port_sec()   Port_Binding.port_security (port_security.h)
+//   get_arp / get_nd                            MAC_Binding + Static_MAC_Binding: eth.dst
+//   lookup_arp[_ip] / lookup_nd[_ip]            the same bindings: is this neighbour known?
+// A call site sets the default answer (port security: fail; get_*: eth.dst = 0; lookup_*:
+// 0), then calls the stage as a subroutine (`next` to it); the stage's rules overwrite the
+// answer for what the Southbound knows and return. Rules are emitted after all flows are
+// lowered, never while a flow's action list is open.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "compiler/bit_ref.h"
+#include "engine/builder.h"
+#include "lflow/expr.h"
+#include "ovsdb/sb_types.h"
+
+namespace scs::compiler {
+
+class ChassisView;
+
+enum class AuxKind : uint8_t { PortSecIn, PortSecOut, GetArp, GetNd, LookupArp, LookupArpIp, LookupNd, LookupNdIp, Count };
+inline constexpr unsigned kAuxCount = static_cast<unsigned>(AuxKind::Count);
+const char* aux_stage_name(AuxKind k);
+
+// One aux stage: a kind of call with its result and argument fields (call sites with other
+// fields - lookup_nd(inport, nd.target, nd.tll) and lookup_nd(inport, ip6.src, nd.sll) -
+// get stages of their own).
+struct AuxUse {
+    AuxKind kind = AuxKind::Count;
+    BitRef result;              // port security, lookup_*: the result bit
+    std::vector<BitRef> args;   // get_* and lookup_*: the argument fields, in order
+    uint8_t table = 0;
+};
+
+inline constexpr unsigned kAuxSlots = 12;  // aux stages per pipeline
+
+// One pipeline's aux stages: table ids first_table .. first_table + kAuxSlots - 1.
+struct AuxStages {
+    uint8_t first_table = 0;
+    std::vector<AuxUse> use;
+
+    // The stage for a call site (a new one for a new kind/field combination).
+    Result<uint8_t> note(AuxKind k, const BitRef* result, std::vector<BitRef> args);
+};
+
+// Emits the rules of every used aux stage of `pipe` into `b`.
+Result<void> emit_aux_stages(engine::DatapathBuilder& b, engine::Pipe pipe, const AuxStages& aux,
+                             const ovsdb::DatapathBinding& dp, const ovsdb::Snapshot& sb, const ChassisView& view,
+                             const lflow::Resolver& resolver, std::vector<std::string>& errors);
+
+}  // namespace scs::compiler
