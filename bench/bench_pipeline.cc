@@ -108,7 +108,7 @@ void BM_Pipeline(benchmark::State& st) {
 void profiles(benchmark::internal::Benchmark* b) {
     b->ArgNames({"profile", "flows"});
     for (int p : {kIoOnly, kL2, kL3, kL3Geneve, kGeneveRx, kProvider})
-        for (int f : {1, 1000, 100000}) b->Args({p, f});
+        for (int f : {1, 1000, 100000, 1000000}) b->Args({p, f});
 }
 BENCHMARK(BM_Pipeline)->Apply(profiles);
 

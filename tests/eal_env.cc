@@ -16,7 +16,11 @@ namespace scs::test {
 rte_mempool* mbuf_pool() {
     static rte_mempool* pool = [] {
         const std::string prefix = "scs-test-" + std::to_string(getpid());
-        std::vector<std::string> args = {"scs-test", "-l", "0", "--no-huge", "-m", "256", "--no-pci",
+        // SCS_EAL_LCORE picks the lcore (CPU) to run on: scs-dp-bench runs one benchmark
+        // process per core at once.
+        const char* env_lcore = std::getenv("SCS_EAL_LCORE");
+        const std::string lcore = env_lcore && *env_lcore ? env_lcore : "0";
+        std::vector<std::string> args = {"scs-test", "-l", lcore, "--no-huge", "-m", "256", "--no-pci",
                                          "--no-telemetry", "--no-shconf",
                                          "--log-level=lib.*:error", "--file-prefix", prefix};
         std::vector<char*> argv;

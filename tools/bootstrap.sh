@@ -17,6 +17,8 @@ packages=(
   openvswitch-source openvswitch-common ovn-common ovn-central
   # A real OVN chassis as interop peer (tools/ovn/ovs_chassis.py): ovs-vswitchd, ovn-controller.
   openvswitch-switch ovn-host ethtool
+  # The OVS-DPDK peer of scs-dp-bench --compare ovs (/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk).
+  openvswitch-switch-dpdk
 )
 missing=()
 for p in "${packages[@]}"; do
