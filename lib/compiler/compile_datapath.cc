@@ -213,10 +213,13 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         for (const engine::Match& m : *ms) b.flow(rep.pipe, rep.table, f->priority, m, *act);
         rep.n_matches = static_cast<uint32_t>(ms->size());
         rep.action = *act;
-        if (!ctx.unimplemented.empty()) {
+        if (!ctx.unimplemented.empty() || !ctx.not_performed.empty()) {
             rep.status = FlowStatus::Partial;
-            std::string d = "unimplemented:";
+            std::string d;
+            if (!ctx.unimplemented.empty()) d = "unimplemented:";
             for (const std::string& n : ctx.unimplemented) d += " " + n;
+            if (!ctx.not_performed.empty()) d += d.empty() ? "not performed:" : "; not performed:";
+            for (const std::string& n : ctx.not_performed) d += " " + n;
             rep.detail = std::move(d);
         }
         out.flows.push_back(std::move(rep));

@@ -29,8 +29,7 @@ const std::map<std::string, Unimpl, std::less<>>& unimpl_table() {
         {"icmp6", Unimpl::Icmp},               {"icmp6_error", Unimpl::Icmp},
         {"tcp_reset", Unimpl::TcpReset},       {"sctp_abort", Unimpl::TcpReset},
         {"reject", Unimpl::TcpReset},          {"put_arp", Unimpl::PutArp},
-        {"put_nd", Unimpl::PutArp},            {"get_fdb", Unimpl::GetFdb},
-        {"put_fdb", Unimpl::GetFdb},           {"lookup_fdb", Unimpl::GetFdb},
+        {"put_nd", Unimpl::PutArp},
         {"put_dhcp_opts", Unimpl::Dhcp},       {"put_dhcpv6_opts", Unimpl::Dhcp},
         {"dns_lookup", Unimpl::Dns},           {"trigger_event", Unimpl::Controller},
         {"handle_svc_check", Unimpl::Controller}, {"bind_vport", Unimpl::Controller},
@@ -129,6 +128,15 @@ struct Lowerer {
             return {};
         }
         if (auto k = aux_kind(a.name)) return aux_call(a, ab, *k);
+        if (a.name == "put_arp" || a.name == "put_nd" || a.name == "put_fdb") {
+            ctx.not_performed.push_back(a.name);  // learning; the packet itself goes on
+            return {};
+        }
+        if (a.name == "get_fdb" || a.name == "lookup_fdb") {  // nothing learned: 0
+            auto r = resolve(a.dst);
+            if (!r || !a.has_result) return make_error(a.name + ": needs a result field");
+            return load_const(*r, lflow::Value{}, a.name.c_str());
+        }
         auto it = unimpl_table().find(a.name);
         Unimpl u = Unimpl::Other;
         if (it != unimpl_table().end()) u = it->second;

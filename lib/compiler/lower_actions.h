@@ -6,7 +6,9 @@
 // (aux_stages.h). Every other action -
 // conntrack, NAT, load balancing, controller actions - compiles to an Unimplemented
 // instruction naming it: the packet is counted under that name and dropped there, and the
-// flow's report lists it.
+// flow's report lists it. The learning actions put_arp/put_nd/put_fdb send OVN a copy of the
+// packet while the packet itself goes on; no learning happens here yet, so they compile to
+// nothing and the flow's report says so; get_fdb/lookup_fdb answer "not learned".
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,7 @@ struct LowerContext {
     // and argument fields, returns the stage's table id.
     std::function<Result<uint8_t>(AuxKind kind, const BitRef* result, std::vector<BitRef> args)> aux_stage;
     std::vector<std::string> unimplemented;  // out: names of actions compiled to drops
+    std::vector<std::string> not_performed;  // out: learning actions skipped (packet goes on)
 };
 
 // Emits the list (nested clone bodies first) and returns the entry offset for flow().

@@ -22,6 +22,7 @@ DatapathResolver::DatapathResolver(const ovsdb::Snapshot& sb, const ChassisView&
 }
 
 std::optional<uint32_t> DatapathResolver::port_key(std::string_view name) const {
+    if (name == "none") return 0;  // ovn-controller's name for "no port" (outport == "none")
     auto it = keys_.find(name);
     if (it == keys_.end()) return std::nullopt;
     return it->second;

@@ -513,6 +513,16 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
                     for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, b == 0 && !pass);
                     break;
                 }
+                if (a.name == "put_arp" || a.name == "put_nd" || a.name == "put_fdb") {
+                    c.out.path.push_back(fmt::format("  {}: learning not performed", a.name));
+                    break;  // OVN gets a copy; the packet goes on
+                }
+                if (a.name == "get_fdb" || a.name == "lookup_fdb") {  // nothing learned
+                    auto d = compiler::resolve(a.dst);
+                    if (!d || !a.has_result) return {DropReason::Unimplemented, a.name};
+                    for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, false);
+                    break;
+                }
                 if (a.name == "get_arp" || a.name == "get_nd" || a.name.starts_with("lookup_arp") ||
                     a.name.starts_with("lookup_nd")) {
                     if (!neighbor(c, p, a)) return {DropReason::Unimplemented, a.name};
