@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "lflow_check.h"
 #include "mgmt_json.h"
 #include "render.h"
 
@@ -65,14 +66,42 @@ constexpr Command kCommands[] = {
      "  --datapath D   one datapath, by name or tunnel key\n"
      "  --stage S      only stages whose name contains S (port tables are left out)",
      &render_dump_tables},
-    {"dump-lflows", "dump-lflows [--datapath D] [--stage S]",
-     "The logical flows the compiler took in and how each was lowered (needs the Southbound\n"
-     "compiler; the daemon answers \"not available yet\" until then).",
-     &render_generic},
-    {"trace", "trace [--datapath D] --inport P MICROFLOW",
-     "Runs a packet described in ovn-trace's microflow syntax through the live tables (needs\n"
-     "the Southbound compiler; the daemon answers \"not available yet\" until then).",
-     &render_generic},
+    {"dump-lflows", "dump-lflows [--datapath D] [--stage S] [--uuid]",
+     "The logical flows the compiler took in (daemon started with --sb) and how each was\n"
+     "lowered: datapath, pipeline, OVN table and stage, priority, status (compiled, partial:\n"
+     "some action is a counted drop, never-matches here, unsupported, invalid) with the\n"
+     "reason, the engine rules it became and the lookup structure of its stage, match and\n"
+     "actions as written in the Southbound.\n"
+     "  --datapath D   one datapath, by name or tunnel key\n"
+     "  --stage S      only flows of the stage named S exactly (e.g. ls_in_l2_lkup)\n"
+     "  --uuid         add each flow's Southbound UUID as a column",
+     [](const Json& r) { return render_dump_lflows(r, false); }},
+    {"trace", "trace [--inport P] MICROFLOW",
+     "Runs one packet through the live tables without touching traffic (daemon started with\n"
+     "--sb): MICROFLOW in ovn-trace's syntax, e.g.\n"
+     "  'inport == \"vm1\" && eth.src == 00:00:00:00:01:01 && eth.dst == 00:00:00:00:01:02\n"
+     "   && ip4.src == 10.0.0.11 && ip4.dst == 10.0.0.12 && udp.dst == 53'\n"
+     "(fields not given are zero, ip.ttl 64), or --hex FRAME. Prints every stage it passes\n"
+     "with the logical flow that matched (priority, match, actions, UUID) - across routers\n"
+     "and onto the Geneve wire - then each frame that would leave, with its port.\n"
+     "  --inport P     the logical port it enters on (or `inport == \"P\"` in MICROFLOW);\n"
+     "                 a VIF bound to this chassis or a localnet port\n"
+     "  --hex FRAME    the Ethernet frame in hex instead of a MICROFLOW",
+     &render_trace},
+    {"lflow-check", "lflow-check SNAPSHOT [--chassis NAME] [--vif LPORT]...",
+     "Offline, no daemon: compiles a Southbound snapshot (`ovsdb-client dump --format=json`\n"
+     "output, or a directory of `ovn-sbctl --format=json list TABLE` outputs named\n"
+     "TABLE.json) and reports the flows per status, every unsupported or invalid flow\n"
+     "(datapath, stage, priority, UUID, reason) and the unimplemented actions by name.\n"
+     "By default every VIF-type port is bound to a dummy local port of a chassis not in the\n"
+     "snapshot, so every datapath reachable from a VIF is compiled; datapaths only a given\n"
+     "chassis makes local (gateway routers) are then compiled as each chassis named in the\n"
+     "snapshot.\n"
+     "  --chassis NAME   compile only as chassis NAME (its gateways become local)\n"
+     "  --vif LPORT      bind only these logical ports locally (repeatable)\n"
+     "Exit status: 0 nothing unsupported or invalid, 1 something is, 2 bad command line or\n"
+     "an unreadable snapshot.",
+     &render_lflow_check},
 };
 
 const Command* find_command(std::string_view name) {
@@ -117,6 +146,8 @@ struct Invocation {
     const Command* cmd = nullptr;
     Json params = Json::object();
     bool help = false;
+    bool show_uuid = false;    // dump-lflows --uuid
+    LflowCheckArgs check;      // lflow-check: runs here, no daemon
 };
 
 std::optional<uint64_t> parse_u64(std::string_view s) {
@@ -192,17 +223,30 @@ std::variant<Invocation, Usage> parse_args(int argc, char** argv) {
             if (has_val) return Usage{"--reset takes no value"};
             inv.params["reset"] = true;
         } else if (w == "--datapath" || w == "--stage") {
-            if (auto u = cmd_only(w == "--stage" ? "dump-tables dump-lflows"
-                                                 : "dump-tables dump-lflows trace"))
+            if (auto u = cmd_only("dump-tables dump-lflows"))
                 return *u;
             auto v = value("NAME");
             if (!v || v->empty()) return need(w == "--stage" ? "STAGE" : "DATAPATH");
             inv.params[w.substr(2)] = *v;
-        } else if (w == "--inport") {
+        } else if (w == "--inport" || w == "--hex") {
             if (auto u = cmd_only("trace")) return *u;
-            auto v = value("PORT");
-            if (!v || v->empty()) return need("PORT");
-            inv.params["inport"] = *v;
+            auto v = value(w == "--hex" ? "FRAME" : "PORT");
+            if (!v || v->empty()) return need(w == "--hex" ? "FRAME" : "PORT");
+            inv.params[w.substr(2)] = *v;
+        } else if (w == "--uuid") {
+            if (auto u = cmd_only("dump-lflows")) return *u;
+            if (has_val) return Usage{"--uuid takes no value"};
+            inv.show_uuid = true;
+        } else if (w == "--chassis") {
+            if (auto u = cmd_only("lflow-check")) return *u;
+            auto v = value("NAME");
+            if (!v || v->empty()) return need("NAME");
+            inv.check.chassis = *v;
+        } else if (w == "--vif") {
+            if (auto u = cmd_only("lflow-check")) return *u;
+            auto v = value("LPORT");
+            if (!v || v->empty()) return need("LPORT");
+            inv.check.vifs.push_back(*v);
         } else if (w.size() > 1 && w[0] == '-' && w != "-") {
             return Usage{inv.cmd ? fmt::format("{}: unknown option '{}' (see {} {} --help)",
                                                inv.cmd->name, w, kProg, inv.cmd->name)
@@ -225,10 +269,20 @@ std::variant<Invocation, Usage> parse_args(int argc, char** argv) {
     if (inv.help) return inv;
     if (!inv.cmd) return Usage{"no command given (see --help)"};
     if (inv.cmd->name == "trace") {
-        if (positional.size() != 1)
+        if (inv.params.find("hex")) {
+            if (!positional.empty())
+                return Usage{fmt::format("trace: give either --hex or a MICROFLOW, not both ('{}')", positional[0])};
+        } else if (positional.size() != 1) {
             return Usage{"trace: give the packet as one MICROFLOW argument, e.g. "
                          "'inport == \"vm1\" && eth.src == 00:00:00:00:01:01'"};
-        inv.params["microflow"] = positional[0];
+        } else {
+            inv.params["microflow"] = positional[0];
+        }
+    } else if (inv.cmd->name == "lflow-check") {
+        if (positional.size() != 1)
+            return Usage{positional.empty() ? std::string("lflow-check: give the SNAPSHOT file or directory")
+                                            : fmt::format("lflow-check: unexpected argument '{}'", positional[1])};
+        inv.check.snapshot = positional[0];
     } else if (!positional.empty()) {
         return Usage{fmt::format("{}: unexpected argument '{}'", inv.cmd->name, positional[0])};
     }
@@ -238,6 +292,13 @@ std::variant<Invocation, Usage> parse_args(int argc, char** argv) {
 struct Failure {
     std::string message;
 };
+
+// Errors are one line: a loader message that quotes input with newlines keeps its first line.
+std::string one_line(std::string s) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
 
 // Connects, sends one request, reads one reply line.
 std::variant<Json, Failure> call(const Invocation& inv) {
@@ -345,13 +406,27 @@ int dpctl_main(int argc, char** argv) {
         std::fputs((inv.cmd ? command_usage(*inv.cmd) : usage()).c_str(), stdout);
         return kExitOk;
     }
+    if (inv.cmd->name == "lflow-check") {
+        auto rep = lflow_check(inv.check);
+        if (!rep) {
+            fmt::print(stderr, "{}: error: lflow-check: {}\n", kProg, one_line(rep.error()));
+            return kExitUsage;
+        }
+        const std::string out = inv.json ? rep->dump(2) + "\n" : render_lflow_check(*rep);
+        std::fputs(out.c_str(), stdout);
+        if (std::fflush(stdout) != 0) return kExitRuntime;
+        const Json* ok = rep->find("ok");
+        return ok && ok->is_bool() && ok->as_bool() ? kExitOk : kExitRuntime;
+    }
     auto res = call(inv);
     if (auto* f = std::get_if<Failure>(&res)) {
         fmt::print(stderr, "{}: error: {}\n", kProg, f->message);
         return kExitRuntime;
     }
     const Json& result = std::get<Json>(res);
-    const std::string out = inv.json ? result.dump(2) + "\n" : inv.cmd->render(result);
+    const std::string out = inv.json            ? result.dump(2) + "\n"
+                            : inv.cmd->name == "dump-lflows" ? render_dump_lflows(result, inv.show_uuid)
+                                                             : inv.cmd->render(result);
     std::fputs(out.c_str(), stdout);
     return std::fflush(stdout) == 0 ? kExitOk : kExitRuntime;
 }

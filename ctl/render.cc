@@ -1,6 +1,7 @@
 #include "render.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,46 @@ const Json& member(const Json& o, std::string_view key) {
     return j ? *j : kNull;
 }
 
+std::string join(const Json::Array& a, std::string_view sep) {
+    std::string s;
+    for (const Json& x : a) s += fmt::format("{}{}", s.empty() ? "" : sep, text(&x));
+    return s;
+}
+
+// The "southbound" object of `show` (dataplane/southbound.cc status_json): state, remote,
+// registration, claims, the last compile's counts and the warnings, one topic per line.
+std::string render_southbound(const Json& sb) {
+    std::string out = fmt::format("southbound: {}", text(sb, "state"));
+    if (!sb.is_object() || sb.as_object().size() <= 1) return out + "\n";
+    if (sb.find("remote")) out += fmt::format(" to {}", text(sb, "remote"));
+    if (const Json* reg = sb.find("chassis_registered"); reg && reg->is_bool())
+        out += fmt::format(", chassis {} {}", text(sb, "chassis"), reg->as_bool() ? "registered" : "not registered");
+    out += "\n";
+    const Json::Array& claims = array(sb, "claimed_ports");
+    out += fmt::format("  claimed ports ({}): {}\n", claims.size(), claims.empty() ? "none" : join(claims, " "));
+    if (const Json* c = sb.find("last_compile"); c && c->is_object()) {
+        out += fmt::format(
+            "  last compile: {} local datapaths ({} recompiled), {} logical flows: compiled {}, partial {}, "
+            "never-matches {}, unsupported {}, invalid {}; {} engine rules in {} ms ({} compiles)\n",
+            text(*c, "local_datapaths"), text(*c, "recompiled"), text(*c, "logical_flows"), text(*c, "compiled"),
+            text(*c, "partial"), text(*c, "never_matches"), text(*c, "unsupported"), text(*c, "invalid"),
+            text(*c, "engine_rules"), fixed(*c, "elapsed_ms", 1), text(*c, "compiles"));
+    }
+    for (const char* k : {"last_error", "last_txn_error", "last_compile_error"})
+        if (sb.find(k)) out += fmt::format("  {}: {}\n", k, text(sb, k));
+    const Json::Array& warnings = array(sb, "warnings");
+    if (warnings.empty()) out += "  warnings: none\n";
+    for (const Json& w : warnings) out += fmt::format("  warning: {}\n", text(&w));
+    // Keys a newer daemon adds: shown as they come.
+    static constexpr std::string_view kKnown[] = {"state", "remote", "chassis", "chassis_registered",
+                                                  "claimed_ports", "last_compile", "warnings", "last_error",
+                                                  "last_txn_error", "last_compile_error"};
+    for (const auto& [k, v] : sb.as_object())
+        if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown))
+            out += fmt::format("  {}: {}\n", k, v.is_string() ? v.as_string() : v.dump());
+    return out;
+}
+
 }  // namespace
 
 std::string Table::str(std::string_view indent) const {
@@ -55,6 +96,8 @@ std::string Table::str(std::string_view indent) const {
             width[c] = std::max(width[c], row[c].size());
             if (!numeric(row[c])) right[c] = false;
         }
+    for (std::size_t c = 0; c < n && c < caps_.size(); ++c)
+        if (caps_[c]) width[c] = std::min(width[c], std::max(caps_[c], header_[c].size()));
     auto line = [&](const std::vector<std::string>& row) {
         std::string s(indent);
         for (std::size_t c = 0; c < n; ++c) {
@@ -80,12 +123,7 @@ std::string render_show(const Json& r) {
     std::string out = fmt::format("scs-dataplane {} (DPDK {}), chassis {}, pid {}\n",
                                   text(v, "scs_dataplane"), text(v, "dpdk"), text(r, "chassis"),
                                   text(r, "pid"));
-    const Json& sb = member(r, "southbound");
-    out += fmt::format("southbound: {}", text(sb, "state"));
-    if (sb.is_object())
-        for (const auto& [k, val] : sb.as_object())
-            if (k != "state") out += fmt::format(", {} {}", k, text(&val));
-    out += "\n";
+    out += render_southbound(member(r, "southbound"));
     const Json& g = member(r, "generation");
     out += fmt::format(
         "tables: generation #{}, age {} s, {} datapaths (published {}, reclaimed {}, pending {}, "
@@ -220,6 +258,121 @@ std::string render_dump_tables(const Json& r) {
             out += mt.str("  ");
         }
     }
+    return out;
+}
+
+std::string render_dump_lflows(const Json& r, bool uuid) {
+    const Json::Array& flows = array(r, "flows");
+    std::map<std::string, std::size_t> by_status;
+    std::vector<std::string> header{"DATAPATH", "PIPELINE", "TABLE", "STAGE", "PRIORITY", "STATUS", "RULES",
+                                    "LOWERED-TO"};
+    if (uuid) header.push_back("UUID");
+    for (const char* h : {"MATCH", "ACTIONS", "DETAIL"}) header.push_back(h);
+    Table t(std::move(header));
+    for (const Json& f : flows) {
+        ++by_status[text(f, "status")];
+        std::vector<std::string> row{text(f, "datapath"), text(f, "pipeline"), text(f, "table"),
+                                     text(f, "stage"),    text(f, "priority"), text(f, "status"),
+                                     text(f, "rules"),    text(f, "lowered_to")};
+        if (uuid) row.push_back(text(f, "uuid"));
+        row.push_back(text(f, "match"));
+        row.push_back(text(f, "actions"));
+        row.push_back(f.find("detail") ? text(f, "detail") : std::string());
+        t.add(std::move(row));
+    }
+    const std::size_t match_col = uuid ? 9 : 8;
+    t.cap(match_col, 48);
+    t.cap(match_col + 1, 48);
+    std::string out = fmt::format("{} logical flows", flows.size());
+    std::string counts;
+    for (const auto& [st, n] : by_status) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", st, n);
+    out += counts.empty() ? "\n" : fmt::format(" ({})\n", counts);
+    if (flows.empty()) return out;
+    return out + "\n" + t.str();
+}
+
+std::string render_trace(const Json& r) {
+    std::string out = fmt::format("trace: enters at {} (DPDK port {}), generation #{}\n", text(r, "inport"),
+                                  text(r, "dpdk_port"), text(r, "generation"));
+    const std::string in = text(r, "input");
+    out += fmt::format("input ({} bytes): {}\n\n", in.size() / 2, in);
+    std::size_t i = 0;
+    for (const Json& s : array(r, "steps")) out += fmt::format("{:>3}. {}\n", ++i, text(&s));
+    const Json::Array& outs = array(r, "output");
+    if (outs.empty()) {
+        out += "\nno frame leaves\n";
+        return out;
+    }
+    out += fmt::format("\n{} frame{} leave{}:\n", outs.size(), outs.size() == 1 ? "" : "s", outs.size() == 1 ? "s" : "");
+    for (const Json& o : outs) {
+        const std::string f = text(o, "frame");
+        const std::string port = o.find("port") ? text(o, "port") : std::string("?");
+        out += fmt::format("  {} (DPDK port {}), {} bytes: {}\n", port, text(o, "dpdk_port"), f.size() / 2, f);
+    }
+    return out;
+}
+
+std::string render_lflow_check(const Json& r) {
+    std::string out = fmt::format("{}: {} logical flows, {} datapaths\n", text(r, "snapshot"), text(r, "logical_flows"),
+                                  text(r, "datapaths"));
+    const bool given = text(r, "chassis_given") == "yes";
+    out += fmt::format("compiled as chassis {}{} with {} {} bound to local ports\n", text(r, "chassis"),
+                       given ? "" : " (not in the snapshot)", text(r, "vifs_bound"),
+                       text(r, "vifs_given") == "yes" ? "given VIF(s)" : "VIF-type ports (all of them)");
+    for (const Json& p : array(r, "passes")) {
+        if (p.find("error")) {
+            out += fmt::format("  as chassis {}: the compiler failed: {}\n", text(p, "chassis"), text(p, "error"));
+            continue;
+        }
+        const Json::Array& dps = array(p, "datapaths");
+        out += fmt::format("  as chassis {}: {} datapath{}{}{}\n", text(p, "chassis"), dps.size(),
+                           dps.size() == 1 ? "" : "s", dps.empty() ? "" : ": ", join(dps, " "));
+    }
+    out += fmt::format("{} of {} datapaths checked, {} flows (a flow counts once per datapath it applies to), {} "
+                       "engine rules\n",
+                       text(r, "datapaths_checked"), text(r, "datapaths"), text(r, "flows_checked"),
+                       text(r, "engine_rules"));
+    const Json::Array& unchecked = array(r, "unchecked_datapaths");
+    if (!unchecked.empty()) {
+        std::string names;
+        for (const Json& u : unchecked)
+            names += fmt::format("{}{} ({} flows)", names.empty() ? "" : ", ", text(u, "datapath"),
+                                 text(u, "logical_flows"));
+        out += fmt::format("not local to any chassis, not checked: {}\n", names);
+    }
+    out += '\n';
+    Table st({"STATUS", "FLOWS"});
+    if (const Json* b = r.find("by_status"); b && b->is_object())
+        for (const auto& [k, v] : b->as_object()) st.add({k, text(&v)});
+    out += st.str();
+    if (const Json* rj = r.find("rejected_logical_flows"); rj && rj->as_u64().value_or(0) > 0)
+        out += fmt::format("{} logical flows rejected by the loader (values outside ovn-sb(5))\n", text(rj));
+
+    if (const Json* u = r.find("unimplemented"); u && u->is_object() && !u->as_object().empty()) {
+        Table ut({"UNIMPLEMENTED ACTION", "FLOWS"});
+        for (const auto& [k, v] : u->as_object()) ut.add({k, text(&v)});
+        out += "\nactions compiled to counted drops (partial flows):\n";
+        out += ut.str();
+    }
+    const Json::Array& problems = array(r, "problems");
+    if (!problems.empty()) {
+        Table pt({"DATAPATH", "PIPELINE", "TABLE", "STAGE", "PRIORITY", "UUID", "STATUS", "REASON"});
+        for (const Json& p : problems)
+            pt.add({text(p, "datapath"), text(p, "pipeline"), text(p, "table"), text(p, "stage"), text(p, "priority"),
+                    text(p, "uuid"), text(p, "status"), text(p, "reason")});
+        out += "\nunsupported and invalid flows:\n";
+        out += pt.str();
+    }
+    for (const Json& e : array(r, "compile_errors")) out += fmt::format("\ncompile error: {}\n", text(&e));
+    const Json::Array& warnings = array(r, "warnings");
+    if (!warnings.empty()) {
+        out += '\n';
+        for (const Json& w : warnings) out += fmt::format("warning: {}\n", text(&w));
+    }
+    std::size_t bad = problems.size() + array(r, "compile_errors").size();
+    if (const Json* rj = r.find("rejected_logical_flows")) bad += rj->as_u64().value_or(0);
+    out += text(r, "ok") == "yes" ? std::string("\nOK: nothing unsupported or invalid\n")
+                                  : fmt::format("\nFAIL: {} problem{} (see above)\n", bad, bad == 1 ? "" : "s");
     return out;
 }
 

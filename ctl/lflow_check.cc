@@ -1,0 +1,229 @@
+#include "lflow_check.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "compiler/compiler.h"
+#include "ovsdb/snapshot_file.h"
+
+namespace scs::dpctl {
+
+namespace {
+
+using compiler::FlowStatus;
+using mgmt::Json;
+
+// A chassis name no Southbound has: the default view's "this chassis".
+constexpr const char* kDummyChassis = "scs-lflow-check";
+
+bool vif_type(const std::string& type) {
+    return type.empty() || type == "virtual" || type == "external" || type == "localport";
+}
+
+// Dummy DPDK port ids: the compiler only records them (tx_port), nothing is sent. Ids wrap
+// below kNoPort on a Southbound with more ports than a uint16_t holds; that is harmless here.
+uint16_t dummy_port(std::size_t i) {
+    return static_cast<uint16_t>(i % compiler::kNoPort);
+}
+
+compiler::LocalConfig local_config(const ovsdb::Snapshot& sb, const std::string& chassis,
+                                   const std::vector<std::string>& vifs) {
+    compiler::LocalConfig c;
+    c.chassis = chassis;
+    std::size_t next = 0;
+    if (vifs.empty()) {
+        for (const auto& pb : sb.ports)
+            if (vif_type(pb.type)) c.vifs.emplace(pb.logical_port, dummy_port(next++));
+    } else {
+        for (const std::string& v : vifs) c.vifs.emplace(v, dummy_port(next++));
+    }
+    for (const auto& pb : sb.ports) {
+        auto n = pb.options.find("network_name");
+        if (pb.type == "localnet" && n != pb.options.end() && !c.providers.count(n->second))
+            c.providers.emplace(n->second, dummy_port(next++));
+    }
+    c.underlay_port = dummy_port(next++);
+    c.encap_ip = *pkt::Ip4::parse("192.0.2.1");  // TEST-NET-1: nothing is sent
+    return c;
+}
+
+// Chassis names the Southbound mentions: Chassis rows, gateway chassis, l3gateway-chassis.
+std::vector<std::string> chassis_names(const ovsdb::Snapshot& sb) {
+    std::set<std::string> s;
+    for (const auto& c : sb.chassis) s.insert(c.name);
+    for (const auto& pb : sb.ports) {
+        for (const auto& g : pb.gateway_chassis) s.insert(g.chassis);
+        if (auto it = pb.options.find("l3gateway-chassis"); it != pb.options.end()) s.insert(it->second);
+        if (!pb.chassis.empty()) s.insert(pb.chassis);
+    }
+    s.erase("");
+    return {s.begin(), s.end()};
+}
+
+// "unimplemented: ct_next ct_commit ct_next" -> {ct_commit, ct_next}: each action counted
+// once per flow.
+std::set<std::string> unimplemented_names(const std::string& detail) {
+    std::set<std::string> out;
+    constexpr std::string_view kPrefix = "unimplemented:";
+    std::string_view d = detail;
+    if (d.substr(0, kPrefix.size()) != kPrefix) return out;
+    d.remove_prefix(kPrefix.size());
+    while (!d.empty()) {
+        const auto b = d.find_first_not_of(' ');
+        if (b == std::string_view::npos) break;
+        d.remove_prefix(b);
+        const auto e = d.find(' ');
+        out.emplace(d.substr(0, e));
+        d.remove_prefix(e == std::string_view::npos ? d.size() : e);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<Json> lflow_check(const LflowCheckArgs& args) {
+    auto loaded = ovsdb::load_snapshot(args.snapshot);
+    if (!loaded) {
+        // The loader names the file (or the table file) itself, mostly; never twice.
+        if (loaded.error().find(args.snapshot) != std::string::npos) return make_error(loaded.error());
+        return make_error(fmt::format("{}: {}", args.snapshot, loaded.error()));
+    }
+    const ovsdb::Snapshot& sb = *loaded;
+
+    for (const std::string& v : args.vifs) {
+        const bool known = std::any_of(sb.ports.begin(), sb.ports.end(),
+                                       [&](const ovsdb::PortBinding& pb) { return pb.logical_port == v; });
+        if (!known) return make_error(fmt::format("--vif {}: no such logical port in {}", v, args.snapshot));
+    }
+
+    // Views to compile, in order; a later one only contributes the datapaths the earlier
+    // ones did not make local.
+    std::vector<std::string> views{args.chassis.empty() ? std::string(kDummyChassis) : args.chassis};
+    if (args.chassis.empty())
+        for (const std::string& c : chassis_names(sb)) views.push_back(c);
+
+    std::map<ovsdb::Uuid, std::string> covered;  // datapath -> the chassis it was compiled as
+    std::size_t by_status[5] = {};
+    std::size_t flows = 0, rules = 0;
+    std::map<std::string, std::size_t> unimpl;
+    Json problems = Json::array();
+    Json warnings = Json::array();
+    std::set<std::string> warned;
+    Json passes = Json::array();
+    Json compile_errors = Json::array();
+    for (const std::string& chassis : views) {
+        if (covered.size() == sb.datapaths.size()) break;
+        compiler::Compiler comp(local_config(sb, chassis, args.vifs));
+        auto gen = comp.compile(sb, 1);
+        if (!gen) {
+            Json p = Json::object();
+            p["chassis"] = chassis;
+            p["error"] = gen.error();
+            passes.push(std::move(p));
+            // A node with this view would have no tables at all.
+            compile_errors.push(fmt::format("as chassis {}: {}", chassis, gen.error()));
+            continue;
+        }
+        const compiler::CompileReport& rep = comp.report();
+        Json dps = Json::array();
+        for (const auto& cdp : rep.datapaths) {
+            if (!covered.emplace(cdp->binding->uuid, chassis).second) continue;
+            dps.push(cdp->binding->name);
+            for (const compiler::FlowReport& f : cdp->flows) {
+                ++flows;
+                ++by_status[static_cast<int>(f.status)];
+                rules += f.n_matches;
+                if (f.status == FlowStatus::Partial)
+                    for (const std::string& n : unimplemented_names(f.detail)) ++unimpl[n];
+                if (f.status != FlowStatus::Unsupported && f.status != FlowStatus::Invalid) continue;
+                Json pr = Json::object();
+                pr["datapath"] = cdp->binding->name;
+                pr["datapath_key"] = cdp->binding->tunnel_key;
+                pr["pipeline"] = f.pipe == engine::Pipe::Ingress ? "ingress" : "egress";
+                pr["table"] = static_cast<unsigned>(f.table);
+                pr["stage"] = f.stage;
+                pr["priority"] = static_cast<unsigned>(f.priority);
+                pr["uuid"] = f.uuid.to_string();
+                pr["status"] = std::string(compiler::flow_status_name(f.status));
+                pr["reason"] = f.detail;
+                pr["match"] = f.match;
+                pr["actions"] = f.actions;
+                problems.push(std::move(pr));
+            }
+            for (const std::string& e : cdp->errors)
+                if (warned.insert(fmt::format("datapath {}: {}", cdp->binding->name, e)).second)
+                    warnings.push(fmt::format("datapath {}: {}", cdp->binding->name, e));
+        }
+        if (dps.as_array().empty() && chassis != views.front()) continue;  // added nothing
+        // Configuration warnings only from the first view: they describe its bindings.
+        if (chassis == views.front())
+            for (const std::string& w : rep.warnings)
+                if (warned.insert(w).second) warnings.push(w);
+        Json p = Json::object();
+        p["chassis"] = chassis;
+        p["datapaths"] = std::move(dps);
+        passes.push(std::move(p));
+    }
+
+    // Datapaths no view made local, with how many logical flows they hold.
+    std::map<ovsdb::Uuid, std::size_t> dp_flows;
+    for (const auto& f : sb.logical_flows) {
+        if (f.logical_datapath) ++dp_flows[*f.logical_datapath];
+        for (const ovsdb::Uuid& d : f.group_datapaths) ++dp_flows[d];
+    }
+    Json unchecked = Json::array();
+    std::size_t unchecked_flows = 0;
+    for (const auto& d : sb.datapaths) {
+        if (covered.count(d.uuid)) continue;
+        Json u = Json::object();
+        u["datapath"] = d.name;
+        u["key"] = d.tunnel_key;
+        u["logical_flows"] = dp_flows[d.uuid];
+        unchecked_flows += dp_flows[d.uuid];
+        unchecked.push(std::move(u));
+    }
+
+    std::size_t vif_count = 0;
+    if (args.vifs.empty()) {
+        for (const auto& pb : sb.ports) vif_count += vif_type(pb.type);
+    } else {
+        vif_count = args.vifs.size();
+    }
+
+    Json r = Json::object();
+    r["snapshot"] = args.snapshot;
+    r["chassis"] = views.front();
+    r["chassis_given"] = !args.chassis.empty();
+    r["vifs_bound"] = vif_count;
+    r["vifs_given"] = !args.vifs.empty();
+    r["datapaths"] = sb.datapaths.size();
+    r["datapaths_checked"] = covered.size();
+    r["logical_flows"] = sb.logical_flows.size();
+    r["rejected_logical_flows"] = sb.rejected_logical_flows;
+    r["flows_checked"] = flows;
+    Json st = Json::object();
+    for (int s = 0; s < 5; ++s) st[std::string(compiler::flow_status_name(static_cast<FlowStatus>(s)))] = by_status[s];
+    r["by_status"] = std::move(st);
+    r["engine_rules"] = rules;
+    Json un = Json::object();
+    // Most frequent first, then by name.
+    std::vector<std::pair<std::string, std::size_t>> order(unimpl.begin(), unimpl.end());
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [n, c] : order) un[n] = c;
+    r["unimplemented"] = std::move(un);
+    r["problems"] = std::move(problems);
+    r["unchecked_datapaths"] = std::move(unchecked);
+    r["unchecked_logical_flows"] = unchecked_flows;
+    r["passes"] = std::move(passes);
+    r["warnings"] = std::move(warnings);
+    const std::size_t bad = by_status[static_cast<int>(FlowStatus::Unsupported)] +
+                            by_status[static_cast<int>(FlowStatus::Invalid)] + sb.rejected_logical_flows;
+    r["ok"] = bad == 0 && compile_errors.as_array().empty();
+    r["compile_errors"] = std::move(compile_errors);
+    return r;
+}
+
+}  // namespace scs::dpctl
