@@ -63,23 +63,39 @@ std::vector<std::string> chassis_names(const ovsdb::Snapshot& sb) {
     return {s.begin(), s.end()};
 }
 
-// "unimplemented: ct_next ct_commit ct_next" -> {ct_commit, ct_next}: each action counted
-// once per flow.
-std::set<std::string> unimplemented_names(const std::string& detail) {
-    std::set<std::string> out;
-    constexpr std::string_view kPrefix = "unimplemented:";
+// A partial flow's detail, "unimplemented: ct_next ct_commit; not performed: put_arp", as
+// {label: {action}}: each action counted once per flow.
+std::map<std::string, std::set<std::string>> partial_actions(const std::string& detail) {
+    std::map<std::string, std::set<std::string>> out;
     std::string_view d = detail;
-    if (d.substr(0, kPrefix.size()) != kPrefix) return out;
-    d.remove_prefix(kPrefix.size());
     while (!d.empty()) {
-        const auto b = d.find_first_not_of(' ');
-        if (b == std::string_view::npos) break;
-        d.remove_prefix(b);
-        const auto e = d.find(' ');
-        out.emplace(d.substr(0, e));
-        d.remove_prefix(e == std::string_view::npos ? d.size() : e);
+        const auto semi = d.find(';');
+        std::string_view part = d.substr(0, semi);
+        d.remove_prefix(semi == std::string_view::npos ? d.size() : semi + 1);
+        const auto colon = part.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view label = part.substr(0, colon);
+        while (!label.empty() && label.front() == ' ') label.remove_prefix(1);
+        std::string_view names = part.substr(colon + 1);
+        while (!names.empty()) {
+            const auto b = names.find_first_not_of(' ');
+            if (b == std::string_view::npos) break;
+            names.remove_prefix(b);
+            const auto e = names.find(' ');
+            out[std::string(label)].emplace(names.substr(0, e));
+            names.remove_prefix(e == std::string_view::npos ? names.size() : e);
+        }
     }
     return out;
+}
+
+// {name: count}, most frequent first, then by name.
+Json by_count(const std::map<std::string, std::size_t>& m) {
+    std::vector<std::pair<std::string, std::size_t>> order(m.begin(), m.end());
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    Json j = Json::object();
+    for (const auto& [n, c] : order) j[n] = c;
+    return j;
 }
 
 }  // namespace
@@ -108,7 +124,7 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
     std::map<ovsdb::Uuid, std::string> covered;  // datapath -> the chassis it was compiled as
     std::size_t by_status[5] = {};
     std::size_t flows = 0, rules = 0;
-    std::map<std::string, std::size_t> unimpl;
+    std::map<std::string, std::size_t> unimpl, skipped;
     Json problems = Json::array();
     Json warnings = Json::array();
     std::set<std::string> warned;
@@ -137,7 +153,8 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
                 ++by_status[static_cast<int>(f.status)];
                 rules += f.n_matches;
                 if (f.status == FlowStatus::Partial)
-                    for (const std::string& n : unimplemented_names(f.detail)) ++unimpl[n];
+                    for (const auto& [label, names] : partial_actions(f.detail))
+                        for (const std::string& n : names) ++(label == "not performed" ? skipped : unimpl)[n];
                 if (f.status != FlowStatus::Unsupported && f.status != FlowStatus::Invalid) continue;
                 Json pr = Json::object();
                 pr["datapath"] = cdp->binding->name;
@@ -208,12 +225,8 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
     for (int s = 0; s < 5; ++s) st[std::string(compiler::flow_status_name(static_cast<FlowStatus>(s)))] = by_status[s];
     r["by_status"] = std::move(st);
     r["engine_rules"] = rules;
-    Json un = Json::object();
-    // Most frequent first, then by name.
-    std::vector<std::pair<std::string, std::size_t>> order(unimpl.begin(), unimpl.end());
-    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    for (const auto& [n, c] : order) un[n] = c;
-    r["unimplemented"] = std::move(un);
+    r["unimplemented"] = by_count(unimpl);   // compiled to counted drops
+    r["not_performed"] = by_count(skipped);  // skipped, the packet goes on
     r["problems"] = std::move(problems);
     r["unchecked_datapaths"] = std::move(unchecked);
     r["unchecked_logical_flows"] = unchecked_flows;

@@ -291,11 +291,41 @@ std::string render_dump_lflows(const Json& r, bool uuid) {
     return out + "\n" + t.str();
 }
 
+namespace {
+
+// pkt::hex() text ("0000: 45 00 ...", 16 bytes a line) -> its byte count and the lines
+// indented under a heading.
+std::size_t hex_bytes(const std::string& h) {
+    std::size_t n = 0;
+    std::size_t pos = 0;
+    while (pos < h.size()) {
+        std::size_t end = h.find('\n', pos);
+        if (end == std::string::npos) end = h.size();
+        const std::string_view line(h.data() + pos, end - pos);
+        const std::size_t colon = line.find(':');
+        const std::string_view bytes = colon == std::string_view::npos ? line : line.substr(colon + 1);
+        for (std::size_t i = 0; i < bytes.size(); ++i)
+            if (bytes[i] != ' ' && (i == 0 || bytes[i - 1] == ' ')) ++n;
+        pos = end + 1;
+    }
+    return n;
+}
+std::string indented(const std::string& h, std::string_view indent) {
+    std::string out(indent);
+    for (char c : h) {
+        out += c;
+        if (c == '\n') out += indent;
+    }
+    return out + "\n";
+}
+
+}  // namespace
+
 std::string render_trace(const Json& r) {
     std::string out = fmt::format("trace: enters at {} (DPDK port {}), generation #{}\n", text(r, "inport"),
                                   text(r, "dpdk_port"), text(r, "generation"));
     const std::string in = text(r, "input");
-    out += fmt::format("input ({} bytes): {}\n\n", in.size() / 2, in);
+    out += fmt::format("input ({} bytes):\n{}\n", hex_bytes(in), indented(in, "    "));
     std::size_t i = 0;
     for (const Json& s : array(r, "steps")) out += fmt::format("{:>3}. {}\n", ++i, text(&s));
     const Json::Array& outs = array(r, "output");
@@ -307,7 +337,8 @@ std::string render_trace(const Json& r) {
     for (const Json& o : outs) {
         const std::string f = text(o, "frame");
         const std::string port = o.find("port") ? text(o, "port") : std::string("?");
-        out += fmt::format("  {} (DPDK port {}), {} bytes: {}\n", port, text(o, "dpdk_port"), f.size() / 2, f);
+        out += fmt::format("  {} (DPDK port {}), {} bytes:\n{}", port, text(o, "dpdk_port"), hex_bytes(f),
+                           indented(f, "    "));
     }
     return out;
 }
@@ -352,6 +383,12 @@ std::string render_lflow_check(const Json& r) {
         Table ut({"UNIMPLEMENTED ACTION", "FLOWS"});
         for (const auto& [k, v] : u->as_object()) ut.add({k, text(&v)});
         out += "\nactions compiled to counted drops (partial flows):\n";
+        out += ut.str();
+    }
+    if (const Json* u = r.find("not_performed"); u && u->is_object() && !u->as_object().empty()) {
+        Table ut({"ACTION NOT PERFORMED", "FLOWS"});
+        for (const auto& [k, v] : u->as_object()) ut.add({k, text(&v)});
+        out += "\nactions skipped, the packet goes on (partial flows):\n";
         out += ut.str();
     }
     const Json::Array& problems = array(r, "problems");
