@@ -41,16 +41,19 @@ struct Usage {
 struct Command {
     std::string_view name;
     std::string_view synopsis;
+    std::string_view summary;  // one line for --help
     std::string_view help;
     std::string (*render)(const Json&);
 };
 
 constexpr Command kCommands[] = {
     {"show", "show",
+     "version, chassis, Southbound state, ports, workers, table generation",
      "Version, chassis, Southbound connection state, ports (role, PMD, link, queues, the\n"
      "lcores polling them), worker lcores, and the live table generation with its age.",
      &render_show},
     {"stats", "stats [--core N] [--reset]",
+     "per-lcore and per-port counters, rates, drops by reason",
      "Per-lcore counters: rx/tx packets, Mpps over the last one-second interval, TSC cycles\n"
      "(busy/idle) and busy cycles per packet, drops by reason, unimplemented actions, flow\n"
      "cache hits/misses; per-port device counters. Counts are since the last --reset (or the\n"
@@ -60,6 +63,7 @@ constexpr Command kCommands[] = {
      "             own counters and the Prometheus metrics keep counting)",
      &render_stats},
     {"dump-tables", "dump-tables [--datapath D] [--stage S]",
+     "the live compiled tables, stages, port tables, groups",
      "The live compiled tables: each datapath's ingress and egress stages with OVN table\n"
      "number, the lookup structure chosen (exact, lpm, classifier, miss-only) and the rule\n"
      "count; its port table and multicast groups.\n"
@@ -67,6 +71,7 @@ constexpr Command kCommands[] = {
      "  --stage S      only stages whose name contains S (port tables are left out)",
      &render_dump_tables},
     {"dump-lflows", "dump-lflows [--datapath D] [--stage S] [--uuid]",
+     "the logical flows taken in and how each was lowered",
      "The logical flows the compiler took in (daemon started with --sb) and how each was\n"
      "lowered: datapath, pipeline, OVN table and stage, priority, status (compiled, partial:\n"
      "some action is a counted drop, never-matches here, unsupported, invalid) with the\n"
@@ -77,6 +82,7 @@ constexpr Command kCommands[] = {
      "  --uuid         add each flow's Southbound UUID as a column",
      [](const Json& r) { return render_dump_lflows(r, false); }},
     {"trace", "trace [--inport P] MICROFLOW",
+     "one packet through the live tables, stage by stage",
      "Runs one packet through the live tables without touching traffic (daemon started with\n"
      "--sb): MICROFLOW in ovn-trace's syntax, e.g.\n"
      "  'inport == \"vm1\" && eth.src == 00:00:00:00:01:01 && eth.dst == 00:00:00:00:01:02\n"
@@ -89,6 +95,7 @@ constexpr Command kCommands[] = {
      "  --hex FRAME    the Ethernet frame in hex instead of a MICROFLOW",
      &render_trace},
     {"lflow-check", "lflow-check SNAPSHOT [--chassis NAME] [--vif LPORT]...",
+     "offline: what a Southbound snapshot needs that we lack",
      "Offline, no daemon: compiles a Southbound snapshot (`ovsdb-client dump --format=json`\n"
      "output, or a directory of `ovn-sbctl --format=json list TABLE` outputs named\n"
      "TABLE.json) and reports the flows per status, every unsupported or invalid flow\n"
@@ -114,7 +121,8 @@ std::string usage() {
     std::string s = fmt::format(
         "Usage: {} [--socket PATH] [--format table|json] COMMAND [OPTIONS]\n"
         "\n"
-        "Inspects a running scs-dataplane through its management socket.\n"
+        "Inspects a running scs-dataplane through its management socket; lflow-check\n"
+        "checks a Southbound snapshot offline.\n"
         "\n"
         "Options (before or after COMMAND):\n"
         "  --socket PATH         the daemon's socket (default {}; the daemon's\n"
@@ -126,11 +134,14 @@ std::string usage() {
         "Commands:\n",
         kProg, kDefaultSocket);
     for (const Command& c : kCommands) {
-        const std::string_view first = c.help.substr(0, c.help.find('\n'));
-        s += fmt::format("  {:<42} {}\n", c.synopsis, first);
+        if (c.synopsis.size() <= 40)
+            s += fmt::format("  {:<40}  {}\n", c.synopsis, c.summary);
+        else
+            s += fmt::format("  {}\n  {:<40}  {}\n", c.synopsis, "", c.summary);
     }
-    s += "\nExit status: 0 success, 1 daemon unreachable or request refused, 2 bad command line.\n"
-         "See docs/scs-dpctl.md for the protocol.\n";
+    s += "\nExit status: 0 success, 1 daemon unreachable or request refused, 2 bad command line\n"
+         "(lflow-check: 0 nothing unsupported or invalid, 1 something is, 2 bad command line or\n"
+         "unreadable snapshot). See docs/scs-dpctl.md for the protocol.\n";
     return s;
 }
 
