@@ -112,6 +112,24 @@ class DpctlSouthbound(unittest.TestCase):
                          (lc["logical_flows"], lc["compiled"], lc["partial"], lc["never_matches"]))
         self.assertIn("\n  warnings: none\n", r.stdout)
 
+    def test_lflow_check_of_the_live_southbound_agrees_with_the_daemon(self):
+        """The offline check, given this chassis's view of a dump of the same Southbound,
+        counts what the daemon compiled."""
+        lc = dpjson("show")["southbound"]["last_compile"]
+        dump = os.path.join(C.dir, "sb-dump.json")
+        with open(dump, "w") as f:
+            subprocess.run(["ovsdb-client", "dump", "--format=json", C.central.sb_remote, "OVN_Southbound"],
+                           stdout=f, check=True, timeout=30)
+        r = subprocess.run([DPCTL, "lflow-check", "--format", "json", "--chassis", CHASSIS, "--vif", "vm1", "--vif",
+                            "vm2", "--vif", "vm4", dump], capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        j = json.loads(r.stdout)
+        self.assertEqual(j["datapaths_checked"], lc["local_datapaths"])
+        self.assertEqual(j["flows_checked"], lc["logical_flows"])
+        self.assertEqual(j["engine_rules"], lc["engine_rules"])
+        self.assertEqual([j["by_status"][k] for k in ("compiled", "partial", "never-matches", "unsupported", "invalid")],
+                         [lc[k] for k in ("compiled", "partial", "never_matches", "unsupported", "invalid")])
+
     # --- dump-lflows ---------------------------------------------------------------------
 
     def test_dump_lflows(self):
