@@ -188,7 +188,13 @@ class OvsDpdkPeer:
         self.appctl("dpif-netdev/pmd-stats-clear")
 
     def pmd_stats(self):
-        """[(core_id, packets received, processing cycles)] per PMD thread since the clear."""
+        """(seconds, [(core_id, packets received, processing cycles)]) per PMD thread since the
+        clear: the window and packet counts from pmd-perf-show (OVS's own clock), the busy
+        cycles per packet from pmd-stats-show right after."""
+        perf = self.appctl("dpif-netdev/pmd-perf-show")
+        dur = re.search(r"Measurement duration:\s*([\d.]+) s", perf)
+        rx_perf = {int(c): int(n) for c, n in re.findall(
+            r"core_id (\d+):.*?Rx packets:\s*(\d+)", perf, re.S)}
         text = self.appctl("dpif-netdev/pmd-stats-show")
         res = []
         for block in re.split(r"\n(?=pmd thread)", text):
@@ -197,8 +203,15 @@ class OvsDpdkPeer:
                 continue
             rx = re.search(r"packets received: (\d+)", block)
             cyc = re.search(r"processing cycles: (\d+)", block)
-            res.append((int(m.group(1)), int(rx.group(1)) if rx else 0, int(cyc.group(1)) if cyc else 0))
-        return res
+            core, n = int(m.group(1)), int(rx.group(1)) if rx else 0
+            c = int(cyc.group(1)) if cyc else 0
+            # Scale the busy cycles of the slightly longer pmd-stats-show window to the packets
+            # of the pmd-perf-show window: cycles per packet stays busy cycles / packets.
+            n_perf = rx_perf.get(core, n)
+            res.append((core, n_perf, c * n_perf // n if n else 0))
+        if not dur:
+            raise PeerError("OVS-DPDK peer: pmd-perf-show printed no measurement duration")
+        return float(dur.group(1)), res
 
     def stop(self):
         if not self._started:

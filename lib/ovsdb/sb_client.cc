@@ -80,6 +80,128 @@ std::vector<std::string> split_commas(std::string_view s) {
     return out;
 }
 
+DatapathBinding datapath_from(const scs_sb_datapath_view* v) {
+    DatapathBinding d;
+    d.uuid = from_c(v->uuid);
+    d.tunnel_key = v->tunnel_key;
+    d.name = get_or_empty(v->external_ids, "name");
+    d.external_ids = copy_map(v->external_ids);
+    return d;
+}
+
+PortBinding port_from(const scs_sb_port_view* v) {
+    PortBinding p;
+    p.uuid = from_c(v->uuid);
+    p.logical_port = v->logical_port;
+    p.tunnel_key = v->tunnel_key;
+    if (v->has_datapath) p.datapath = from_c(v->datapath);
+    p.type = v->type;
+    if (v->chassis_name) p.chassis = v->chassis_name;
+    if (v->requested_chassis) p.requested_chassis = v->requested_chassis;
+    p.mac = copy_strings(v->mac, v->n_mac);
+    p.port_security = copy_strings(v->port_security, v->n_port_security);
+    p.gateway_chassis.reserve(v->n_gateway_chassis);
+    for (size_t i = 0; i < v->n_gateway_chassis; ++i) {
+        const char* name = nullptr;
+        int64_t prio = 0;
+        scs_sb_port_gateway(v, i, &name, &prio);
+        p.gateway_chassis.push_back(GatewayChassis{name ? name : "", prio});
+    }
+    // Highest priority first (the active gateway), ties by name for stability.
+    std::sort(p.gateway_chassis.begin(), p.gateway_chassis.end(),
+              [](const GatewayChassis& a, const GatewayChassis& b) {
+                  return a.priority != b.priority ? a.priority > b.priority
+                                                  : a.chassis < b.chassis;
+              });
+    if (v->ha_chassis_group) p.ha_chassis_group = v->ha_chassis_group;
+    if (v->has_tag) p.tag = v->tag;
+    if (v->parent_port) p.parent_port = v->parent_port;
+    if (v->has_up) p.up = v->up != 0;
+    p.options = copy_map(v->options);
+    p.external_ids = copy_map(v->external_ids);
+    return p;
+}
+
+// nullopt: the row breaks ovn-sb(5) (pipeline "ingress" or "egress", table_id 0..32,
+// priority 0..65535, a datapath or a datapath group) and is left out.
+std::optional<LogicalFlow> lflow_from(const scs_sb_lflow_view* v) {
+    const std::string_view pipeline = v->pipeline;
+    const bool valid = (pipeline == "ingress" || pipeline == "egress") && v->table_id >= 0 &&
+                       v->table_id <= 32 && v->priority >= 0 && v->priority <= 65535 &&
+                       (v->has_datapath || v->has_dp_group);
+    if (!valid) return std::nullopt;
+    LogicalFlow f;
+    f.uuid = from_c(v->uuid);
+    if (v->has_datapath) f.logical_datapath = from_c(v->datapath);
+    if (v->has_dp_group) {
+        f.logical_dp_group = from_c(v->dp_group);
+        f.group_datapaths.reserve(v->n_group_datapaths);
+        for (size_t i = 0; i < v->n_group_datapaths; ++i) {
+            scs_sb_uuid u{};
+            scs_sb_lflow_group_datapath(v, i, &u);
+            f.group_datapaths.push_back(from_c(u));
+        }
+    }
+    f.pipeline = pipeline == "ingress" ? Pipeline::Ingress : Pipeline::Egress;
+    f.table_id = static_cast<uint8_t>(v->table_id);
+    f.priority = static_cast<uint16_t>(v->priority);
+    f.match = v->match;
+    f.actions = v->actions;
+    f.stage_name = get_or_empty(v->external_ids, "stage-name");
+    return f;
+}
+
+MulticastGroup mcgroup_from(const scs_sb_mcgroup_view* v) {
+    MulticastGroup g;
+    g.uuid = from_c(v->uuid);
+    if (v->has_datapath) g.datapath = from_c(v->datapath);
+    g.name = v->name;
+    g.tunnel_key = v->tunnel_key;
+    g.ports.reserve(v->n_ports);
+    for (size_t i = 0; i < v->n_ports; ++i) g.ports.emplace_back(scs_sb_mcgroup_port(v, i));
+    return g;
+}
+
+// Replaces, removes or appends the rows of `rows` named in `changed` (row order is not kept:
+// a removed row's place is taken by the last one).
+template <typename Row>
+void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed) {
+    if (changed.empty()) return;
+    uint64_t bloom = 0;  // a cheap first test on the scan over every row
+    for (const auto& [u, r] : changed) bloom |= 1ull << (u.parts[0] & 63);
+    std::set<Uuid> seen;
+    for (size_t i = 0; i < rows.size() && seen.size() < changed.size();) {
+        const Uuid& u = rows[i].uuid;
+        auto it = (bloom >> (u.parts[0] & 63)) & 1 ? changed.find(u) : changed.end();
+        if (it == changed.end()) {
+            ++i;
+            continue;
+        }
+        seen.insert(it->first);
+        if (it->second) {
+            rows[i] = *it->second;
+            ++i;
+        } else {
+            if (i + 1 != rows.size()) rows[i] = std::move(rows.back());
+            rows.pop_back();
+        }
+    }
+    for (const auto& [u, r] : changed)
+        if (r && !seen.count(u)) rows.push_back(*r);
+}
+
+template <typename Row>
+void note_row(std::map<Uuid, std::optional<Row>>& rows, bool& all, const scs_sb_uuid* u,
+              std::optional<Row> row) {
+    if (all) return;
+    if (rows.size() >= Changes::kMaxRows) {
+        rows.clear();
+        all = true;
+        return;
+    }
+    rows[from_c(*u)] = std::move(row);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SbClient>> SbClient::create(std::string_view remote,
@@ -233,6 +355,29 @@ Status SbClient::status() const {
     return out;
 }
 
+namespace {
+
+const scs_sb_row_fns kRowFns = {
+    [](void* ctx, const scs_sb_uuid* u, const scs_sb_lflow_view* v) {
+        auto* c = static_cast<Changes*>(ctx);
+        std::optional<LogicalFlow> f = v ? lflow_from(v) : std::nullopt;
+        if (v && !f) ++c->rejected_logical_flows;
+        note_row(c->lflow_rows, c->lflow_rows_all, u, std::move(f));
+    },
+    [](void* ctx, const scs_sb_uuid* u, const scs_sb_port_view* v) {
+        auto* c = static_cast<Changes*>(ctx);
+        note_row(c->port_rows, c->port_rows_all, u, v ? std::optional(port_from(v)) : std::nullopt);
+    },
+    [](void* ctx, const scs_sb_uuid* u, const scs_sb_mcgroup_view* v) {
+        auto* c = static_cast<Changes*>(ctx);
+        note_row(c->mcgroup_rows, c->mcgroup_rows_all, u,
+                 v ? std::optional(mcgroup_from(v)) : std::nullopt);
+    },
+    [](void* ctx, const scs_sb_uuid* u) { static_cast<Changes*>(ctx)->dp_group_rows.insert(from_c(*u)); },
+};
+
+}  // namespace
+
 void SbClient::collect_changes() {
     scs_sb_idl_take_changes(
         idl_,
@@ -252,7 +397,7 @@ void SbClient::collect_changes() {
             case SCS_SB_CHANGE_FULL_RESYNC: c->full_resync = true; break;
             }
         },
-        &pending_);
+        &kRowFns, &pending_);
 }
 
 Changes SbClient::take_changes() {
@@ -261,160 +406,181 @@ Changes SbClient::take_changes() {
     return out;
 }
 
+void SbClient::update_snapshot(Snapshot& snap, const Changes& ch) const {
+    if (ch.full_resync) {
+        snap = snapshot();
+        return;
+    }
+    unsigned tables = 0;
+    if (!ch.datapaths.empty()) tables |= kDatapaths;
+    if (ch.chassis) tables |= kChassis;
+    // A port's chassis and gateway chassis names come from other rows.
+    if (ch.port_rows_all || ch.chassis || ch.gateway_chassis) tables |= kPorts;
+    if (ch.lflow_rows_all) tables |= kLogicalFlows;
+    // A group names its ports by reference: a deleted port leaves its groups.
+    const bool port_deleted = std::any_of(ch.port_rows.begin(), ch.port_rows.end(),
+                                          [](const auto& r) { return !r.second; });
+    if (ch.mcgroup_rows_all || port_deleted || (tables & kPorts)) tables |= kMulticastGroups;
+    if (ch.address_sets) tables |= kAddressSets;
+    if (ch.port_groups) tables |= kPortGroups;
+    if (!ch.mac_bindings.empty()) tables |= kMacBindings;
+    if (ch.sb_global) tables |= kSbGlobal;
+    copy_tables(snap, tables);
+
+    if (!(tables & kPorts)) apply_rows(snap.ports, ch.port_rows);
+    if (!(tables & kMulticastGroups)) apply_rows(snap.multicast_groups, ch.mcgroup_rows);
+    if (!(tables & kLogicalFlows)) {
+        // Flows of a group whose membership changed carry the old member list: fetch again.
+        std::map<Uuid, std::optional<LogicalFlow>> rows = ch.lflow_rows;
+        if (!ch.dp_group_rows.empty()) {
+            std::set<Uuid> regroup;
+            auto in_group = [&](const LogicalFlow& f) {
+                return f.logical_dp_group && ch.dp_group_rows.count(*f.logical_dp_group);
+            };
+            for (const LogicalFlow& f : snap.logical_flows)
+                if (in_group(f)) regroup.insert(f.uuid);
+            for (const auto& [u, f] : rows)
+                if (f && in_group(*f)) regroup.insert(u);
+            if (regroup.size() > Changes::kMaxRows) {
+                copy_tables(snap, kLogicalFlows);
+                return;
+            }
+            struct Ctx {
+                const std::set<Uuid>* want;
+                std::map<Uuid, std::optional<LogicalFlow>>* out;
+            } ctx{&regroup, &rows};
+            if (!regroup.empty())
+                scs_sb_idl_for_each_lflow(
+                    idl_,
+                    [](void* c, const scs_sb_lflow_view* v) {
+                        auto* x = static_cast<Ctx*>(c);
+                        const Uuid u = from_c(v->uuid);
+                        if (x->want->count(u)) (*x->out)[u] = lflow_from(v);
+                    },
+                    &ctx);
+        }
+        apply_rows(snap.logical_flows, rows);
+        snap.rejected_logical_flows += ch.rejected_logical_flows;
+    }
+}
+
 Snapshot SbClient::snapshot() const {
     Snapshot snap;
+    copy_tables(snap, kAllTables);
+    return snap;
+}
+
+void SbClient::copy_tables(Snapshot& snap, unsigned tables) const {
     scs_sb_status st{};
     scs_sb_idl_status(idl_, &st);
     snap.seqno = st.seqno;
 
-    scs_sb_idl_for_each_datapath(
-        idl_,
-        [](void* ctx, const scs_sb_datapath_view* v) {
-            DatapathBinding d;
-            d.uuid = from_c(v->uuid);
-            d.tunnel_key = v->tunnel_key;
-            d.name = get_or_empty(v->external_ids, "name");
-            d.external_ids = copy_map(v->external_ids);
-            static_cast<Snapshot*>(ctx)->datapaths.push_back(std::move(d));
-        },
-        &snap);
+    if (tables & kDatapaths) {
+        snap.datapaths.clear();
+        scs_sb_idl_for_each_datapath(
+            idl_,
+            [](void* ctx, const scs_sb_datapath_view* v) {
+                static_cast<Snapshot*>(ctx)->datapaths.push_back(datapath_from(v));
+            },
+            &snap);
+    }
 
-    scs_sb_idl_for_each_port(
-        idl_,
-        [](void* ctx, const scs_sb_port_view* v) {
-            PortBinding p;
-            p.uuid = from_c(v->uuid);
-            p.logical_port = v->logical_port;
-            p.tunnel_key = v->tunnel_key;
-            if (v->has_datapath) p.datapath = from_c(v->datapath);
-            p.type = v->type;
-            if (v->chassis_name) p.chassis = v->chassis_name;
-            if (v->requested_chassis) p.requested_chassis = v->requested_chassis;
-            p.mac = copy_strings(v->mac, v->n_mac);
-            p.port_security = copy_strings(v->port_security, v->n_port_security);
-            p.gateway_chassis.reserve(v->n_gateway_chassis);
-            for (size_t i = 0; i < v->n_gateway_chassis; ++i) {
-                const char* name = nullptr;
-                int64_t prio = 0;
-                scs_sb_port_gateway(v, i, &name, &prio);
-                p.gateway_chassis.push_back(GatewayChassis{name ? name : "", prio});
-            }
-            // Highest priority first (the active gateway), ties by name for stability.
-            std::sort(p.gateway_chassis.begin(), p.gateway_chassis.end(),
-                      [](const GatewayChassis& a, const GatewayChassis& b) {
-                          return a.priority != b.priority ? a.priority > b.priority
-                                                          : a.chassis < b.chassis;
-                      });
-            if (v->ha_chassis_group) p.ha_chassis_group = v->ha_chassis_group;
-            if (v->has_tag) p.tag = v->tag;
-            if (v->parent_port) p.parent_port = v->parent_port;
-            if (v->has_up) p.up = v->up != 0;
-            p.options = copy_map(v->options);
-            p.external_ids = copy_map(v->external_ids);
-            static_cast<Snapshot*>(ctx)->ports.push_back(std::move(p));
-        },
-        &snap);
+    if (tables & kPorts) {
+        snap.ports.clear();
+        scs_sb_idl_for_each_port(
+            idl_,
+            [](void* ctx, const scs_sb_port_view* v) {
+                static_cast<Snapshot*>(ctx)->ports.push_back(port_from(v));
+            },
+            &snap);
+    }
 
-    scs_sb_idl_for_each_chassis(
-        idl_,
-        [](void* ctx, const scs_sb_chassis_view* v) {
-            Chassis c;
-            c.uuid = from_c(v->uuid);
-            c.name = v->name;
-            c.hostname = v->hostname;
-            c.other_config = copy_map(v->other_config);
-            c.external_ids = copy_map(v->external_ids);
-            c.encaps.reserve(v->n_encaps);
-            for (size_t i = 0; i < v->n_encaps; ++i) {
-                scs_sb_encap_view e{};
-                scs_sb_chassis_encap(v, i, &e);
-                c.encaps.push_back(Encap{e.type, e.ip, copy_map(e.options)});
-            }
-            static_cast<Snapshot*>(ctx)->chassis.push_back(std::move(c));
-        },
-        &snap);
-
-    scs_sb_idl_for_each_lflow(
-        idl_,
-        [](void* ctx, const scs_sb_lflow_view* v) {
-            auto* s = static_cast<Snapshot*>(ctx);
-            const std::string_view pipeline = v->pipeline;
-            // ovn-sb(5), Logical_Flow: pipeline is "ingress" or "egress", table_id 0..32,
-            // priority 0..65535, and a flow names a datapath or a datapath group.
-            const bool valid = (pipeline == "ingress" || pipeline == "egress") &&
-                               v->table_id >= 0 && v->table_id <= 32 && v->priority >= 0 &&
-                               v->priority <= 65535 && (v->has_datapath || v->has_dp_group);
-            if (!valid) {
-                ++s->rejected_logical_flows;
-                return;
-            }
-            LogicalFlow f;
-            f.uuid = from_c(v->uuid);
-            if (v->has_datapath) f.logical_datapath = from_c(v->datapath);
-            if (v->has_dp_group) {
-                f.logical_dp_group = from_c(v->dp_group);
-                f.group_datapaths.reserve(v->n_group_datapaths);
-                for (size_t i = 0; i < v->n_group_datapaths; ++i) {
-                    scs_sb_uuid u{};
-                    scs_sb_lflow_group_datapath(v, i, &u);
-                    f.group_datapaths.push_back(from_c(u));
+    if (tables & kChassis) {
+        snap.chassis.clear();
+        scs_sb_idl_for_each_chassis(
+            idl_,
+            [](void* ctx, const scs_sb_chassis_view* v) {
+                Chassis c;
+                c.uuid = from_c(v->uuid);
+                c.name = v->name;
+                c.hostname = v->hostname;
+                c.other_config = copy_map(v->other_config);
+                c.external_ids = copy_map(v->external_ids);
+                c.encaps.reserve(v->n_encaps);
+                for (size_t i = 0; i < v->n_encaps; ++i) {
+                    scs_sb_encap_view e{};
+                    scs_sb_chassis_encap(v, i, &e);
+                    c.encaps.push_back(Encap{e.type, e.ip, copy_map(e.options)});
                 }
-            }
-            f.pipeline = pipeline == "ingress" ? Pipeline::Ingress : Pipeline::Egress;
-            f.table_id = static_cast<uint8_t>(v->table_id);
-            f.priority = static_cast<uint16_t>(v->priority);
-            f.match = v->match;
-            f.actions = v->actions;
-            f.stage_name = get_or_empty(v->external_ids, "stage-name");
-            s->logical_flows.push_back(std::move(f));
-        },
-        &snap);
+                static_cast<Snapshot*>(ctx)->chassis.push_back(std::move(c));
+            },
+            &snap);
+    }
 
-    scs_sb_idl_for_each_mcgroup(
-        idl_,
-        [](void* ctx, const scs_sb_mcgroup_view* v) {
-            MulticastGroup g;
-            g.uuid = from_c(v->uuid);
-            if (v->has_datapath) g.datapath = from_c(v->datapath);
-            g.name = v->name;
-            g.tunnel_key = v->tunnel_key;
-            g.ports.reserve(v->n_ports);
-            for (size_t i = 0; i < v->n_ports; ++i) g.ports.emplace_back(scs_sb_mcgroup_port(v, i));
-            static_cast<Snapshot*>(ctx)->multicast_groups.push_back(std::move(g));
-        },
-        &snap);
+    if (tables & kLogicalFlows) {
+        snap.logical_flows.clear();
+        snap.rejected_logical_flows = 0;
+        scs_sb_idl_for_each_lflow(
+            idl_,
+            [](void* ctx, const scs_sb_lflow_view* v) {
+                auto* s = static_cast<Snapshot*>(ctx);
+                if (auto f = lflow_from(v)) s->logical_flows.push_back(std::move(*f));
+                else ++s->rejected_logical_flows;
+            },
+            &snap);
+    }
 
-    scs_sb_idl_for_each_address_set(
-        idl_,
-        [](void* ctx, const scs_sb_named_set_view* v) {
-            static_cast<Snapshot*>(ctx)->address_sets.push_back(
-                AddressSet{v->name, copy_strings(v->items, v->n_items)});
-        },
-        &snap);
+    if (tables & kMulticastGroups) {
+        snap.multicast_groups.clear();
+        scs_sb_idl_for_each_mcgroup(
+            idl_,
+            [](void* ctx, const scs_sb_mcgroup_view* v) {
+                static_cast<Snapshot*>(ctx)->multicast_groups.push_back(mcgroup_from(v));
+            },
+            &snap);
+    }
 
-    scs_sb_idl_for_each_port_group(
-        idl_,
-        [](void* ctx, const scs_sb_named_set_view* v) {
-            static_cast<Snapshot*>(ctx)->port_groups.push_back(
-                PortGroup{v->name, copy_strings(v->items, v->n_items)});
-        },
-        &snap);
+    if (tables & kAddressSets) {
+        snap.address_sets.clear();
+        scs_sb_idl_for_each_address_set(
+            idl_,
+            [](void* ctx, const scs_sb_named_set_view* v) {
+                static_cast<Snapshot*>(ctx)->address_sets.push_back(
+                    AddressSet{v->name, copy_strings(v->items, v->n_items)});
+            },
+            &snap);
+    }
 
-    scs_sb_idl_for_each_mac_binding(
-        idl_,
-        [](void* ctx, const scs_sb_mac_binding_view* v) {
-            MacBinding m;
-            m.logical_port = v->logical_port;
-            m.ip = v->ip;
-            m.mac = v->mac;
-            if (v->has_datapath) m.datapath = from_c(v->datapath);
-            static_cast<Snapshot*>(ctx)->mac_bindings.push_back(std::move(m));
-        },
-        &snap);
+    if (tables & kPortGroups) {
+        snap.port_groups.clear();
+        scs_sb_idl_for_each_port_group(
+            idl_,
+            [](void* ctx, const scs_sb_named_set_view* v) {
+                static_cast<Snapshot*>(ctx)->port_groups.push_back(
+                    PortGroup{v->name, copy_strings(v->items, v->n_items)});
+            },
+            &snap);
+    }
 
-    snap.sb_global_options = copy_map(scs_sb_idl_sb_global_options(idl_));
-    snap.sb_global_nb_cfg = scs_sb_idl_sb_global_nb_cfg(idl_);
-    return snap;
+    if (tables & kMacBindings) {
+        snap.mac_bindings.clear();
+        scs_sb_idl_for_each_mac_binding(
+            idl_,
+            [](void* ctx, const scs_sb_mac_binding_view* v) {
+                MacBinding m;
+                m.logical_port = v->logical_port;
+                m.ip = v->ip;
+                m.mac = v->mac;
+                if (v->has_datapath) m.datapath = from_c(v->datapath);
+                static_cast<Snapshot*>(ctx)->mac_bindings.push_back(std::move(m));
+            },
+            &snap);
+    }
+
+    if (tables & kSbGlobal) {
+        snap.sb_global_options = copy_map(scs_sb_idl_sb_global_options(idl_));
+        snap.sb_global_nb_cfg = scs_sb_idl_sb_global_nb_cfg(idl_);
+    }
 }
 
 }  // namespace scs::ovsdb

@@ -93,10 +93,25 @@ struct Changes {
     bool sb_global = false;
     bool gateway_chassis = false;      // Gateway_Chassis, HA_Chassis, HA_Chassis_Group
 
+    // The changed rows themselves, for update_snapshot(): the current contents of every
+    // changed Logical_Flow, Port_Binding and Multicast_Group row, nullopt when it was deleted
+    // or left the monitor scope (or, for a flow, breaks ovn-sb(5) and is rejected), and the
+    // changed Logical_DP_Group rows. When more than kMaxRows rows of a table changed (e.g. the
+    // initial download), that table's map is dropped and its `*_all` flag set instead.
+    static constexpr std::size_t kMaxRows = 2048;
+    std::map<Uuid, std::optional<LogicalFlow>> lflow_rows;
+    std::map<Uuid, std::optional<PortBinding>> port_rows;
+    std::map<Uuid, std::optional<MulticastGroup>> mcgroup_rows;
+    std::set<Uuid> dp_group_rows;
+    bool lflow_rows_all = false, port_rows_all = false, mcgroup_rows_all = false;
+    std::size_t rejected_logical_flows = 0;  // changed flows that were rejected
+
     bool empty() const {
         return !full_resync && logical_flows.empty() && port_bindings.empty() &&
                multicast_groups.empty() && mac_bindings.empty() && datapaths.empty() &&
-               !chassis && !address_sets && !port_groups && !sb_global && !gateway_chassis;
+               !chassis && !address_sets && !port_groups && !sb_global && !gateway_chassis &&
+               lflow_rows.empty() && port_rows.empty() && mcgroup_rows.empty() &&
+               dp_group_rows.empty() && !lflow_rows_all && !port_rows_all && !mcgroup_rows_all;
     }
 };
 
@@ -158,6 +173,12 @@ public:
     // ---- Reading ----
     Status status() const;
     Snapshot snapshot() const;
+    // Brings `snap` - what snapshot() or update_snapshot() made earlier - up to date with
+    // `changes`, everything take_changes() returned since then: only changed rows are copied
+    // (Logical_Flow, Port_Binding, Multicast_Group one by one, the small tables whole when
+    // they changed); a full resync, or more changed rows than are worth finding one by one,
+    // copies the table again. Equal to snapshot() up to row order.
+    void update_snapshot(Snapshot& snap, const Changes& changes) const;
     // Changes accumulated by run() since the previous call.
     Changes take_changes();
     const std::string& remote() const { return remote_; }
@@ -167,6 +188,11 @@ private:
         : idl_(idl), remote_(std::move(remote)), options_(std::move(options)) {}
     void apply_scope();
     void collect_changes();
+    enum : unsigned {
+        kDatapaths = 1, kPorts = 2, kChassis = 4, kLogicalFlows = 8, kMulticastGroups = 16,
+        kAddressSets = 32, kPortGroups = 64, kMacBindings = 128, kSbGlobal = 256, kAllTables = 511,
+    };
+    void copy_tables(Snapshot& snap, unsigned tables) const;  // copies `tables` again
 
     scs_sb_idl* idl_;
     std::string remote_;

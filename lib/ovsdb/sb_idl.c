@@ -922,8 +922,57 @@ report_dp(scs_sb_change_fn fn, void *ctx, enum scs_sb_change_kind kind,
     }
 }
 
+static void fill_lflow_view(const struct sbrec_logical_flow *, struct scs_sb_lflow_view *);
+static void fill_port_view(const struct sbrec_port_binding *, struct scs_sb_port_view *);
+static void fill_mcgroup_view(const struct sbrec_multicast_group *,
+                              struct scs_sb_mcgroup_view *);
+
+static void
+report_rows(struct ovsdb_idl *idl, const struct scs_sb_row_fns *rows, void *ctx)
+{
+    const struct sbrec_logical_flow *lf;
+    SBREC_LOGICAL_FLOW_FOR_EACH_TRACKED (lf, idl) {
+        struct scs_sb_uuid u = to_uuid(&lf->header_.uuid);
+        if (sbrec_logical_flow_is_deleted(lf)) {
+            rows->lflow(ctx, &u, NULL);
+        } else {
+            struct scs_sb_lflow_view v;
+            fill_lflow_view(lf, &v);
+            rows->lflow(ctx, &u, &v);
+        }
+    }
+    const struct sbrec_port_binding *pb;
+    SBREC_PORT_BINDING_FOR_EACH_TRACKED (pb, idl) {
+        struct scs_sb_uuid u = to_uuid(&pb->header_.uuid);
+        if (sbrec_port_binding_is_deleted(pb)) {
+            rows->port(ctx, &u, NULL);
+        } else {
+            struct scs_sb_port_view v;
+            fill_port_view(pb, &v);
+            rows->port(ctx, &u, &v);
+        }
+    }
+    const struct sbrec_multicast_group *mg;
+    SBREC_MULTICAST_GROUP_FOR_EACH_TRACKED (mg, idl) {
+        struct scs_sb_uuid u = to_uuid(&mg->header_.uuid);
+        if (sbrec_multicast_group_is_deleted(mg)) {
+            rows->mcgroup(ctx, &u, NULL);
+        } else {
+            struct scs_sb_mcgroup_view v;
+            fill_mcgroup_view(mg, &v);
+            rows->mcgroup(ctx, &u, &v);
+        }
+    }
+    const struct sbrec_logical_dp_group *group;
+    SBREC_LOGICAL_DP_GROUP_FOR_EACH_TRACKED (group, idl) {
+        struct scs_sb_uuid u = to_uuid(&group->header_.uuid);
+        rows->dp_group(ctx, &u);
+    }
+}
+
 void
-scs_sb_idl_take_changes(struct scs_sb_idl *sb, scs_sb_change_fn fn, void *ctx)
+scs_sb_idl_take_changes(struct scs_sb_idl *sb, scs_sb_change_fn fn,
+                        const struct scs_sb_row_fns *rows, void *ctx)
 {
     struct ovsdb_idl *idl = sb->idl;
     if (sb->full_resync) {
@@ -985,6 +1034,9 @@ scs_sb_idl_take_changes(struct scs_sb_idl *sb, scs_sb_change_fn fn, void *ctx)
         || sbrec_ha_chassis_group_track_get_first(idl)) {
         fn(ctx, SCS_SB_CHANGE_GATEWAY, NULL);
     }
+    if (rows) {
+        report_rows(idl, rows, ctx);
+    }
     ovsdb_idl_track_clear(idl);
 }
 
@@ -1004,39 +1056,47 @@ scs_sb_idl_for_each_datapath(const struct scs_sb_idl *sb, scs_sb_datapath_fn fn,
     }
 }
 
+static void
+fill_port_view(const struct sbrec_port_binding *row, struct scs_sb_port_view *out)
+{
+    struct scs_sb_port_view v = {
+        .uuid = to_uuid(&row->header_.uuid),
+        .logical_port = row->logical_port,
+        .tunnel_key = row->tunnel_key,
+        .has_datapath = row->datapath != NULL,
+        .type = row->type,
+        .chassis_name = row->chassis ? row->chassis->name : NULL,
+        .requested_chassis = row->requested_chassis ? row->requested_chassis->name : NULL,
+        .options = to_map(&row->options),
+        .external_ids = to_map(&row->external_ids),
+        .mac = (const char *const *) row->mac,
+        .n_mac = row->n_mac,
+        .port_security = (const char *const *) row->port_security,
+        .n_port_security = row->n_port_security,
+        .ha_chassis_group = row->ha_chassis_group ? row->ha_chassis_group->name : NULL,
+        .has_tag = row->n_tag > 0,
+        .tag = row->n_tag ? row->tag[0] : 0,
+        .parent_port = row->parent_port,
+        .has_up = row->n_up > 0,
+        .up = row->n_up ? row->up[0] : 0,
+        .n_gateway_chassis = row->n_gateway_chassis ? row->n_gateway_chassis
+                             : row->ha_chassis_group
+                               ? row->ha_chassis_group->n_ha_chassis : 0,
+        .row_ = row,
+    };
+    if (row->datapath) {
+        v.datapath = to_uuid(&row->datapath->header_.uuid);
+    }
+    *out = v;
+}
+
 void
 scs_sb_idl_for_each_port(const struct scs_sb_idl *sb, scs_sb_port_fn fn, void *ctx)
 {
     const struct sbrec_port_binding *row;
     SBREC_PORT_BINDING_FOR_EACH (row, sb->idl) {
-        struct scs_sb_port_view v = {
-            .uuid = to_uuid(&row->header_.uuid),
-            .logical_port = row->logical_port,
-            .tunnel_key = row->tunnel_key,
-            .has_datapath = row->datapath != NULL,
-            .type = row->type,
-            .chassis_name = row->chassis ? row->chassis->name : NULL,
-            .requested_chassis = row->requested_chassis ? row->requested_chassis->name : NULL,
-            .options = to_map(&row->options),
-            .external_ids = to_map(&row->external_ids),
-            .mac = (const char *const *) row->mac,
-            .n_mac = row->n_mac,
-            .port_security = (const char *const *) row->port_security,
-            .n_port_security = row->n_port_security,
-            .ha_chassis_group = row->ha_chassis_group ? row->ha_chassis_group->name : NULL,
-            .has_tag = row->n_tag > 0,
-            .tag = row->n_tag ? row->tag[0] : 0,
-            .parent_port = row->parent_port,
-            .has_up = row->n_up > 0,
-            .up = row->n_up ? row->up[0] : 0,
-            .n_gateway_chassis = row->n_gateway_chassis ? row->n_gateway_chassis
-                                 : row->ha_chassis_group
-                                   ? row->ha_chassis_group->n_ha_chassis : 0,
-            .row_ = row,
-        };
-        if (row->datapath) {
-            v.datapath = to_uuid(&row->datapath->header_.uuid);
-        }
+        struct scs_sb_port_view v;
+        fill_port_view(row, &v);
         fn(ctx, &v);
     }
 }
@@ -1086,30 +1146,38 @@ scs_sb_chassis_encap(const struct scs_sb_chassis_view *v, size_t i,
     out->options = to_map(&encap->options);
 }
 
+static void
+fill_lflow_view(const struct sbrec_logical_flow *row, struct scs_sb_lflow_view *out)
+{
+    struct scs_sb_lflow_view v = {
+        .uuid = to_uuid(&row->header_.uuid),
+        .has_datapath = row->logical_datapath != NULL,
+        .has_dp_group = row->logical_dp_group != NULL,
+        .pipeline = row->pipeline,
+        .table_id = row->table_id,
+        .priority = row->priority,
+        .match = row->match,
+        .actions = row->actions,
+        .external_ids = to_map(&row->external_ids),
+        .row_ = row,
+    };
+    if (row->logical_datapath) {
+        v.datapath = to_uuid(&row->logical_datapath->header_.uuid);
+    }
+    if (row->logical_dp_group) {
+        v.dp_group = to_uuid(&row->logical_dp_group->header_.uuid);
+        v.n_group_datapaths = row->logical_dp_group->n_datapaths;
+    }
+    *out = v;
+}
+
 void
 scs_sb_idl_for_each_lflow(const struct scs_sb_idl *sb, scs_sb_lflow_fn fn, void *ctx)
 {
     const struct sbrec_logical_flow *row;
     SBREC_LOGICAL_FLOW_FOR_EACH (row, sb->idl) {
-        struct scs_sb_lflow_view v = {
-            .uuid = to_uuid(&row->header_.uuid),
-            .has_datapath = row->logical_datapath != NULL,
-            .has_dp_group = row->logical_dp_group != NULL,
-            .pipeline = row->pipeline,
-            .table_id = row->table_id,
-            .priority = row->priority,
-            .match = row->match,
-            .actions = row->actions,
-            .external_ids = to_map(&row->external_ids),
-            .row_ = row,
-        };
-        if (row->logical_datapath) {
-            v.datapath = to_uuid(&row->logical_datapath->header_.uuid);
-        }
-        if (row->logical_dp_group) {
-            v.dp_group = to_uuid(&row->logical_dp_group->header_.uuid);
-            v.n_group_datapaths = row->logical_dp_group->n_datapaths;
-        }
+        struct scs_sb_lflow_view v;
+        fill_lflow_view(row, &v);
         fn(ctx, &v);
     }
 }
@@ -1122,22 +1190,30 @@ scs_sb_lflow_group_datapath(const struct scs_sb_lflow_view *v, size_t i,
     *out = to_uuid(&row->logical_dp_group->datapaths[i]->header_.uuid);
 }
 
+static void
+fill_mcgroup_view(const struct sbrec_multicast_group *row, struct scs_sb_mcgroup_view *out)
+{
+    struct scs_sb_mcgroup_view v = {
+        .uuid = to_uuid(&row->header_.uuid),
+        .has_datapath = row->datapath != NULL,
+        .name = row->name,
+        .tunnel_key = row->tunnel_key,
+        .n_ports = row->n_ports,
+        .row_ = row,
+    };
+    if (row->datapath) {
+        v.datapath = to_uuid(&row->datapath->header_.uuid);
+    }
+    *out = v;
+}
+
 void
 scs_sb_idl_for_each_mcgroup(const struct scs_sb_idl *sb, scs_sb_mcgroup_fn fn, void *ctx)
 {
     const struct sbrec_multicast_group *row;
     SBREC_MULTICAST_GROUP_FOR_EACH (row, sb->idl) {
-        struct scs_sb_mcgroup_view v = {
-            .uuid = to_uuid(&row->header_.uuid),
-            .has_datapath = row->datapath != NULL,
-            .name = row->name,
-            .tunnel_key = row->tunnel_key,
-            .n_ports = row->n_ports,
-            .row_ = row,
-        };
-        if (row->datapath) {
-            v.datapath = to_uuid(&row->datapath->header_.uuid);
-        }
+        struct scs_sb_mcgroup_view v;
+        fill_mcgroup_view(row, &v);
         fn(ctx, &v);
     }
 }

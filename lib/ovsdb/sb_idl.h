@@ -126,9 +126,14 @@ enum scs_sb_change_kind {
 };
 typedef void (*scs_sb_change_fn)(void *ctx, enum scs_sb_change_kind,
                                  const struct scs_sb_uuid *datapath /* may be NULL */);
+/* The changed rows themselves, for keeping a copy of the replica up to date without
+ * copying it whole: each tracked row with its current contents, or with a NULL view when it
+ * was deleted or left the monitor scope. Declared after the views below. */
+struct scs_sb_row_fns;
 /* Reports the rows changed since the previous call (inserted, modified or deleted, including
- * rows entering or leaving the monitor scope), then forgets them. */
-void scs_sb_idl_take_changes(struct scs_sb_idl *, scs_sb_change_fn, void *ctx);
+ * rows entering or leaving the monitor scope), then forgets them. `rows` may be NULL. */
+void scs_sb_idl_take_changes(struct scs_sb_idl *, scs_sb_change_fn,
+                             const struct scs_sb_row_fns *rows, void *ctx);
 
 /* ---- Reading the replica ---- */
 
@@ -228,6 +233,14 @@ struct scs_sb_mac_binding_view {
     const char *mac;
     int has_datapath;
     struct scs_sb_uuid datapath;
+};
+
+struct scs_sb_row_fns {
+    void (*lflow)(void *ctx, const struct scs_sb_uuid *, const struct scs_sb_lflow_view *);
+    void (*port)(void *ctx, const struct scs_sb_uuid *, const struct scs_sb_port_view *);
+    void (*mcgroup)(void *ctx, const struct scs_sb_uuid *, const struct scs_sb_mcgroup_view *);
+    /* A Logical_DP_Group row inserted, modified or deleted: its flows' member lists. */
+    void (*dp_group)(void *ctx, const struct scs_sb_uuid *);
 };
 
 typedef void (*scs_sb_datapath_fn)(void *ctx, const struct scs_sb_datapath_view *);

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ovsdb/sb_client.h"
 #include "sb_server.h"
@@ -410,4 +412,112 @@ TEST_F(SbDumpTest, ChangesNameOnlyTheTouchedDatapath) {
     ASSERT_TRUE(server_.start());
     ASSERT_TRUE(run_until(client, [&] { return client.take_changes().full_resync; },
                           std::chrono::seconds(20)));
+}
+
+namespace {
+
+// Every row of a snapshot as one line of text, sorted: equal for equal contents in any order.
+std::vector<std::string> canon(const Snapshot& s) {
+    std::vector<std::string> out;
+    auto opt = [](const std::optional<Uuid>& u) { return u ? u->to_string() : std::string("-"); };
+    auto list = [](const std::vector<std::string>& v) {
+        std::string t;
+        for (const auto& x : v) t += x + ",";
+        return t;
+    };
+    auto map = [](const scs::ovsdb::StringMap& m) {
+        std::string t;
+        for (const auto& [k, v] : m) t += k + "=" + v + ",";
+        return t;
+    };
+    for (const auto& d : s.datapaths)
+        out.push_back("dp " + d.uuid.to_string() + " " + std::to_string(d.tunnel_key) + " " + map(d.external_ids));
+    for (const auto& p : s.ports) {
+        std::string g;
+        for (const auto& c : p.gateway_chassis) g += c.chassis + ":" + std::to_string(c.priority) + ",";
+        out.push_back("pb " + p.uuid.to_string() + " " + p.logical_port + " " + std::to_string(p.tunnel_key) + " " +
+                      opt(p.datapath) + " " + p.type + " " + p.chassis + " " + p.requested_chassis + " " +
+                      list(p.mac) + " " + list(p.port_security) + " " + g + " " + p.ha_chassis_group + " " +
+                      (p.tag ? std::to_string(*p.tag) : "-") + " " + p.parent_port + " " +
+                      (p.up ? (*p.up ? "up" : "down") : "-") + " " + map(p.options) + " " + map(p.external_ids));
+    }
+    for (const auto& c : s.chassis) out.push_back("ch " + c.uuid.to_string() + " " + c.name + " " + map(c.other_config));
+    for (const auto& f : s.logical_flows) {
+        std::string g;
+        for (const auto& d : f.group_datapaths) g += d.to_string() + ",";
+        out.push_back("lf " + f.uuid.to_string() + " " + opt(f.logical_datapath) + " " + opt(f.logical_dp_group) +
+                      " " + g + " " + std::to_string(static_cast<int>(f.pipeline)) + " " +
+                      std::to_string(f.table_id) + " " + std::to_string(f.priority) + " " + f.match + " | " +
+                      f.actions + " | " + f.stage_name);
+    }
+    for (const auto& m : s.multicast_groups) {
+        std::vector<std::string> ports = m.ports;
+        std::sort(ports.begin(), ports.end());
+        out.push_back("mc " + m.uuid.to_string() + " " + opt(m.datapath) + " " + m.name + " " +
+                      std::to_string(m.tunnel_key) + " " + list(ports));
+    }
+    for (const auto& a : s.address_sets) out.push_back("as " + a.name + " " + list(a.addresses));
+    for (const auto& a : s.port_groups) out.push_back("pg " + a.name + " " + list(a.ports));
+    for (const auto& m : s.mac_bindings) out.push_back("mb " + m.logical_port + " " + m.ip + " " + m.mac);
+    out.push_back("global " + map(s.sb_global_options) + std::to_string(s.sb_global_nb_cfg));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+// update_snapshot() keeps a copy of the replica equal to snapshot() while only the changed
+// rows are copied: flows modified, deleted and inserted, a port modified and one deleted (it
+// leaves its multicast groups), an address set, each checked after it arrived.
+TEST_F(SbDumpTest, UpdateSnapshotFollowsChanges) {
+    auto c = SbClient::create(server_.remote(), all_rows());
+    ASSERT_TRUE(c.ok());
+    SbClient& client = **c;
+    Snapshot snap;
+    auto follow = [&](const std::function<bool(const Snapshot&)>& arrived) {
+        return run_until(client, [&] {
+            Changes ch = client.take_changes();
+            if (!ch.empty()) client.update_snapshot(snap, ch);
+            return arrived(snap);
+        });
+    };
+    ASSERT_TRUE(follow([](const Snapshot& s) { return s.logical_flows.size() == 301; }));
+    ASSERT_EQ(canon(snap), canon(client.snapshot()));
+
+    std::string modified, deleted;
+    for (const auto& f : snap.logical_flows) {
+        if (f.logical_datapath == uuid(kSw1) && modified.empty()) modified = f.uuid.to_string();
+        else if (f.logical_datapath == uuid(kSw0) && deleted.empty()) deleted = f.uuid.to_string();
+    }
+    ASSERT_FALSE(modified.empty() || deleted.empty());
+    ASSERT_TRUE(server_.sbctl("set Logical_Flow " + modified + " actions='\"drop;\"'"));
+    ASSERT_TRUE(follow([&](const Snapshot& s) {
+        return std::any_of(s.logical_flows.begin(), s.logical_flows.end(),
+                           [&](const auto& f) { return f.uuid.to_string() == modified && f.actions == "drop;"; });
+    }));
+    EXPECT_EQ(canon(snap), canon(client.snapshot()));
+
+    ASSERT_TRUE(server_.sbctl("destroy Logical_Flow " + deleted));
+    ASSERT_TRUE(server_.sbctl(std::string("create Logical_Flow logical_datapath=") + kLr0 +
+                              " pipeline=ingress table_id=9 priority=97 match='\"ip4.dst == 172.18.0.1/32\"'"
+                              " actions='\"drop;\"' external_ids:stage-name=lr_in_ip_routing"));
+    ASSERT_TRUE(follow([&](const Snapshot& s) {
+        return std::any_of(s.logical_flows.begin(), s.logical_flows.end(),
+                           [](const auto& f) { return f.match == "ip4.dst == 172.18.0.1/32"; }) &&
+               s.logical_flows.size() == 301;
+    }));
+    EXPECT_EQ(canon(snap), canon(client.snapshot()));
+
+    ASSERT_TRUE(server_.sbctl("set Port_Binding sw0-p1 external_ids:x=y"));
+    ASSERT_TRUE(server_.sbctl("destroy Port_Binding sw1-p2"));
+    ASSERT_TRUE(server_.sbctl("add Address_Set pg-ssh_ip4 addresses 192.168.1.13"));
+    ASSERT_TRUE(follow([](const Snapshot& s) {
+        return std::none_of(s.ports.begin(), s.ports.end(), [](const auto& p) { return p.logical_port == "sw1-p2"; }) &&
+               std::any_of(s.ports.begin(), s.ports.end(),
+                           [](const auto& p) { return p.external_ids.count("x") != 0; }) &&
+               std::any_of(s.address_sets.begin(), s.address_sets.end(), [](const auto& a) {
+                   return std::find(a.addresses.begin(), a.addresses.end(), "192.168.1.13") != a.addresses.end();
+               });
+    }));
+    EXPECT_EQ(canon(snap), canon(client.snapshot()));
 }
