@@ -102,10 +102,9 @@ constexpr Command kCommands[] = {
      "(datapath, stage, priority, UUID, reason) and the unimplemented actions by name.\n"
      "By default every VIF-type port is bound to a dummy local port of a chassis not in the\n"
      "snapshot, so every datapath reachable from a VIF is compiled; datapaths only a given\n"
-     "chassis makes local (gateway routers) are then compiled as each chassis named in the\n"
-     "snapshot.\n"
+     "chassis makes local (gateway routers) are then compiled as each gateway chassis.\n"
      "  --chassis NAME   compile only as chassis NAME (its gateways become local)\n"
-     "  --vif LPORT      bind only these logical ports locally (repeatable)\n"
+     "  --vif LPORT      bind only these logical ports locally (repeatable; one view)\n"
      "Exit status: 0 nothing unsupported or invalid, 1 something is, 2 bad command line or\n"
      "an unreadable snapshot.",
      &render_lflow_check},

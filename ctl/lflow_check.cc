@@ -50,17 +50,26 @@ compiler::LocalConfig local_config(const ovsdb::Snapshot& sb, const std::string&
     return c;
 }
 
-// Chassis names the Southbound mentions: Chassis rows, gateway chassis, l3gateway-chassis.
-std::vector<std::string> chassis_names(const ovsdb::Snapshot& sb) {
+// The next chassis to compile as: the first, in name order, not tried yet, that hosts a
+// gateway (l3gateway-chassis, or a chassisredirect port's gateway or binding chassis). Only
+// such a chassis can add datapaths: every VIF is already bound locally in each view. ""
+// when there is none or every datapath is covered.
+std::string next_gateway_chassis(const ovsdb::Snapshot& sb, const std::map<ovsdb::Uuid, std::string>& covered,
+                                 const std::set<std::string>& tried) {
+    if (covered.size() >= sb.datapaths.size()) return {};
     std::set<std::string> s;
-    for (const auto& c : sb.chassis) s.insert(c.name);
     for (const auto& pb : sb.ports) {
-        for (const auto& g : pb.gateway_chassis) s.insert(g.chassis);
-        if (auto it = pb.options.find("l3gateway-chassis"); it != pb.options.end()) s.insert(it->second);
-        if (!pb.chassis.empty()) s.insert(pb.chassis);
+        if (pb.type == "l3gateway")
+            if (auto it = pb.options.find("l3gateway-chassis"); it != pb.options.end()) s.insert(it->second);
+        if (pb.type == "chassisredirect") {
+            for (const auto& g : pb.gateway_chassis) s.insert(g.chassis);
+            s.insert(pb.chassis);
+        }
     }
     s.erase("");
-    return {s.begin(), s.end()};
+    for (const std::string& c : s)
+        if (!tried.count(c)) return c;
+    return {};
 }
 
 // A partial flow's detail, "unimplemented: ct_next ct_commit; not performed: put_arp", as
@@ -115,11 +124,12 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
         if (!known) return make_error(fmt::format("--vif {}: no such logical port in {}", v, args.snapshot));
     }
 
-    // Views to compile, in order; a later one only contributes the datapaths the earlier
-    // ones did not make local.
-    std::vector<std::string> views{args.chassis.empty() ? std::string(kDummyChassis) : args.chassis};
-    if (args.chassis.empty())
-        for (const std::string& c : chassis_names(sb)) views.push_back(c);
+    // Views to compile, in order: ours (the dummy or --chassis), then - only when neither
+    // --chassis nor --vif describes a particular node - gateway chassis while they add
+    // datapaths. A later view only contributes the datapaths the earlier ones did not cover.
+    const std::string first = args.chassis.empty() ? std::string(kDummyChassis) : args.chassis;
+    const bool more_views = args.chassis.empty() && args.vifs.empty();
+    std::set<std::string> tried;
 
     std::map<ovsdb::Uuid, std::string> covered;  // datapath -> the chassis it was compiled as
     std::size_t by_status[5] = {};
@@ -130,8 +140,9 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
     std::set<std::string> warned;
     Json passes = Json::array();
     Json compile_errors = Json::array();
-    for (const std::string& chassis : views) {
-        if (covered.size() == sb.datapaths.size()) break;
+    for (std::string chassis = first; !chassis.empty();
+         chassis = more_views ? next_gateway_chassis(sb, covered, tried) : std::string()) {
+        tried.insert(chassis);
         compiler::Compiler comp(local_config(sb, chassis, args.vifs));
         auto gen = comp.compile(sb, 1);
         if (!gen) {
@@ -174,9 +185,9 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
                 if (warned.insert(fmt::format("datapath {}: {}", cdp->binding->name, e)).second)
                     warnings.push(fmt::format("datapath {}: {}", cdp->binding->name, e));
         }
-        if (dps.as_array().empty() && chassis != views.front()) continue;  // added nothing
+        if (dps.as_array().empty() && chassis != first) continue;  // added nothing
         // Configuration warnings only from the first view: they describe its bindings.
-        if (chassis == views.front())
+        if (chassis == first)
             for (const std::string& w : rep.warnings)
                 if (warned.insert(w).second) warnings.push(w);
         Json p = Json::object();
@@ -212,7 +223,7 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
 
     Json r = Json::object();
     r["snapshot"] = args.snapshot;
-    r["chassis"] = views.front();
+    r["chassis"] = first;
     r["chassis_given"] = !args.chassis.empty();
     r["vifs_bound"] = vif_count;
     r["vifs_given"] = !args.vifs.empty();

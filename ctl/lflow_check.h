@@ -8,10 +8,10 @@
 // "", virtual, external, localport) is bound to a dummy local port of a chassis that is not
 // in the Southbound, and every localnet network to a dummy provider port: every datapath
 // reachable from a VIF is compiled. Datapaths that only a particular chassis makes local
-// (a gateway router whose l3gateway-chassis is elsewhere) are then compiled as each chassis
-// the Southbound names, in name order, until every datapath with ports is covered. With
+// (a gateway router whose l3gateway-chassis is elsewhere) are then compiled as each gateway
+// chassis the Southbound names, in name order, while datapaths remain uncovered. With
 // --chassis NAME only that chassis's view is taken; with --vif only the listed ports are
-// bound locally - exactly what a node with those --port vif= options would compile.
+// bound locally, in one view - what a node with those --port vif= options would compile.
 #pragma once
 
 #include <string>

@@ -369,7 +369,7 @@ std::string render_lflow_check(const Json& r) {
         for (const Json& u : unchecked)
             names += fmt::format("{}{} ({} flows)", names.empty() ? "" : ", ", text(u, "datapath"),
                                  text(u, "logical_flows"));
-        out += fmt::format("not local to any chassis, not checked: {}\n", names);
+        out += fmt::format("not local in the views compiled, not checked: {}\n", names);
     }
     out += '\n';
     Table st({"STATUS", "FLOWS"});

@@ -151,6 +151,46 @@ class LflowCheck(unittest.TestCase):
         self.assertEqual(j["datapaths_checked"], 4)
         self.assertEqual(j["unchecked_datapaths"], [])
 
+    def test_gateway_router_elsewhere_is_checked_as_its_chassis(self):
+        """gw-chassis with lr0's uplink made an l3gateway on chassis-2 (a gateway router
+        elsewhere, as northd writes it for options:chassis): the default view reaches ls1, ls2
+        and lr0 through the VIFs; ext only becomes local as chassis-2."""
+        with tempfile.TemporaryDirectory(prefix="scs-lflow-check-") as d:
+            snap = os.path.join(d, "sb")
+            shutil.copytree(GW_CHASSIS, snap)
+            path = os.path.join(snap, "Port_Binding.json")
+            with open(path) as f:
+                pb = json.load(f)
+            h = pb["headings"]
+            for r in pb["data"]:
+                if r[h.index("logical_port")] in ("lr0-ext", "ext-lr0"):
+                    r[h.index("type")] = "l3gateway"
+                    opts = dict(r[h.index("options")][1])
+                    opts["l3gateway-chassis"] = "chassis-2"
+                    r[h.index("options")] = ["map", sorted(opts.items())]
+            with open(path, "w") as f:
+                json.dump(pb, f)
+            facts = snapshot_facts(snap)
+
+            j = self.check_json([snap], facts, 0)
+            self.assertEqual([(p["chassis"], sorted(p["datapaths"])) for p in j["passes"]],
+                             [("scs-lflow-check", ["lr0", "ls1", "ls2"]), ("chassis-2", ["ext"])])
+            self.assertEqual(j["unchecked_datapaths"], [])
+            t = dpctl("lflow-check", snap)
+            self.assertIn("\n  as chassis chassis-2: 1 datapath: ext\n", t.stdout)
+
+            j = self.check_json(["--chassis", "chassis-2", snap], facts, 0)
+            self.assertEqual(len(j["passes"]), 1)
+            self.assertEqual(j["datapaths_checked"], 4)
+
+            # A node with only vm1: ext is not local and is listed as not checked.
+            j = self.check_json(["--vif", "vm1", snap], facts, 0)
+            self.assertEqual(len(j["passes"]), 1)
+            self.assertEqual([(u["datapath"], u["logical_flows"]) for u in j["unchecked_datapaths"]],
+                             [("ext", facts["per_dp"]["ext"])])
+            t = dpctl("lflow-check", "--vif", "vm1", snap)
+            self.assertIn("not local in the views compiled, not checked: ext (%d flows)" % facts["per_dp"]["ext"], t.stdout)
+
     def test_dev_basic(self):
         facts = snapshot_facts(DEV_BASIC)
         # Everything in dev-basic (NAT, a load balancer, ACLs) compiles or compiles partially.
