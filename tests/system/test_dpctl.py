@@ -133,7 +133,7 @@ class Dpctl(unittest.TestCase):
 
     def test_stats_then_reset(self):
         st = wait_for_traffic()
-        time.sleep(1.2)  # one full rate interval after the traffic
+        time.sleep(2.2)  # two rate samples (taken about once a second) after the traffic
         st = dpjson("stats")
         t = st["total"]
         self.assertEqual(t["rx_packets"], RX)
