@@ -72,8 +72,8 @@ def main():
             check(traffic.read_pcap(path) == traffic.frames(p, 50002),
                   "%s: bench/traffic.py frames == scs-demo-traffic's (50002 flows)" % p)
         f = traffic.frames("l3", 2, 128, 1)
-        check(all(len(x) == 124 for x in f) and f[0][6:12] == traffic.mac("00:00:00:00:02:04"),
-              "frame size 128 (124 bytes + FCS) from the second source (vm4)")
+        check(all(len(x) == 124 for x in f) and f[0][6:12] == traffic.mac("00:00:00:00:01:02"),
+              "frame size 128 (124 bytes + FCS) from the second source (vm2)")
 
     # 2. Bad arguments: status 2, exactly one line on stderr, nothing on stdout.
     for args, word in ((["--profile", "l9"], "unknown profile"), (["--flows", "0"], "outside"),
