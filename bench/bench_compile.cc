@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -83,6 +84,13 @@ void BM_FullCompile(benchmark::State& state) {
                             st.by_status[static_cast<int>(compiler::FlowStatus::Invalid)]);
 }
 
+// The timed compile of the incremental cases, on its own for profiling:
+//   valgrind --tool=callgrind --toggle-collect='*incremental_compile*' ...
+[[gnu::noinline]] Result<std::unique_ptr<engine::Generation>> incremental_compile(compiler::Compiler& c,
+                                                                                  const ovsdb::Snapshot& sb, uint64_t n) {
+    return c.compile(sb, n);
+}
+
 // Alternates between the Southbound without and with one change: every iteration is one
 // incremental compile of exactly one change (add, then remove), warm caches as in the daemon.
 template <typename Change>
@@ -97,7 +105,7 @@ void incremental(benchmark::State& state, Change change) {
     std::size_t recompiled = 0;
     for (auto _ : state) {
         const bool with_change = n % 2 == 1;
-        auto g = c.compile(with_change ? changed : *sb, ++n);
+        auto g = incremental_compile(c, with_change ? changed : *sb, ++n);
         if (!g) return state.SkipWithError(g.error().c_str());
         recompiled += c.report().stats.recompiled;
         benchmark::DoNotOptimize(g);
@@ -124,7 +132,11 @@ void BM_SnapshotCopy(benchmark::State& state) {
     }
 }
 
-constexpr int kRepetitions = 5;
+// SCS_BENCH_REPS=1 for profiling runs (valgrind --tool=callgrind).
+const int kRepetitions = [] {
+    const char* r = std::getenv("SCS_BENCH_REPS");
+    return r && std::atoi(r) > 0 ? std::atoi(r) : 5;
+}();
 
 BENCHMARK(BM_ParseAllFlows)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions)->Iterations(1);
 BENCHMARK(BM_FullCompile)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions)->Iterations(1);

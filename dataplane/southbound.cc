@@ -97,7 +97,10 @@ Result<std::unique_ptr<engine::Generation>> SouthboundSource::poll() {
     const ovsdb::Status st = sb_->status();
     if (ch.empty() && have_snapshot_) return std::unique_ptr<engine::Generation>{};
     if (!st.connected && !have_snapshot_) return std::unique_ptr<engine::Generation>{};
-    snapshot_ = sb_->snapshot();
+    // The kept snapshot follows the changed rows (the whole replica is copied only on the
+    // first update and after a resync).
+    if (have_snapshot_) sb_->update_snapshot(snapshot_, ch);
+    else snapshot_ = sb_->snapshot();
     have_snapshot_ = true;
     auto g = compile();
     if (!g) {

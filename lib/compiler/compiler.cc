@@ -97,7 +97,10 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         fp.pod(global.h);
         fp.pod(dp->tunnel_key);
         fp.str(dp->name);
-        fp.pod(dp->is_router());
+        for (const auto& [k, v] : dp->external_ids) {
+            fp.str(k);
+            fp.str(v);
+        }
         for (const auto* f : dp_flows) {
             fp.pod(f->uuid);
             fp.pod(f->pipeline);
@@ -131,7 +134,15 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         } else {
             auto c = compile_datapath(*dp, dp_flows, sb, view, names, parse_);
             if (!c) return make_error(c.error());
-            out = std::make_shared<const CompiledDatapath>(std::move(*c));
+            // The result outlives this snapshot (shared with later generations): it points
+            // at its own copy of the Datapath_Binding row.
+            struct Owned {
+                ovsdb::DatapathBinding binding;
+                CompiledDatapath compiled;
+            };
+            auto owned = std::make_shared<Owned>(Owned{*dp, std::move(*c)});
+            owned->compiled.binding = &owned->binding;
+            out = std::shared_ptr<const CompiledDatapath>(owned, &owned->compiled);
             ++rep.stats.recompiled;
         }
         next_cache[uuid] = Cached{fp.h, out};

@@ -24,8 +24,28 @@ Subtable::Subtable(const FlowKey& mask) : mask_(mask) {
 bool Subtable::insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule) {
     const uint64_t* vw = key_words(value);
     const uint64_t* mw = key_words(mask_);
+    // While building, buckets_ indexes the entries so far (finalize() lays it out again):
+    // finding a duplicate stays O(1) for stages of thousands of rules.
     const std::size_t n = prio_.size();
-    for (std::size_t e = 0; e < n; ++e) {  // control path: duplicates are rare, n is small
+    if (buckets_.size() < 2 * (n + 1)) {
+        const std::size_t cap = std::bit_ceil(std::max<std::size_t>(16, 4 * (n + 1)));
+        buckets_.assign(cap, Bucket{0, kEmpty});
+        bucket_mask_ = static_cast<uint32_t>(cap - 1);
+        FlowKey k{};
+        uint64_t* kw = key_words(k);
+        for (uint32_t e = 0; e < n; ++e) {
+            for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
+            const uint32_t h = hash_of(k);
+            uint32_t b = h & bucket_mask_;
+            while (buckets_[b].entry != kEmpty) b = (b + 1) & bucket_mask_;
+            buckets_[b] = {h, e};
+        }
+    }
+    const uint32_t h = hash_of(value);
+    uint32_t b = h & bucket_mask_;
+    for (; buckets_[b].entry != kEmpty; b = (b + 1) & bucket_mask_) {
+        if (buckets_[b].hash != h) continue;
+        const std::size_t e = buckets_[b].entry;
         bool same = true;
         for (unsigned i = 0; i < n_words_ && same; ++i)
             same = values_[e * n_words_ + i] == (vw[words_[i]] & mw[words_[i]]);
@@ -38,6 +58,7 @@ bool Subtable::insert(const FlowKey& value, int32_t priority, uint32_t action, u
         }
         return false;
     }
+    buckets_[b] = {h, static_cast<uint32_t>(n)};
     for (unsigned i = 0; i < n_words_; ++i) values_.push_back(vw[words_[i]] & mw[words_[i]]);
     prio_.push_back(priority);
     action_.push_back(action);

@@ -8,6 +8,7 @@
 // of the bound. `&&` is the cross product of its operands' disjunctions, dropping patterns
 // that need a bit both 0 and 1 and removing duplicates.
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -18,11 +19,21 @@ namespace scs::lflow {
 
 namespace {
 
-// One conjunction: required key bits.
+// One conjunction: required key bits, as the flow key's 64-bit words (merged, compared and
+// hashed a word at a time; set_bit() addresses its bytes).
 struct Conj {
-    std::array<uint8_t, engine::kKeyBytes> value{};
-    std::array<uint8_t, engine::kKeyBytes> mask{};
+    std::array<uint64_t, engine::kKeyWords> value{};
+    std::array<uint64_t, engine::kKeyWords> mask{};
     friend bool operator==(const Conj&, const Conj&) = default;
+    uint8_t* value_bytes() { return reinterpret_cast<uint8_t*>(value.data()); }
+    uint8_t* mask_bytes() { return reinterpret_cast<uint8_t*>(mask.data()); }
+    const uint8_t* value_bytes() const { return reinterpret_cast<const uint8_t*>(value.data()); }
+    const uint8_t* mask_bytes() const { return reinterpret_cast<const uint8_t*>(mask.data()); }
+    bool matches_all() const {
+        for (uint64_t m : mask)
+            if (m) return false;
+        return true;
+    }
 };
 
 struct ConjHash {
@@ -31,6 +42,7 @@ struct ConjHash {
         for (std::size_t i = 0; i < c.value.size(); ++i) {
             h = (h ^ c.value[i]) * 1099511628211ull;
             h = (h ^ c.mask[i]) * 1099511628211ull;
+            h ^= h >> 29;
         }
         return static_cast<std::size_t>(h);
     }
@@ -43,19 +55,34 @@ void set_bit(Conj& c, engine::Field f, unsigned b, bool on) {
     const engine::FieldInfo& fi = engine::field_info(f);
     const unsigned byte = fi.offset + fi.width - 1 - b / 8;
     const auto m = static_cast<uint8_t>(1u << (b % 8));
-    c.mask[byte] |= m;
-    c.value[byte] = static_cast<uint8_t>(on ? c.value[byte] | m : c.value[byte] & ~m);
+    uint8_t* value = c.value_bytes();
+    c.mask_bytes()[byte] |= m;
+    value[byte] = static_cast<uint8_t>(on ? value[byte] | m : value[byte] & ~m);
 }
 
 bool merge(const Conj& a, const Conj& b, Conj& out) {
+    uint64_t clash = 0;
     for (std::size_t i = 0; i < a.value.size(); ++i) {
-        const uint8_t both = a.mask[i] & b.mask[i];
-        if ((a.value[i] & both) != (b.value[i] & both)) return false;
+        clash |= (a.value[i] ^ b.value[i]) & a.mask[i] & b.mask[i];
         out.mask[i] = a.mask[i] | b.mask[i];
         out.value[i] = a.value[i] | b.value[i];
     }
-    return true;
+    return clash == 0;
 }
+
+// The lowered form of the symbol table's own expressions (prerequisites, predicates): they
+// name fields only, never ports or sets, so they lower the same for every flow and datapath.
+// Per thread, as compilers may run on several.
+struct StaticKey {
+    const Expr* e;
+    bool neg;
+    friend bool operator==(const StaticKey&, const StaticKey&) = default;
+};
+struct StaticKeyHash {
+    std::size_t operator()(const StaticKey& k) const {
+        return std::hash<const void*>()(k.e) * 2 + (k.neg ? 1 : 0);
+    }
+};
 
 class Lowerer {
 public:
@@ -85,6 +112,17 @@ public:
 private:
     static Dnf truth(bool t) { return t ? Dnf{Conj{}} : Dnf{}; }
 
+    // lower() of a symbol table expression, remembered (failures are not: they carry the
+    // message and are rare).
+    Result<Dnf> lower_static(const Expr& e, bool neg) {
+        thread_local std::unordered_map<StaticKey, Dnf, StaticKeyHash> cache;
+        auto it = cache.find(StaticKey{&e, neg});
+        if (it != cache.end()) return it->second;
+        Result<Dnf> d = lower(e, neg);
+        if (d) cache.emplace(StaticKey{&e, neg}, *d);
+        return d;
+    }
+
     Result<Dnf> check(Dnf d) {
         if (d.size() > limits_.max_conjunctions) {
             return make_error(fmt::format("match expands to more than {} conjunctions",
@@ -94,6 +132,20 @@ private:
     }
 
     static Dnf dedup(Dnf d) {
+        if (d.size() <= 1) return d;
+        if (d.size() <= 16) {
+            std::size_t n = 0;
+            for (std::size_t i = 0; i < d.size(); ++i) {
+                bool dup = false;
+                for (std::size_t j = 0; j < n && !dup; ++j) dup = d[j] == d[i];
+                if (!dup) {
+                    if (n != i) d[n] = d[i];
+                    ++n;
+                }
+            }
+            d.resize(n);
+            return d;
+        }
         std::unordered_set<Conj, ConjHash> seen;
         Dnf out;
         out.reserve(d.size());
@@ -108,7 +160,7 @@ private:
         for (Dnf& p : parts) {
             for (const Conj& c : p) {
                 // A disjunct that matches everything absorbs the others.
-                if (c.mask == Conj{}.mask) return truth(true);
+                if (c.matches_all()) return truth(true);
             }
             for (Conj& c : p) out.push_back(std::move(c));
             if (out.size() > 4 * limits_.max_conjunctions) out = dedup(std::move(out));
@@ -123,6 +175,15 @@ private:
                   [](const Dnf& a, const Dnf& b) { return a.size() < b.size(); });
         Dnf acc{Conj{}};
         for (const Dnf& p : parts) {
+            if (p.size() == 1) {  // in place: no product to build
+                std::size_t n = 0;
+                for (std::size_t i = 0; i < acc.size(); ++i)
+                    if (merge(acc[i], p[0], acc[n])) ++n;
+                acc.resize(n);
+                if (n > 1) acc = dedup(std::move(acc));
+                if (acc.empty()) return acc;
+                continue;
+            }
             Dnf next;
             for (const Conj& a : acc) {
                 for (const Conj& b : p) {
@@ -141,6 +202,18 @@ private:
     // field bits == c (under c's mask).
     static Conj eq(const detail::Operand& o, const Constant& c) {
         Conj r;
+        if (o.bit % 8 == 0 && o.n_bits % 8 == 0) {  // whole bytes: no bit loop
+            const engine::FieldInfo& fi = engine::field_info(o.field);
+            uint8_t* value = r.value_bytes();
+            uint8_t* mask = r.mask_bytes();
+            for (unsigned k = 0; k < o.n_bits / 8u; ++k) {
+                const unsigned kb = fi.offset + fi.width - 1u - o.bit / 8u - k;
+                const uint8_t m = c.mask.be[15 - k];
+                mask[kb] |= m;
+                value[kb] = static_cast<uint8_t>((value[kb] & ~m) | (c.value.be[15 - k] & m));
+            }
+            return r;
+        }
         for (unsigned i = 0; i < o.n_bits; ++i) {
             if (c.mask.bit(i)) set_bit(r, o.field, o.bit + i, c.value.bit(i));
         }
@@ -203,7 +276,7 @@ private:
                 acc[v] = (e.op == Relop::Eq ? any : !any) != neg;
             }
             if (acc[0] == acc[1]) return truth(acc[0]);
-            return lower(*detail::predicate_expr(s), acc[0]);
+            return lower_static(*detail::predicate_expr(s), acc[0]);
         }
         Result<detail::Operand> o = detail::operand(e);
         if (!o) return make_error(o.error());
@@ -227,9 +300,9 @@ private:
         if (s.type == SymbolType::String) {
             for (const auto& p : rhs->ports) {
                 Constant c;
-                for (unsigned i = 0; i < 32; ++i) c.mask.set_bit(i, true);
+                for (unsigned i = 0; i < 4; ++i) c.mask.be[12 + i] = 0xff;
                 if (p) {
-                    for (unsigned i = 0; i < 32; ++i) c.value.set_bit(i, (*p >> i) & 1);
+                    for (unsigned i = 0; i < 4; ++i) c.value.be[12 + i] = static_cast<uint8_t>(*p >> (24 - 8 * i));
                     consts.push_back(c);
                 }
                 // A port not in this datapath equals no packet's port: == drops it, != of
@@ -267,7 +340,7 @@ private:
         if (!own) return own;
         const Expr* pre = detail::prereq_expr(s);
         if (!pre) return own;
-        Result<Dnf> p = lower(*pre, false);
+        Result<Dnf> p = lower_static(*pre, false);
         if (!p) return p;
         std::vector<Dnf> both;
         both.push_back(std::move(*own));
@@ -291,15 +364,16 @@ Result<std::vector<engine::Match>> to_matches(const Expr& e, const Resolver& r,
         engine::Match m;
         // One set_bytes() per run of constrained bytes.
         std::size_t i = 0;
-        while (i < c.mask.size()) {
-            if (!c.mask[i]) {
+        const uint8_t* mask = c.mask_bytes();
+        while (i < engine::kKeyBytes) {
+            if (!mask[i]) {
                 ++i;
                 continue;
             }
             std::size_t j = i;
-            while (j < c.mask.size() && c.mask[j]) ++j;
-            m.set_bytes(static_cast<uint16_t>(i), {c.value.data() + i, j - i},
-                        {c.mask.data() + i, j - i});
+            while (j < engine::kKeyBytes && mask[j]) ++j;
+            m.set_bytes(static_cast<uint16_t>(i), {c.value_bytes() + i, j - i},
+                        {c.mask_bytes() + i, j - i});
             i = j;
         }
         out.push_back(m);
