@@ -55,29 +55,48 @@ std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool 
             r.push_back({90, mac, true});
             continue;
         }
+        const bool v4 = !e.ip4.empty(), v6 = !e.ip6.empty();
         if (ingress) {
-            if (!e.ip4.empty()) {
+            if (v4) {
                 r.push_back({90, mac + " && ip4.src == " + set_of(e.ip4), true});
                 r.push_back({90, mac + " && ip4.src == 0.0.0.0 && ip4.dst == 255.255.255.255 && udp.src == 68 && udp.dst == 67", true});
                 r.push_back({90, mac + " && arp.sha == " + e.mac + " && arp.spa == " + set_of(e.ip4), true});
             }
-            std::vector<std::string> v6 = e.ip6;
-            v6.push_back("fe80::/64");  // link-local
-            r.push_back({90, mac + " && ip6.src == " + set_of(v6), true});
-            r.push_back({90, mac + " && ip6.src == :: && nd_ns", true});  // duplicate address detection
+            if (v6) {
+                std::vector<std::string> src = e.ip6;
+                src.push_back("fe80::/64");  // link-local
+                r.push_back({90, mac + " && ip6.src == " + set_of(src) + " && !nd", true});
+                // Neighbour Discovery from our addresses (or :: for DAD), with our MAC inside.
+                std::vector<std::string> nd_src = src;
+                nd_src.push_back("::");
+                r.push_back({90, mac + " && ip6.src == " + set_of(nd_src) + " && nd_ns && (nd.sll == 0 || nd.sll == " + e.mac + ")", true});
+                r.push_back({90, mac + " && ip6.src == " + set_of(src) + " && nd_na && (nd.tll == 0 || nd.tll == " + e.mac + ")", true});
+            }
+            // ovn-nb(5): IPv4 addresses without IPv6 ones forbid IPv6, and the reverse forbids
+            // IPv4 and ARP; addresses given restrict their family. RARP is not restricted.
             r.push_back({80, mac + " && (ip4 || arp || ip6)", false});
             r.push_back({70, mac, true});
         } else {
-            if (!e.ip4.empty()) {
-                std::vector<std::string> v4 = e.ip4;
-                v4.push_back("255.255.255.255");
-                v4.push_back("224.0.0.0/4");
-                r.push_back({90, mac + " && ip4.dst == " + set_of(v4), true});
+            if (v4) {
+                std::vector<std::string> dst = e.ip4;
+                dst.push_back("255.255.255.255");
+                dst.push_back("224.0.0.0/4");
+                for (const std::string& a4 : e.ip4) {  // a masked address: its subnet broadcast too
+                    const auto slash = a4.find('/');
+                    auto ip = pkt::Ip4::parse(a4.substr(0, slash));
+                    if (slash == std::string::npos || !ip) continue;
+                    const unsigned plen = static_cast<unsigned>(std::stoul(a4.substr(slash + 1)));
+                    if (plen >= 32) continue;
+                    dst.push_back(pkt::Ip4{ip->v | (~uint32_t{0} >> plen)}.str());
+                }
+                r.push_back({90, mac + " && ip4.dst == " + set_of(dst), true});
             }
-            std::vector<std::string> v6 = e.ip6;
-            v6.push_back("fe80::/64");
-            v6.push_back("ff00::/8");
-            r.push_back({90, mac + " && ip6.dst == " + set_of(v6), true});
+            if (v6) {
+                std::vector<std::string> dst = e.ip6;
+                dst.push_back("fe80::/64");
+                dst.push_back("ff00::/8");
+                r.push_back({90, mac + " && ip6.dst == " + set_of(dst), true});
+            }
             r.push_back({80, mac + " && (ip4 || ip6)", false});
             r.push_back({70, mac, true});
         }
