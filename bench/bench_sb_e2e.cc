@@ -136,6 +136,7 @@ struct Env {
     ovsdb::Uuid lr0;
     uint8_t routing_table = 0;
     std::size_t flows = 0;
+    std::size_t datapaths = 0;
 };
 
 Env& env() {
@@ -161,6 +162,7 @@ Env& env() {
     e.lr0 = lr0->uuid;
     e.routing_table = bench::stage_table(*snap, lr0->uuid, "lr_in_ip_routing");
     e.flows = snap->logical_flows.size();
+    e.datapaths = snap->datapaths.size();
     e.server = std::make_unique<SbServer>();
     if (!e.server->create_db() || !e.server->start()) e.error = "ovsdb-server did not start";
     else if (!e.server->load_dump(bench::sb_path())) e.error = "loading the dump into ovsdb-server failed";
@@ -202,7 +204,7 @@ void BM_E2E_AddFlow(benchmark::State& state) {
         c.sb->set_local_ports(std::move(vifs));
     }
     // Initial sync: every flow of every datapath replicated and compiled.
-    auto all = [&] { return c.snap.logical_flows.size() >= e.flows && c.compiler->report().stats.datapaths >= 130; };
+    auto all = [&] { return c.snap.logical_flows.size() >= e.flows && c.compiler->report().stats.datapaths >= e.datapaths; };
     if (!c.until(all, 120'000)) return state.SkipWithError("initial sync did not complete");
     c.until([] { return false; }, 500);  // claims settle
     Rpc rpc(e.server->sock());
@@ -214,15 +216,20 @@ void BM_E2E_AddFlow(benchmark::State& state) {
     for (auto _ : state) {
         ++k;
         const uint64_t t0 = now_ns();
-        if (!rpc.send("[" + route_insert(e, k) + "]", ++id)) return state.SkipWithError("send");
-        if (!c.until([&] { return c.snap.logical_flows.size() == base + 1; }, 10'000))
-            return state.SkipWithError("the change never arrived");
+        if (!rpc.send(route_insert(e, k), ++id)) return state.SkipWithError("send");
+        if (!c.until([&] { return c.snap.logical_flows.size() == base + 1; }, 10'000)) {
+            static std::string why;
+            auto r = rpc.reply(id);
+            why = fmt::format("the change never arrived ({} flows, {} before; server: {})", c.snap.logical_flows.size(),
+                              base, r ? r->substr(0, 300) : "no reply");
+            return state.SkipWithError(why.c_str());
+        }
         const uint64_t t1 = now_ns();
         state.SetIterationTime(static_cast<double>(t1 - t0) / 1e9);
         compile_ns += c.compiler->report().stats.elapsed_ns;
         auto r = rpc.reply(id);
         if (!r || r->find("\"error\":\"") != std::string::npos) return state.SkipWithError("transaction failed");
-        if (!rpc.send("[" + route_delete(k) + "]", ++id) || !rpc.reply(id)) return state.SkipWithError("delete");
+        if (!rpc.send(route_delete(k), ++id) || !rpc.reply(id)) return state.SkipWithError("delete");
         if (!c.until([&] { return c.snap.logical_flows.size() == base; }, 10'000))
             return state.SkipWithError("the removal never arrived");
     }
