@@ -25,6 +25,8 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
         dps_[d.uuid] = &d;
         if (d.tunnel_key > 0 && d.tunnel_key < (1 << 24)) dp_by_key_[static_cast<uint32_t>(d.tunnel_key)] = &d;
     }
+    pb_by_name_.reserve(sb.ports.size());
+    placement_by_name_.reserve(sb.ports.size());
     for (const auto& p : sb.ports) pb_by_name_[p.logical_port] = &p;
 
     // Tunnels: every other chassis with a Geneve encap, in name order (stable ids across

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/datapath.h"
@@ -85,9 +86,10 @@ private:
     const LocalConfig& cfg_;
     std::map<ovsdb::Uuid, const ovsdb::DatapathBinding*> dps_;
     std::map<uint32_t, const ovsdb::DatapathBinding*> dp_by_key_;
-    std::map<std::string, const ovsdb::PortBinding*> pb_by_name_;
+    // By name: hashed (tens of thousands of ports, rebuilt on every compile).
+    std::unordered_map<std::string, const ovsdb::PortBinding*> pb_by_name_;
     std::map<ovsdb::Uuid, std::vector<PortPlacement>> ports_;
-    std::map<std::string, const PortPlacement*> placement_by_name_;
+    std::unordered_map<std::string, const PortPlacement*> placement_by_name_;
     std::map<std::string, uint16_t> tunnel_by_chassis_;
     std::vector<engine::Tunnel> tunnels_;
     std::set<ovsdb::Uuid> local_;

@@ -147,7 +147,8 @@ PipeShape shape(const std::vector<const ovsdb::LogicalFlow*>& flows, Pipe pipe) 
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
                                           const std::vector<const ovsdb::LogicalFlow*>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, ParseCache& cache) {
+                                          const NameTables& names, ParseCache& cache,
+                                          MatchCache* matches) {
     CompiledDatapath out;
     out.binding = &dp;
     if (dp.tunnel_key <= 0 || dp.tunnel_key >= (1 << 24))
@@ -181,12 +182,30 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
             out.flows.push_back(std::move(rep));
             continue;
         }
-        auto ms = lflow::to_matches(*p.expr, resolver);
-        if (ms && p.action_prereqs) {
-            auto pre = lflow::to_matches(*p.action_prereqs, resolver);
-            if (!pre) ms = make_error(pre.error());
-            else *ms = and_matches(*ms, *pre);
+        auto lower = [&]() {
+            auto r = lflow::to_matches(*p.expr, resolver);
+            if (r && p.action_prereqs) {
+                auto pre = lflow::to_matches(*p.action_prereqs, resolver);
+                if (!pre) r = make_error(pre.error());
+                else *r = and_matches(*r, *pre);
+            }
+            return r;
+        };
+        Result<std::vector<engine::Match>> lowered = std::vector<engine::Match>{};
+        Result<std::vector<engine::Match>>* found = nullptr;
+        if (matches) {
+            MatchCache::Entry& e = matches->by_flow[f->uuid];
+            if (e.expr != p.expr || e.prereqs != p.action_prereqs || !e.expr) {
+                e.expr = p.expr;
+                e.prereqs = p.action_prereqs;
+                e.matches = lower();
+            }
+            found = &e.matches;
+        } else {
+            lowered = lower();
+            found = &lowered;
         }
+        Result<std::vector<engine::Match>>& ms = *found;  // read only below
         if (!ms) {
             rep.status = FlowStatus::Unsupported;
             rep.detail = fmt::format("match: {}", ms.error());

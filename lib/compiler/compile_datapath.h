@@ -63,6 +63,19 @@ private:
     std::size_t parsed_ = 0;
 };
 
+// One datapath's lowered flow matches, kept across generations: a flow whose parse is the
+// same and whose datapath's name environment (`env`: port and group keys, address sets, port
+// groups, residency - everything the resolver answers) is unchanged is not lowered again.
+// A change to one flow of a large datapath then costs that flow, not all of them.
+struct MatchCache {
+    struct Entry {
+        std::shared_ptr<const lflow::Expr> expr, prereqs;  // what it was lowered from
+        Result<std::vector<engine::Match>> matches = std::vector<engine::Match>{};
+    };
+    uint64_t env = 0;
+    std::map<ovsdb::Uuid, Entry> by_flow;
+};
+
 struct CompiledDatapath {
     engine::DatapathPtr dp;
     const ovsdb::DatapathBinding* binding = nullptr;
@@ -73,6 +86,7 @@ struct CompiledDatapath {
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
                                           const std::vector<const ovsdb::LogicalFlow*>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, ParseCache& cache);
+                                          const NameTables& names, ParseCache& cache,
+                                          MatchCache* matches = nullptr);
 
 }  // namespace scs::compiler

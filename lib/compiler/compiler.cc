@@ -86,6 +86,13 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         global.pod(t.remote_ip);
     }
 
+    // Residency as is_chassis_resident() sees it (also of ports not claimed).
+    Fingerprint resident;
+    resident.pod(global.h);
+    for (const auto& p : sb.ports)
+        if (const PortPlacement* pl = view.port(p.logical_port); pl && pl->chassis == cfg_.chassis)
+            resident.str(p.logical_port);
+
     auto gen = std::make_unique<engine::Generation>();
     gen->number = number;
     CompileReport rep;
@@ -101,6 +108,19 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             fp.str(k);
             fp.str(v);
         }
+        // The names this datapath's flows resolve (MatchCache::env), then the flows.
+        Fingerprint env;
+        env.pod(resident.h);
+        for (const PortPlacement& p : view.ports(uuid)) {
+            env.str(p.pb->logical_port);
+            env.pod(p.pb->tunnel_key);
+        }
+        for (const auto& g : sb.multicast_groups) {
+            if (g.datapath != uuid) continue;
+            env.str(g.name);
+            env.pod(g.tunnel_key);
+        }
+        fp.pod(env.h);
         for (const auto* f : dp_flows) {
             fp.pod(f->uuid);
             fp.pod(f->pipeline);
@@ -129,10 +149,19 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         }
         std::shared_ptr<const CompiledDatapath> out;
         auto old = cache_.find(uuid);
+        std::shared_ptr<MatchCache> matches = old != cache_.end() ? old->second.matches : nullptr;
+        if (!matches) matches = std::make_shared<MatchCache>();
         if (old != cache_.end() && old->second.fingerprint == fp.h) {
             out = old->second.out;
         } else {
-            auto c = compile_datapath(*dp, dp_flows, sb, view, names, parse_);
+            if (matches->env != env.h) *matches = MatchCache{env.h, {}};
+            auto c = compile_datapath(*dp, dp_flows, sb, view, names, parse_, matches.get());
+            // Flows gone from the datapath leave the cache.
+            if (matches->by_flow.size() > dp_flows.size()) {
+                std::set<ovsdb::Uuid> live;
+                for (const auto* f : dp_flows) live.insert(f->uuid);
+                std::erase_if(matches->by_flow, [&](const auto& e) { return !live.count(e.first); });
+            }
             if (!c) return make_error(c.error());
             // The result outlives this snapshot (shared with later generations): it points
             // at its own copy of the Datapath_Binding row.
@@ -145,7 +174,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             out = std::shared_ptr<const CompiledDatapath>(owned, &owned->compiled);
             ++rep.stats.recompiled;
         }
-        next_cache[uuid] = Cached{fp.h, out};
+        next_cache[uuid] = Cached{fp.h, out, std::move(matches)};
         gen->datapaths.push_back(out->dp);
         rep.stats.flows += out->flows.size();
         for (const FlowReport& f : out->flows) {

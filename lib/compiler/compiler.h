@@ -60,6 +60,7 @@ private:
     struct Cached {
         uint64_t fingerprint = 0;
         std::shared_ptr<const CompiledDatapath> out;
+        std::shared_ptr<MatchCache> matches;
     };
     std::map<ovsdb::Uuid, Cached> cache_;
     CompileReport report_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <map>
+#include <unordered_map>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -258,9 +259,23 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
     for (const FlowSpec& f : spec.flows)
         if (!f.match.empty_mask() && f.priority >= miss_prio) rules.push_back(&f);
 
-    std::map<std::vector<uint64_t>, int> masks;
-    for (const FlowSpec* f : rules)
-        masks[std::vector<uint64_t>(key_words(f->match.mask), key_words(f->match.mask) + kKeyWords)]++;
+    // Distinct masks (hashed: stages have thousands of rules and few masks).
+    struct MaskSet {
+        std::unordered_map<uint64_t, std::vector<const FlowKey*>> by_hash;
+        std::size_t n = 0;
+        std::size_t size() const { return n; }
+        void add(const FlowKey& m) {
+            const uint64_t* w = key_words(m);
+            uint64_t h = 1469598103934665603ull;
+            for (std::size_t i = 0; i < kKeyWords; ++i) h = (h ^ w[i]) * 1099511628211ull;
+            auto& v = by_hash[h];
+            for (const FlowKey* x : v)
+                if (std::equal(w, w + kKeyWords, key_words(*x))) return;
+            v.push_back(&m);
+            ++n;
+        }
+    } masks;
+    for (const FlowSpec* f : rules) masks.add(f->match.mask);
 
     StageKind kind;
     if (rules.empty()) kind = StageKind::MissOnly;
