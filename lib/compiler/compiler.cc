@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <functional>
+#include <string_view>
+
 #include <fmt/format.h>
 
 namespace scs::compiler {
@@ -14,16 +17,16 @@ uint64_t now_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// FNV-1a over everything a datapath's compilation reads.
+// FNV-1a over everything a datapath's compilation reads (strings through their hash).
 struct Fingerprint {
     uint64_t h = 1469598103934665603ull;
     void bytes(const void* p, std::size_t n) {
         const auto* b = static_cast<const uint8_t*>(p);
         for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
     }
-    void str(const std::string& s) {
-        bytes(s.data(), s.size());
-        bytes("\0", 1);
+    void str(const std::string& s) {  // a word at a time: flows' text is megabytes
+        pod(std::hash<std::string_view>()(s));
+        pod(s.size());
     }
     template <typename T>
     void pod(const T& v) {
@@ -31,16 +34,28 @@ struct Fingerprint {
     }
 };
 
+// A 64-bit finaliser (splitmix64), so that sums of fingerprints do not cancel out.
+uint64_t mix(uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
 uint64_t global_names_fingerprint(const ovsdb::Snapshot& sb) {
+    auto set_of = [](const std::string& name, const std::vector<std::string>& items) {
+        Fingerprint f;
+        f.str(name);
+        uint64_t h = 0;
+        for (const auto& x : items) h += mix(std::hash<std::string_view>()(x));
+        f.pod(h);
+        return mix(f.h);
+    };
+    uint64_t sets = 0, groups = 0;
+    for (const auto& a : sb.address_sets) sets += set_of(a.name, a.addresses);
+    for (const auto& g : sb.port_groups) groups += set_of(g.name, g.ports);
     Fingerprint f;
-    for (const auto& a : sb.address_sets) {
-        f.str(a.name);
-        for (const auto& x : a.addresses) f.str(x);
-    }
-    for (const auto& g : sb.port_groups) {
-        f.str(g.name);
-        for (const auto& x : g.ports) f.str(x);
-    }
+    f.pod(sets);
+    f.pod(groups);
     for (const auto& [k, v] : sb.sb_global_options) {
         f.str(k);
         f.str(v);
@@ -89,9 +104,11 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     // Residency as is_chassis_resident() sees it (also of ports not claimed).
     Fingerprint resident;
     resident.pod(global.h);
+    uint64_t resident_h = 0;
     for (const auto& p : sb.ports)
         if (const PortPlacement* pl = view.port(p.logical_port); pl && pl->chassis == cfg_.chassis)
-            resident.str(p.logical_port);
+            resident_h += mix(std::hash<std::string_view>()(p.logical_port));
+    resident.pod(resident_h);
 
     auto gen = std::make_unique<engine::Generation>();
     gen->number = number;
@@ -111,42 +128,66 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         // The names this datapath's flows resolve (MatchCache::env), then the flows.
         Fingerprint env;
         env.pod(resident.h);
+        uint64_t keys_h = 0;
         for (const PortPlacement& p : view.ports(uuid)) {
-            env.str(p.pb->logical_port);
-            env.pod(p.pb->tunnel_key);
+            Fingerprint kf;
+            kf.str(p.pb->logical_port);
+            kf.pod(p.pb->tunnel_key);
+            keys_h += mix(kf.h);
         }
+        env.pod(keys_h);
+        uint64_t group_keys_h = 0;
         for (const auto& g : sb.multicast_groups) {
             if (g.datapath != uuid) continue;
-            env.str(g.name);
-            env.pod(g.tunnel_key);
+            Fingerprint gf;
+            gf.str(g.name);
+            gf.pod(g.tunnel_key);
+            group_keys_h += mix(gf.h);
         }
+        env.pod(group_keys_h);
         fp.pod(env.h);
+        // Rows come in no particular order (the IDL's hash order changes as rows come and
+        // go): flows and ports are combined order-independently, so an unchanged datapath
+        // keeps its fingerprint whatever the order of the snapshot.
+        uint64_t flows_h = 0, ports_h = 0;
         for (const auto* f : dp_flows) {
-            fp.pod(f->uuid);
-            fp.pod(f->pipeline);
-            fp.pod(f->table_id);
-            fp.pod(f->priority);
-            fp.str(f->match);
-            fp.str(f->actions);
-            fp.str(f->stage_name);
+            Fingerprint ff;
+            ff.pod(f->uuid);
+            ff.pod(f->pipeline);
+            ff.pod(f->table_id);
+            ff.pod(f->priority);
+            ff.str(f->match);
+            ff.str(f->actions);
+            ff.str(f->stage_name);
+            flows_h += mix(ff.h);
         }
         for (const PortPlacement& p : view.ports(uuid)) {
-            fp.str(p.pb->logical_port);
-            fp.pod(p.pb->tunnel_key);
-            fp.pod(p.entry.kind);
-            fp.pod(p.entry.tx_port);
-            fp.pod(p.entry.vlan);
-            fp.pod(p.entry.tunnel);
-            fp.pod(p.entry.peer_dp);
-            fp.pod(p.entry.peer_port);
-            for (const auto& s : p.pb->port_security) fp.str(s);
+            Fingerprint pf;
+            pf.str(p.pb->logical_port);
+            pf.pod(p.pb->tunnel_key);
+            pf.pod(p.entry.kind);
+            pf.pod(p.entry.tx_port);
+            pf.pod(p.entry.vlan);
+            pf.pod(p.entry.tunnel);
+            pf.pod(p.entry.peer_dp);
+            pf.pod(p.entry.peer_port);
+            for (const auto& s : p.pb->port_security) pf.str(s);
+            ports_h += mix(pf.h);
         }
+        fp.pod(flows_h);
+        fp.pod(ports_h);
+        uint64_t groups_h = 0;
         for (const auto& g : sb.multicast_groups) {
             if (g.datapath != uuid) continue;
-            fp.str(g.name);
-            fp.pod(g.tunnel_key);
-            for (const auto& n : g.ports) fp.str(n);
+            Fingerprint gf;
+            gf.str(g.name);
+            gf.pod(g.tunnel_key);
+            uint64_t members = 0;
+            for (const auto& n : g.ports) members += mix(std::hash<std::string_view>()(n));
+            gf.pod(members);
+            groups_h += mix(gf.h);
         }
+        fp.pod(groups_h);
         std::shared_ptr<const CompiledDatapath> out;
         auto old = cache_.find(uuid);
         std::shared_ptr<MatchCache> matches = old != cache_.end() ? old->second.matches : nullptr;
