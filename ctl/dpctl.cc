@@ -21,6 +21,8 @@
 
 #include <fmt/format.h>
 
+#include "packet/pcap_file.h"
+
 #include "lflow_check.h"
 #include "mgmt_json.h"
 #include "render.h"
@@ -92,7 +94,8 @@ constexpr Command kCommands[] = {
      "and onto the Geneve wire - then each frame that would leave, with its port.\n"
      "  --inport P     the logical port it enters on (or `inport == \"P\"` in MICROFLOW);\n"
      "                 a VIF bound to this chassis or a localnet port\n"
-     "  --hex FRAME    the Ethernet frame in hex instead of a MICROFLOW",
+     "  --hex FRAME    the Ethernet frame in hex instead of a MICROFLOW\n"
+     "  --pcap FILE    the first frame of a pcap capture instead of a MICROFLOW",
      &render_trace},
     {"lflow-check", "lflow-check SNAPSHOT [--chassis NAME] [--vif LPORT]...",
      "offline: what a Southbound snapshot needs that we lack",
@@ -238,6 +241,16 @@ std::variant<Invocation, Usage> parse_args(int argc, char** argv) {
             auto v = value("NAME");
             if (!v || v->empty()) return need(w == "--stage" ? "STAGE" : "DATAPATH");
             inv.params[w.substr(2)] = *v;
+        } else if (w == "--pcap") {
+            if (auto u = cmd_only("trace")) return *u;
+            auto v = value("FILE");
+            if (!v || v->empty()) return need("FILE");
+            auto frames = pkt::read_pcap(*v);
+            if (!frames) return Usage{fmt::format("--pcap {}: {}", *v, frames.error())};
+            if (frames->empty()) return Usage{fmt::format("--pcap {}: no packet in the capture", *v)};
+            std::string hex;
+            for (uint8_t b : frames->front()) hex += fmt::format("{:02x}", b);
+            inv.params["hex"] = hex;
         } else if (w == "--inport" || w == "--hex") {
             if (auto u = cmd_only("trace")) return *u;
             auto v = value(w == "--hex" ? "FRAME" : "PORT");
@@ -281,7 +294,7 @@ std::variant<Invocation, Usage> parse_args(int argc, char** argv) {
     if (inv.cmd->name == "trace") {
         if (inv.params.find("hex")) {
             if (!positional.empty())
-                return Usage{fmt::format("trace: give either --hex or a MICROFLOW, not both ('{}')", positional[0])};
+                return Usage{fmt::format("trace: give either --hex/--pcap or a MICROFLOW, not both ('{}')", positional[0])};
         } else if (positional.size() != 1) {
             return Usage{"trace: give the packet as one MICROFLOW argument, e.g. "
                          "'inport == \"vm1\" && eth.src == 00:00:00:00:01:01'"};

@@ -23,7 +23,7 @@ import sys
 import unittest
 
 from sbtestutil import CHASSIS, HV2_MAC, UNDERLAY_IP, Chassis
-from sysutil import geneve, geneve_sport, hexdump, ip, mac, udp_frame
+from sysutil import geneve, geneve_sport, hexdump, ip, mac, udp_frame, write_pcap
 
 DAEMON = None
 DPCTL = None
@@ -248,6 +248,14 @@ class DpctlSouthbound(unittest.TestCase):
         t = self.trace_then_forward(["--inport", "vm1", "--hex", f.hex()], "vif=vm4", "vm4")
         self.assertEqual(unhex(t["input"]), f)
 
+    def test_trace_pcap(self):
+        f = udp_frame(mac(LR0_SW0), mac(VM1[0]), ip(VM1[1]), ip(VM4[1]), sport=778)
+        path = os.path.join(C.dir, "trace.pcap")
+        write_pcap(path, [f])
+        t = self.trace_then_forward(["--inport", "vm1", "--pcap", path], "vif=vm4", "vm4")
+        self.assertEqual(unhex(t["input"]), f)
+        self.one_line_error(dpctl("trace", "--inport", "vm1", "--pcap", "/nonexistent.pcap"), 2, r"--pcap /nonexistent.pcap")
+
     def test_trace_dropped(self):
         # A spoofed source: port security drops it; nothing leaves, nothing is forwarded.
         spoof = microflow(*VM2).replace("eth.src == %s" % VM1[0], "eth.src == 00:00:00:00:01:99")
@@ -268,7 +276,7 @@ class DpctlSouthbound(unittest.TestCase):
         self.one_line_error(dpctl("trace", "eth.src == 00:00:00:00:01:01"), 1, r"trace: no inport")
         self.one_line_error(dpctl("trace", "--inport", "vm1", "--hex", "zz"), 1, r"trace: hex: not a frame")
         self.one_line_error(dpctl("trace", "--inport", "vm1", "--hex", "00", "eth.src == 00:00:00:00:01:01"), 2,
-                            r"trace: give either --hex or a MICROFLOW")
+                            r"trace: give either --hex/--pcap or a MICROFLOW")
         self.one_line_error(dpctl("trace"), 2, r"trace: give the packet as one MICROFLOW")
         self.one_line_error(dpctl("trace", "--datapath", "sw0", microflow(*VM2)), 2,
                             r"trace: unknown option '--datapath'")
