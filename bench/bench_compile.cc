@@ -31,7 +31,11 @@ const ovsdb::Snapshot* big_sb() {
     if (!tried) {
         tried = true;
         auto s = ovsdb::load_snapshot(bench::sb_path());
-        if (s) sb = std::move(*s);
+        if (s) {
+            sb = std::move(*s);
+            // As SbClient does for rows it copies from the IDL (snapshot files leave it 0).
+            for (auto& f : sb->logical_flows) f.content_hash = ovsdb::content_hash(f);
+        }
         else std::fprintf(stderr, "%s: %s\n", bench::sb_path().c_str(), s.error().c_str());
     }
     return sb ? &*sb : nullptr;

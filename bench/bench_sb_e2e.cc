@@ -213,6 +213,7 @@ void BM_E2E_AddFlow(benchmark::State& state) {
     unsigned k = static_cast<unsigned>(state.range(0)) * 10000;
     const std::size_t base = c.snap.logical_flows.size();
     uint64_t compile_ns = 0;
+    std::size_t recompiled = 0, parsed = 0, compiles = 0;
     for (auto _ : state) {
         ++k;
         const uint64_t t0 = now_ns();
@@ -227,6 +228,9 @@ void BM_E2E_AddFlow(benchmark::State& state) {
         const uint64_t t1 = now_ns();
         state.SetIterationTime(static_cast<double>(t1 - t0) / 1e9);
         compile_ns += c.compiler->report().stats.elapsed_ns;
+        recompiled += c.compiler->report().stats.recompiled;
+        parsed += c.compiler->report().stats.parsed;
+        ++compiles;
         auto r = rpc.reply(id);
         if (!r || r->find("\"error\":\"") != std::string::npos) return state.SkipWithError("transaction failed");
         if (!rpc.send(route_delete(k), ++id) || !rpc.reply(id)) return state.SkipWithError("delete");
@@ -234,6 +238,8 @@ void BM_E2E_AddFlow(benchmark::State& state) {
             return state.SkipWithError("the removal never arrived");
     }
     state.counters["compile_ms"] = static_cast<double>(compile_ns) / 1e6 / static_cast<double>(state.iterations());
+    state.counters["recompiled_dps"] = static_cast<double>(recompiled) / static_cast<double>(compiles);
+    state.counters["parsed"] = static_cast<double>(parsed) / static_cast<double>(compiles);
 }
 
 BENCHMARK(BM_E2E_AddFlow)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(20)->Repetitions(3);

@@ -150,17 +150,8 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         // go): flows and ports are combined order-independently, so an unchanged datapath
         // keeps its fingerprint whatever the order of the snapshot.
         uint64_t flows_h = 0, ports_h = 0;
-        for (const auto* f : dp_flows) {
-            Fingerprint ff;
-            ff.pod(f->uuid);
-            ff.pod(f->pipeline);
-            ff.pod(f->table_id);
-            ff.pod(f->priority);
-            ff.str(f->match);
-            ff.str(f->actions);
-            ff.str(f->stage_name);
-            flows_h += mix(ff.h);
-        }
+        for (const auto* f : dp_flows)
+            flows_h += mix(f->content_hash ? f->content_hash : ovsdb::content_hash(*f));
         for (const PortPlacement& p : view.ports(uuid)) {
             Fingerprint pf;
             pf.str(p.pb->logical_port);

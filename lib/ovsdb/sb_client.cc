@@ -148,6 +148,7 @@ std::optional<LogicalFlow> lflow_from(const scs_sb_lflow_view* v) {
     f.match = v->match;
     f.actions = v->actions;
     f.stage_name = get_or_empty(v->external_ids, "stage-name");
+    f.content_hash = content_hash(f);
     return f;
 }
 

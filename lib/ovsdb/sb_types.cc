@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <functional>
 
 namespace scs::ovsdb {
 
@@ -31,6 +32,26 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
         if (ec != std::errc() || ptr != first + 8) return std::nullopt;
     }
     return u;
+}
+
+uint64_t content_hash(const LogicalFlow& f) {
+    uint64_t h = 1469598103934665603ull;
+    auto add = [&h](uint64_t x) {
+        h = (h ^ x) * 1099511628211ull;
+        h ^= h >> 32;
+    };
+    for (uint32_t p : f.uuid.parts) add(p);
+    add(f.logical_datapath ? 1 : 0);
+    if (f.logical_datapath)
+        for (uint32_t p : f.logical_datapath->parts) add(p);
+    for (const Uuid& d : f.group_datapaths)
+        for (uint32_t p : d.parts) add(p);
+    add(static_cast<uint64_t>(f.pipeline) << 32 | static_cast<uint64_t>(f.table_id) << 16 | f.priority);
+    for (const std::string* s : {&f.match, &f.actions, &f.stage_name}) {
+        add(std::hash<std::string_view>()(*s));
+        add(s->size());
+    }
+    return h ? h : 1;
 }
 
 }  // namespace scs::ovsdb

@@ -118,7 +118,14 @@ struct LogicalFlow {
     std::string match;
     std::string actions;
     std::string stage_name; // external_ids:stage-name, e.g. "ls_in_acl"
+    // content_hash(*this) when the producer computed it (SbClient does, once per row it
+    // copies), else 0. Whoever edits a row in place must reset it to 0. It spares the
+    // compiler from hashing every flow's text on every compile.
+    uint64_t content_hash = 0;
 };
+
+// A hash of everything a LogicalFlow says except content_hash (never 0).
+uint64_t content_hash(const LogicalFlow& f);
 
 // The Southbound at one point. Rows come in no particular order: callers must not rely on it.
 struct Snapshot {
