@@ -49,6 +49,7 @@ What is compared
 
 Differences this test has found so far: IPv6 from a port whose port_security lists only an
 IPv4 address was forwarded (ovn-nb(5) forbids it; fixed in lib/compiler/port_security.cc).
+OVS's own quirk kept out of the comparison: see the comment on the last case.
 
 usage: test_differential.py SCS_DATAPLANE SCS_DPCTL"""
 
@@ -79,7 +80,7 @@ OUR_UL_MAC = "02:00:00:00:aa:01"
 HV2_MAC = "00:00:00:00:aa:02"
 VIFS = ["vm1", "vm2", "vm4"]
 WIRES = VIFS + ["ul", "pn"]
-WINDOW = 0.6          # seconds to collect the output of one frame
+WINDOW = 0.5          # seconds to collect the output of one frame
 BCAST = b"\xff" * 6
 
 VM1 = (mac("00:00:00:00:01:01"), ip("10.0.0.11"))
@@ -100,6 +101,12 @@ EXPECTED_DIFFERENCES = {
         "no MAC binding for the next hop: lr_in_arp_request's arp{} action (ovn-controller's pinctrl "
         "builds the ARP request) is not implemented in scs-dataplane, which drops the packet "
         "(counted: unimplemented arp)", "arp {"),
+    "routed vm1->10.0.0.255 via router mac": (
+        "lr0 routes the subnet broadcast 10.0.0.255 like any host of 10.0.0.0/24 and, having no MAC "
+        "binding for it, resolves it with lr_in_arp_request's arp{} (an ARP request built by "
+        "ovn-controller's pinctrl): not implemented in scs-dataplane, dropped (unimplemented arp)", "arp {"),
+    "provider in to the public subnet broadcast": (
+        "the same on the gateway port: arp{} for 172.24.4.255 (unimplemented arp)", "arp {"),
     "routed udp vm1->vm4 ttl 1": (
         "TTL expires in lr0: lr_in_ip_input's icmp4{} action (ovn-controller's pinctrl builds the "
         "ICMP time exceeded) is not implemented in scs-dataplane, which drops the packet "
@@ -177,6 +184,25 @@ def ip_with_options(src, dst_mac, dst_ip):
     return eth(dst_mac, src[0], 0x0800, hdr + l4)
 
 
+def geneve_variant(inner, vni=1, in_key=3, out_key=1, src_ip=HV2_IP, dst_ip=ENCAP_IP, extra_opt=b"",
+                   udp_csum=False):
+    """A Geneve frame towards us like from_hv2(), with an extra option placed before OVN's,
+    other outer addresses, or a real UDP checksum."""
+    opts = extra_opt + struct.pack("!HBBI", 0x0102, 0x80, 1, ((in_key & 0x7FFF) << 16) | (out_key & 0xFFFF))
+    gnv = struct.pack("!BBHI", len(opts) // 4, 0x40, 0x6558, vni << 8) + opts + inner
+    u = struct.pack("!HHHH", 49152, 6081, 8 + len(gnv), 0) + gnv
+    if udp_csum:
+        pseudo = ip(src_ip) + ip(dst_ip) + struct.pack("!BBH", 0, 17, len(u))
+        u = u[:6] + struct.pack("!H", inet_csum(pseudo + u) or 0xFFFF) + u[8:]
+    return eth(mac(OUR_UL_MAC), mac(HV2_MAC), 0x0800, ipv4(ip(src_ip), ip(dst_ip), 17, u, df=True))
+
+
+def bad_ip_csum(frame):
+    """`frame` with its IPv4 header checksum off by one."""
+    c = struct.unpack_from("!H", frame, 24)[0] ^ 1
+    return frame[:24] + struct.pack("!H", c) + frame[26:]
+
+
 def vlan_tagged(src, dst):
     l4 = udp(src[1], dst[1], 1234, 5678, pattern(18))
     return eth(dst[0], src[0], 0x0800, ipv4(src[1], dst[1], 17, l4), vlan=100)
@@ -205,6 +231,11 @@ CASES = [
     ("arp request vm1 for 10.0.0.99 (unknown)", "vm1", arp_request(VM1, ip("10.0.0.99")), "vm1"),
     ("icmp echo vm1->router 10.0.0.1", "vm1", icmp_echo(VM1, LR0_SW0[1], LR0_SW0[0]), "vm1"),
     ("icmp echo vm1->router 172.24.4.1", "vm1", icmp_echo(VM1, LR0_PUB[1], LR0_SW0[0]), "vm1"),
+    ("routed udp vm1->vm4 with ethernet padding", "vm1", udp_to(VM1, LR0_SW0[0], VM4[1]) + bytes(20), "vm1"),
+    ("routed udp vm1->vm4 with bad ip checksum", "vm1", bad_ip_csum(udp_to(VM1, LR0_SW0[0], VM4[1])), "vm1"),
+    ("same-switch udp vm1->vm2 with bad ip checksum", "vm1", bad_ip_csum(udp_to(VM1, VM2[0], VM2[1])), "vm1"),
+    ("routed vm1->10.0.0.255 via router mac", "vm1", udp_to(VM1, LR0_SW0[0], ip("10.0.0.255")), "vm1"),
+    ("geneve vm1->vm3 (hv2) 1400 bytes", "vm1", udp_frame(VM3[0], VM1[0], VM1[1], VM3[1], n=1400), "vm1"),
     ("icmp echo vm1->router 10.0.1.1 (other port)", "vm1", icmp_echo(VM1, LR0_SW1[1], LR0_SW0[0]), "vm1"),
     ("tcp syn vm1->router 10.0.0.1", "vm1",
      tcp_frame(LR0_SW0[0], VM1[0], VM1[1], LR0_SW0[1], dport=22, n=0), "vm1"),
@@ -234,15 +265,38 @@ CASES = [
      from_hv2(1, 4, 1, udp_frame(VM1[0], LR0_SW0[0], VM5[1], VM1[1], ttl=63)), None),
     ("geneve in hv2 vm5->vm4 on sw1", "ul", from_hv2(2, 2, 1, udp_to(VM5, VM4[0], VM4[1])), None),
     ("geneve in hv2 ipv6 vm3->vm1", "ul", from_hv2(1, 3, 1, ipv6_udp(VM3[0], VM1[0])), None),
+    ("geneve in hv2 vm3->vm1 with udp checksum", "ul",
+     geneve_variant(udp_to(VM3, VM1[0], VM1[1]), udp_csum=True), None),
+    ("geneve in hv2 vm3->vm1 with an extra non-critical option", "ul",
+     geneve_variant(udp_to(VM3, VM1[0], VM1[1]), extra_opt=struct.pack("!HBBI", 0xFFF0, 0x01, 1, 0xDEADBEEF)), None),
+    ("geneve in from unknown chassis 192.168.100.3", "ul",
+     geneve_variant(udp_to(VM3, VM1[0], VM1[1]), src_ip="192.168.100.3"), None),
+    ("geneve in to another ip 192.168.100.9", "ul",
+     geneve_variant(udp_to(VM3, VM1[0], VM1[1]), dst_ip="192.168.100.9"), None),
     ("geneve in hv2 unknown VNI 99", "ul", from_hv2(99, 3, 1, udp_to(VM3, VM1[0], VM1[1])), None),
     ("geneve in hv2 vm3->vm1, wrong egress key 7", "ul", from_hv2(1, 3, 7, udp_to(VM3, VM1[0], VM1[1])), None),
     ("geneve in hv2 broadcast from vm3", "ul", from_hv2(1, 3, 32768, udp_to(VM3, BCAST, ip("10.0.0.255"))), None),
     ("provider in upstream->vm1 via gateway", "pn", udp_frame(LR0_PUB[0], UPSTREAM[0], ip("8.8.8.8"), VM1[1]),
-     "ln-public"),
+     "physnet1"),
     ("provider in unknown unicast", "pn", udp_frame(mac("00:00:00:00:fe:99"), UPSTREAM[0], ip("8.8.8.8"),
-                                                    VM1[1]), "ln-public"),
-    ("provider in broadcast", "pn", udp_frame(BCAST, UPSTREAM[0], UPSTREAM[1], ip("172.24.4.255")), "ln-public"),
-    ("provider in arp for 172.24.4.1 (router)", "pn", arp_request(UPSTREAM, LR0_PUB[1]), "ln-public"),
+                                                    VM1[1]), "physnet1"),
+    ("provider in broadcast", "pn", udp_frame(BCAST, UPSTREAM[0], UPSTREAM[1], ip("172.24.4.255")), "physnet1"),
+    ("provider in icmp echo to 172.24.4.1 (router)", "pn", icmp_echo(UPSTREAM, LR0_PUB[1], LR0_PUB[0]), "physnet1"),
+    ("provider in icmp echo to 10.0.0.1 (router, other port)", "pn", icmp_echo(UPSTREAM, LR0_SW0[1], LR0_PUB[0]),
+     "physnet1"),
+    ("provider in martian source 127.0.0.1", "pn", udp_frame(LR0_PUB[0], UPSTREAM[0], ip("127.0.0.1"), VM1[1]),
+     "physnet1"),
+    ("provider in multicast source 224.0.0.1", "pn", udp_frame(LR0_PUB[0], UPSTREAM[0], ip("224.0.0.1"), VM1[1]),
+     "physnet1"),
+    ("provider in to the public subnet broadcast", "pn",
+     udp_frame(LR0_PUB[0], UPSTREAM[0], UPSTREAM[1], ip("172.24.4.255")), "physnet1"),
+    ("provider in arp for 172.24.4.1 (router)", "pn", arp_request(UPSTREAM, LR0_PUB[1]), "physnet1"),
+    # Last on purpose: OVS drops a Geneve frame with an unknown critical option through a
+    # megaflow that wildcards the option values (tunnel(tun_id=0x1,src=192.168.100.2,
+    # geneve({}{})...) actions:drop), which then also swallows later Geneve frames from hv2
+    # that have no megaflow of their own yet (e.g. the broadcast from vm3) until it expires.
+    ("geneve in hv2 vm3->vm1 with an unknown critical option", "ul",
+     geneve_variant(udp_to(VM3, VM1[0], VM1[1]), extra_opt=struct.pack("!HBBI", 0xFFF0, 0x81, 1, 0xDEADBEEF)), None),
 ]
 
 # --- wires ---------------------------------------------------------------------------------
