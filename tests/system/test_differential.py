@@ -56,6 +56,7 @@ usage: test_differential.py SCS_DATAPLANE SCS_DPCTL"""
 import json
 import os
 import select
+import signal
 import socket
 import struct
 import subprocess
@@ -747,4 +748,6 @@ def main(daemon, dpctl):
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
+    # meson's timeout sends SIGTERM: unwind through the cleanup (daemons, namespaces) first.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     sys.exit(main(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])))
