@@ -93,7 +93,8 @@ constexpr Command kCommands[] = {
      "with the logical flow that matched (priority, match, actions, UUID) - across routers\n"
      "and onto the Geneve wire - then each frame that would leave, with its port.\n"
      "  --inport P     the logical port it enters on (or `inport == \"P\"` in MICROFLOW);\n"
-     "                 a VIF bound to this chassis or a localnet port\n"
+     "                 a VIF bound to this chassis, or a localnet port (it enters on\n"
+     "                 its network's provider port)\n"
      "  --hex FRAME    the Ethernet frame in hex instead of a MICROFLOW\n"
      "  --pcap FILE    the first frame of a pcap capture instead of a MICROFLOW",
      &render_trace},

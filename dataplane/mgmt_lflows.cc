@@ -106,8 +106,11 @@ RpcResult trace(const SouthboundSource& sb, const rcu::Published<engine::Generat
     // the provider port for a localnet port.
     const compiler::CompileReport& rep = sb.report();
     std::optional<uint16_t> rx;
+    const std::string network = sb.localnet_network(inport);  // a localnet port: its provider port
     for (const Port& p : ports.list())
         if ((p.spec.role == Role::Vif || p.spec.role == Role::Provider) && p.spec.target == inport) rx = p.id;
+    for (const Port& p : ports.list())
+        if (!rx && !network.empty() && p.spec.role == Role::Provider && p.spec.target == network) rx = p.id;
     if (!rx) {
         return RpcError{kRpcInvalidParams,
                         fmt::format("inport '{}' is not bound to a local port (--port vif={}) on this chassis", inport, inport)};

@@ -144,6 +144,15 @@ void SouthboundSource::shutdown() {
         info("chassis {} released its ports and left the Southbound", compiler_.config().chassis);
 }
 
+std::string SouthboundSource::localnet_network(const std::string& lport) const {
+    for (const ovsdb::PortBinding& pb : snapshot_.ports) {
+        if (pb.logical_port != lport || pb.type != "localnet") continue;
+        auto it = pb.options.find("network_name");
+        return it == pb.options.end() ? std::string() : it->second;
+    }
+    return {};
+}
+
 mgmt::Json SouthboundSource::status_json() const {
     const ovsdb::Status st = sb_->status();
     mgmt::Json j = mgmt::Json::object();

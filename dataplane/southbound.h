@@ -35,6 +35,8 @@ class SouthboundSource final : public GenerationSource {
     // For `scs-dpctl show` / dump-lflows: connection state, chassis, last compile.
     mgmt::Json status_json() const;
     const compiler::CompileReport& report() const { return compiler_.report(); }
+    // A localnet logical port's physical network (options:network_name), "" if it is none.
+    std::string localnet_network(const std::string& lport) const;
 
   private:
     SouthboundSource(std::unique_ptr<ovsdb::SbClient> sb, compiler::LocalConfig local, std::string remote)

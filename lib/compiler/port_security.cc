@@ -28,6 +28,14 @@ bool parse_entry(const std::string& text, Entry& e) {
     return true;
 }
 
+// The IPv6 link-local address a host derives from its MAC (EUI-64, RFC 4291 appendix A):
+// the only link-local source OVN's port security lets through.
+std::string link_local(const std::string& mac_text) {
+    const pkt::Mac m = *pkt::Mac::parse(mac_text);
+    return fmt::format("fe80::{:02x}{:02x}:{:02x}ff:fe{:02x}:{:02x}{:02x}", m.b[0] ^ 2, m.b[1], m.b[2], m.b[3], m.b[4],
+                       m.b[5]);
+}
+
 std::string set_of(const std::vector<std::string>& v) {
     std::string s = "{";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
@@ -64,7 +72,7 @@ std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool 
             }
             if (v6) {
                 std::vector<std::string> src = e.ip6;
-                src.push_back("fe80::/64");  // link-local
+                src.push_back(link_local(e.mac));
                 r.push_back({90, mac + " && ip6.src == " + set_of(src) + " && !nd", true});
                 // Neighbour Discovery from our addresses (or :: for DAD), with our MAC inside.
                 std::vector<std::string> nd_src = src;
@@ -93,7 +101,7 @@ std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool 
             }
             if (v6) {
                 std::vector<std::string> dst = e.ip6;
-                dst.push_back("fe80::/64");
+                dst.push_back(link_local(e.mac));
                 dst.push_back("ff00::/8");
                 r.push_back({90, mac + " && ip6.dst == " + set_of(dst), true});
             }

@@ -196,15 +196,15 @@ class DpctlSouthbound(unittest.TestCase):
 
     # --- trace, checked against forwarding ---------------------------------------------------
 
-    def trace_then_forward(self, args, out_port, wire):
-        """Traces, sends the traced input on vm1's wire, returns (trace, frames received on
+    def trace_then_forward(self, args, out_port, wire, src_wire="vm1", inport="vm1"):
+        """Traces, sends the traced input on `src_wire`, returns (trace, frames received on
         `wire`); checks the trace names one output on `out_port`."""
         t = dpjson("trace", *args)
-        self.assertEqual(t["inport"], "vm1")
+        self.assertEqual(t["inport"], inport)
         self.assertTrue(t["steps"])
         self.assertEqual(len(t["output"]), 1, json.dumps(t, indent=1))
         self.assertEqual(t["output"][0]["port"], out_port, t["output"])
-        got = C.exchange("vm1", unhex(t["input"]), wire)
+        got = C.exchange(src_wire, unhex(t["input"]), wire)
         self.assertEqual([hexdump(g) for g in got], [hexdump(unhex(t["output"][0]["frame"]))],
                          "trace steps:\n" + "\n".join(t["steps"]))
         return t
@@ -247,6 +247,14 @@ class DpctlSouthbound(unittest.TestCase):
         f = udp_frame(mac(LR0_SW0), mac(VM1[0]), ip(VM1[1]), ip(VM4[1]), sport=777)
         t = self.trace_then_forward(["--inport", "vm1", "--hex", f.hex()], "vif=vm4", "vm4")
         self.assertEqual(unhex(t["input"]), f)
+
+    def test_trace_from_the_provider_network(self):
+        # The localnet port names where the packet enters (its network's provider port): the
+        # upstream gateway routes to vm1 through lr0's gateway port, resident here.
+        m = ('eth.src == 00:00:00:00:fe:fe && eth.dst == 00:00:00:00:ff:03 && ip4.src == 172.24.4.254 && '
+             'ip4.dst == %s && ip.ttl == 64 && udp.dst == 53' % VM1[1])
+        t = self.trace_then_forward(["--inport", "ln-public", m], "vif=vm1", "vm1", src_wire="pn", inport="ln-public")
+        self.assertTrue(any("lr_in_ip_routing" in s for s in t["steps"]), t["steps"])
 
     def test_trace_pcap(self):
         f = udp_frame(mac(LR0_SW0), mac(VM1[0]), ip(VM1[1]), ip(VM4[1]), sport=778)
