@@ -247,6 +247,7 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
     stats_.geneve_encap.add(burst_.geneve_encap);
     stats_.geneve_decap.add(burst_.geneve_decap);
     stats_.cache_hits.add(burst_.cache_hits);
+    if (SCS_UNLIKELY((++bursts_since_rank_ & 255) == 0)) cache_.rank();
     burst_ = {};
 }
 

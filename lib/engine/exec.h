@@ -105,6 +105,7 @@ private:
     bool cache_enabled_ = true;
     TraceLog* trace_ = nullptr;
     uint64_t cache_gen_ = 0;
+    uint32_t bursts_since_rank_ = 0;
     FlowCache cache_;
     struct BurstCounts {
         uint64_t rx_bytes = 0, geneve_encap = 0, geneve_decap = 0, cache_hits = 0;

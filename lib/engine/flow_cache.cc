@@ -14,6 +14,7 @@ FlowCache::FlowCache(uint32_t capacity)
 
 void FlowCache::reset() {
     n_subs_ = 0;
+    std::fill(std::begin(sub_hits_), std::end(sub_hits_), 0u);
     n_entries_ = 0;
     if (++epoch_ == 0) {  // wrapped: old epochs could alias, clear for real (once per 2^32)
         std::fill(buckets_.begin(), buckets_.end(), Bucket{0, 0, 0});
@@ -46,6 +47,7 @@ void FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedRes
             ++overflows_;
             s = 0;
         }
+        order_[n_subs_] = static_cast<uint8_t>(n_subs_);  // new masks are probed last
         subs_[n_subs_++] = want;
     }
     const Sub& sub = subs_[s];
@@ -58,6 +60,17 @@ void FlowCache::insert(const FlowKey& orig, const Wildcards& wc, const CachedRes
     while (buckets_[b].epoch == epoch_) b = (b + 1) & bucket_mask_;
     buckets_[b] = {h, n_entries_, epoch_};
     ++n_entries_;
+}
+
+void FlowCache::rank() {
+    // Few subtables (<= 64): an insertion sort, stable, most hits first.
+    for (uint32_t i = 1; i < n_subs_; ++i) {
+        const uint8_t s = order_[i];
+        uint32_t j = i;
+        for (; j > 0 && sub_hits_[order_[j - 1]] < sub_hits_[s]; --j) order_[j] = order_[j - 1];
+        order_[j] = s;
+    }
+    for (uint32_t i = 0; i < n_subs_; ++i) sub_hits_[i] /= 2;  // recent traffic counts most
 }
 
 }  // namespace scs::engine

@@ -57,10 +57,11 @@ public:
         return v;
     }
 
-    SCS_ALWAYS_INLINE const CachedResult* lookup(const FlowKey& k) const {
+    SCS_ALWAYS_INLINE const CachedResult* lookup(const FlowKey& k) {
         const uint64_t* kw = key_words(k);
         uint64_t mk[kKeyWords];  // the packet's masked words, gathered once per subtable
-        for (uint32_t s = 0; s < n_subs_; ++s) {
+        for (uint32_t i = 0; i < n_subs_; ++i) {
+            const uint32_t s = order_[i];
             const Sub& sub = subs_[s];
             const uint32_t h = hash_masked(kw, sub, s, mk);
             for (uint32_t b = h & bucket_mask_;; b = (b + 1) & bucket_mask_) {
@@ -70,8 +71,11 @@ public:
                 const Entry& e = entries_[bk.entry];
                 if (e.sub != s) continue;
                 uint64_t diff = 0;
-                for (unsigned i = 0; i < sub.n; ++i) diff |= mk[i] ^ e.key[i];
-                if (diff == 0) return &e.result;
+                for (unsigned w = 0; w < sub.n; ++w) diff |= mk[w] ^ e.key[w];
+                if (diff == 0) {
+                    ++sub_hits_[s];
+                    return &e.result;
+                }
             }
         }
         return nullptr;
@@ -82,6 +86,11 @@ public:
     // learning the current traffic rather than serving the old.
     void insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r);
     uint64_t overflows() const { return overflows_; }
+
+    // Probes the subtables most hit first (OVS's pvector idea): a packet stops at its first
+    // match, so ordering by recent hits cuts the masks probed per packet when traffic is
+    // uneven. Call now and then (the executor: every few hundred bursts); hits then decay.
+    void rank();
 
 private:
     struct Sub {
@@ -118,6 +127,9 @@ private:
     };
     std::vector<Sub> subs_;
     uint32_t n_subs_ = 0;
+    uint8_t order_[kCacheMaxSubtables] = {};      // lookup order of subtable indices
+    uint32_t sub_hits_[kCacheMaxSubtables] = {};  // hits since the last rank()
+    static_assert(kCacheMaxSubtables <= 256);
     std::vector<Entry> entries_;
     uint32_t n_entries_ = 0;
     std::vector<Bucket> buckets_;
