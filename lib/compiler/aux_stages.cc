@@ -73,15 +73,13 @@ Result<void> emit_port_sec(engine::DatapathBuilder& b, Pipe pipe, uint8_t table,
                            std::vector<std::string>& errors) {
     const std::array<uint8_t, 16> zero{};
     for (const PortPlacement& p : view.ports(dp.uuid)) {
-        for (const PortSecRule& r : port_security_rules(*p.pb, ingress, errors)) {
-            auto e = lflow::parse_expr(r.match);
-            if (!e) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, e.error()));
-            auto ms = lflow::to_matches(**e, resolver);
-            if (!ms) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, ms.error()));
+        auto rules = port_security_flows(*p.pb, ingress, resolver, errors);
+        if (!rules) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, rules.error()));
+        for (const PortSecFlow& r : *rules) {
             engine::ActionBuilder ab = b.actions(pipe, table);
             if (r.allow) load_bits(ab, result, zero.data());
             const uint32_t act = ab.done();
-            for (const engine::Match& m : *ms) b.flow(pipe, table, r.priority, m, act);
+            for (const engine::Match& m : r.matches) b.flow(pipe, table, r.priority, m, act);
         }
     }
     return {};

@@ -1,6 +1,12 @@
 #include "compiler/port_security.h"
 
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <optional>
+#include <span>
 #include <sstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -36,20 +42,52 @@ std::string link_local(const std::string& mac_text) {
                        m.b[5]);
 }
 
-std::string set_of(const std::vector<std::string>& v) {
-    std::string s = "{";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s + "}";
-}
+// The symbols the rules compare (besides the fixed parts).
+enum class Sym : uint8_t { Inport, Outport, EthSrc, EthDst, Ip4Src, Ip4Dst, ArpSha, ArpSpa, Ip6Src, Ip6Dst, NdSll, NdTll, Count };
+constexpr const char* kSymName[] = {"inport",  "outport", "eth.src", "eth.dst", "ip4.src", "ip4.dst",
+                                    "arp.sha", "arp.spa", "ip6.src", "ip6.dst", "nd.sll",  "nd.tll"};
 
-}  // namespace
+// One conjunct of a rule.
+struct Term {
+    enum class Kind : uint8_t {
+        Fixed,     // `text`: the same for every port, lowered once
+        Port,      // `sym` == the port
+        One,       // `sym` == consts[0]
+        Braces,    // `sym` == {consts...}
+        EitherOf,  // (`sym` == consts[0] || `sym` == consts[1])
+    };
+    Kind kind = Kind::Fixed;
+    const char* text = nullptr;
+    Sym sym = Sym::Count;
+    std::span<const std::string> consts;
+};
 
-std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool ingress, std::vector<std::string>& errors) {
-    std::vector<PortSecRule> r;
-    const std::string port = fmt::format("{} == \"{}\"", ingress ? "inport" : "outport", pb.logical_port);
+Term fixed(const char* text) { return {Term::Kind::Fixed, text, Sym::Count, {}}; }
+Term cmp(Term::Kind k, Sym s, std::span<const std::string> consts) { return {k, nullptr, s, consts}; }
+
+// One rule: its conjuncts (all must hold).
+struct Spec {
+    int priority;
+    bool allow;
+    std::array<Term, 5> terms;
+    std::size_t n = 0;
+    Spec(int p, bool a, std::initializer_list<Term> t) : priority(p), allow(a) {
+        for (const Term& x : t) terms[n++] = x;
+    }
+    Spec& add(const Term& t) {
+        terms[n++] = t;
+        return *this;
+    }
+};
+
+// Calls `f(const Spec&)` for every rule of the port, in order (the Spec's strings live only
+// during the call).
+template <class F>
+void for_each_spec(const ovsdb::PortBinding& pb, bool ingress, std::vector<std::string>& errors, F&& f) {
+    const Term port = cmp(Term::Kind::Port, ingress ? Sym::Inport : Sym::Outport, {});
     if (pb.port_security.empty()) {
-        r.push_back({50, port, true});
-        return r;
+        f(Spec(50, true, {port}));
+        return;
     }
     for (const std::string& text : pb.port_security) {
         Entry e;
@@ -57,33 +95,44 @@ std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool 
             errors.push_back(fmt::format("port {}: port_security entry '{}' is not 'MAC [IP...]'", pb.logical_port, text));
             continue;
         }
-        const std::string mac = fmt::format("{} && eth.{} == {}", port, ingress ? "src" : "dst", e.mac);
+        const std::vector<std::string> macv{e.mac};
+        const Spec mac(0, true, {port, cmp(Term::Kind::One, ingress ? Sym::EthSrc : Sym::EthDst, macv)});
+        auto with = [&mac](int priority, bool allow, std::initializer_list<Term> more) {
+            Spec s = mac;
+            s.priority = priority;
+            s.allow = allow;
+            for (const Term& t : more) s.add(t);
+            return s;
+        };
         const bool any_ip = !e.ip4.empty() || !e.ip6.empty();
         if (!any_ip) {
-            r.push_back({90, mac, true});
+            f(with(90, true, {}));
             continue;
         }
         const bool v4 = !e.ip4.empty(), v6 = !e.ip6.empty();
         if (ingress) {
             if (v4) {
-                r.push_back({90, mac + " && ip4.src == " + set_of(e.ip4), true});
-                r.push_back({90, mac + " && ip4.src == 0.0.0.0 && ip4.dst == 255.255.255.255 && udp.src == 68 && udp.dst == 67", true});
-                r.push_back({90, mac + " && arp.sha == " + e.mac + " && arp.spa == " + set_of(e.ip4), true});
+                f(with(90, true, {cmp(Term::Kind::Braces, Sym::Ip4Src, e.ip4)}));
+                f(with(90, true, {fixed("ip4.src == 0.0.0.0 && ip4.dst == 255.255.255.255 && udp.src == 68 && udp.dst == 67")}));
+                f(with(90, true, {cmp(Term::Kind::One, Sym::ArpSha, macv), cmp(Term::Kind::Braces, Sym::ArpSpa, e.ip4)}));
             }
             if (v6) {
                 std::vector<std::string> src = e.ip6;
                 src.push_back(link_local(e.mac));
-                r.push_back({90, mac + " && ip6.src == " + set_of(src) + " && !nd", true});
+                f(with(90, true, {cmp(Term::Kind::Braces, Sym::Ip6Src, src), fixed("!nd")}));
                 // Neighbour Discovery from our addresses (or :: for DAD), with our MAC inside.
                 std::vector<std::string> nd_src = src;
                 nd_src.push_back("::");
-                r.push_back({90, mac + " && ip6.src == " + set_of(nd_src) + " && nd_ns && (nd.sll == 0 || nd.sll == " + e.mac + ")", true});
-                r.push_back({90, mac + " && ip6.src == " + set_of(src) + " && nd_na && (nd.tll == 0 || nd.tll == " + e.mac + ")", true});
+                const std::vector<std::string> zero_or_mac{"0", e.mac};
+                f(with(90, true, {cmp(Term::Kind::Braces, Sym::Ip6Src, nd_src), fixed("nd_ns"),
+                                  cmp(Term::Kind::EitherOf, Sym::NdSll, zero_or_mac)}));
+                f(with(90, true, {cmp(Term::Kind::Braces, Sym::Ip6Src, src), fixed("nd_na"),
+                                  cmp(Term::Kind::EitherOf, Sym::NdTll, zero_or_mac)}));
             }
             // ovn-nb(5): IPv4 addresses without IPv6 ones forbid IPv6, and the reverse forbids
             // IPv4 and ARP; addresses given restrict their family. RARP is not restricted.
-            r.push_back({80, mac + " && (ip4 || arp || ip6)", false});
-            r.push_back({70, mac, true});
+            f(with(80, false, {fixed("(ip4 || arp || ip6)")}));
+            f(with(70, true, {}));
         } else {
             if (v4) {
                 std::vector<std::string> dst = e.ip4;
@@ -93,24 +142,266 @@ std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool 
                     const auto slash = a4.find('/');
                     auto ip = pkt::Ip4::parse(a4.substr(0, slash));
                     if (slash == std::string::npos || !ip) continue;
-                    const unsigned plen = static_cast<unsigned>(std::stoul(a4.substr(slash + 1)));
-                    if (plen >= 32) continue;
+                    unsigned plen = 0;
+                    const char* end = a4.data() + a4.size();
+                    auto [ptr, ec] = std::from_chars(a4.data() + slash + 1, end, plen);
+                    if (ec != std::errc{} || ptr != end || plen >= 32) continue;  // not a prefix length
                     dst.push_back(pkt::Ip4{ip->v | (~uint32_t{0} >> plen)}.str());
                 }
-                r.push_back({90, mac + " && ip4.dst == " + set_of(dst), true});
+                f(with(90, true, {cmp(Term::Kind::Braces, Sym::Ip4Dst, dst)}));
             }
             if (v6) {
                 std::vector<std::string> dst = e.ip6;
                 dst.push_back(link_local(e.mac));
                 dst.push_back("ff00::/8");
-                r.push_back({90, mac + " && ip6.dst == " + set_of(dst), true});
+                f(with(90, true, {cmp(Term::Kind::Braces, Sym::Ip6Dst, dst)}));
             }
-            r.push_back({80, mac + " && (ip4 || ip6)", false});
-            r.push_back({70, mac, true});
+            f(with(80, false, {fixed("(ip4 || ip6)")}));
+            f(with(70, true, {}));
         }
     }
-    if (!ingress) r.push_back({60, port + " && eth.mcast", true});  // broadcast/multicast delivery
+    if (!ingress) f(Spec(60, true, {port, fixed("eth.mcast")}));  // broadcast/multicast delivery
+}
+
+std::string text_of(const Spec& s, const ovsdb::PortBinding& pb) {
+    std::string t;
+    for (std::size_t i = 0; i < s.n; ++i) {
+        const Term& x = s.terms[i];
+        if (i) t += " && ";
+        const char* name = x.sym == Sym::Count ? "" : kSymName[static_cast<std::size_t>(x.sym)];
+        switch (x.kind) {
+            case Term::Kind::Fixed: t += x.text; break;
+            case Term::Kind::Port: t += fmt::format("{} == \"{}\"", name, pb.logical_port); break;
+            case Term::Kind::One: t += fmt::format("{} == {}", name, x.consts[0]); break;
+            case Term::Kind::Braces: {
+                t += fmt::format("{} == {{", name);
+                for (std::size_t j = 0; j < x.consts.size(); ++j) t += (j ? ", " : "") + x.consts[j];
+                t += "}";
+                break;
+            }
+            case Term::Kind::EitherOf: t += fmt::format("({0} == {1} || {0} == {2})", name, x.consts[0], x.consts[1]); break;
+        }
+    }
+    return t;
+}
+
+// ---- Direct lowering: the same algebra as lflow::to_matches() (a conjunction is the cross
+// product of its operands' disjunctions, dropping contradictions and duplicates), on
+// engine::Match values.
+
+using Dnf = std::vector<engine::Match>;
+
+bool merge(const engine::Match& a, const engine::Match& b, engine::Match& out) {
+    const uint64_t* av = engine::key_words(a.value);
+    const uint64_t* am = engine::key_words(a.mask);
+    const uint64_t* bv = engine::key_words(b.value);
+    const uint64_t* bm = engine::key_words(b.mask);
+    uint64_t* ov = engine::key_words(out.value);
+    uint64_t* om = engine::key_words(out.mask);
+    uint64_t clash = 0;
+    for (std::size_t i = 0; i < engine::kKeyWords; ++i) {
+        clash |= (av[i] ^ bv[i]) & am[i] & bm[i];
+        ov[i] = av[i] | bv[i];
+        om[i] = am[i] | bm[i];
+    }
+    return clash == 0;
+}
+
+bool same(const engine::Match& a, const engine::Match& b) {
+    return std::memcmp(&a.value, &b.value, sizeof a.value) == 0 && std::memcmp(&a.mask, &b.mask, sizeof a.mask) == 0;
+}
+
+void push_unique(Dnf& d, const engine::Match& m) {
+    for (const engine::Match& x : d)
+        if (same(x, m)) return;
+    d.push_back(m);
+}
+
+// acc := acc && d.
+void and_in(Dnf& acc, const Dnf& d) {
+    if (d.size() == 1) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < acc.size(); ++i) {
+            engine::Match m;
+            if (!merge(acc[i], d[0], m)) continue;
+            bool dup = false;
+            for (std::size_t j = 0; j < n && !dup; ++j) dup = same(acc[j], m);
+            if (!dup) acc[n++] = m;
+        }
+        acc.resize(n);
+        return;
+    }
+    Dnf out;
+    out.reserve(acc.size() * d.size());
+    for (const engine::Match& x : acc)
+        for (const engine::Match& y : d) {
+            engine::Match m;
+            if (merge(x, y, m)) push_unique(out, m);
+        }
+    acc = std::move(out);
+}
+
+class NoNames final : public lflow::Resolver {
+public:
+    std::optional<uint32_t> port_key(std::string_view) const override { return std::nullopt; }
+    const std::vector<std::string>* address_set(std::string_view) const override { return nullptr; }
+    const std::vector<std::string>* port_group(std::string_view) const override { return nullptr; }
+    bool chassis_resident(std::string_view) const override { return false; }
+};
+
+Result<Dnf> lower_text(std::string_view text, const lflow::Resolver& r) {
+    auto e = lflow::parse_expr(text);
+    if (!e) return make_error(e.error());
+    return lflow::to_matches(**e, r);
+}
+
+// Text that names no port or set, lowered once per thread (the texts are the few literals
+// above and the symbol table's prerequisites).
+Result<const Dnf*> lower_fixed(const char* text) {
+    thread_local std::unordered_map<const char*, Dnf> cache;
+    auto it = cache.find(text);
+    if (it == cache.end()) {
+        Result<Dnf> d = lower_text(text, NoNames{});
+        if (!d) return make_error(d.error());
+        it = cache.emplace(text, std::move(*d)).first;
+    }
+    return &it->second;
+}
+
+// Bits [bit, bit + n) of the field equal to `v` under `mask` (right-aligned big-endian), as
+// to_matches() sets them.
+void set_bits(engine::Match& m, const lflow::FieldRef& f, const lflow::Value& v, const lflow::Value& mask) {
+    const engine::FieldInfo& fi = engine::field_info(f.field);
+    auto* value = reinterpret_cast<uint8_t*>(&m.value);
+    auto* mk = reinterpret_cast<uint8_t*>(&m.mask);
+    if (f.bit % 8 == 0 && f.n_bits % 8 == 0) {
+        for (unsigned k = 0; k < f.n_bits / 8u; ++k) {
+            const unsigned kb = fi.offset + fi.width - 1u - f.bit / 8u - k;
+            const uint8_t bm = mask.be[15 - k];
+            mk[kb] |= bm;
+            value[kb] = static_cast<uint8_t>((value[kb] & ~bm) | (v.be[15 - k] & bm));
+        }
+        return;
+    }
+    for (unsigned i = 0; i < f.n_bits; ++i) {
+        if (!mask.bit(i)) continue;
+        const unsigned b = f.bit + i;
+        const unsigned byte = fi.offset + fi.width - 1 - b / 8;
+        const auto bm = static_cast<uint8_t>(1u << (b % 8));
+        mk[byte] |= bm;
+        value[byte] = static_cast<uint8_t>(v.bit(i) ? value[byte] | bm : value[byte] & ~bm);
+    }
+}
+
+// The symbol, if the direct path takes it: a carried field (not a subfield or predicate).
+const lflow::Symbol* symbol(Sym s) {
+    static const std::array<const lflow::Symbol*, static_cast<std::size_t>(Sym::Count)> table = [] {
+        std::array<const lflow::Symbol*, static_cast<std::size_t>(Sym::Count)> t{};
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            const lflow::Symbol* x = lflow::SymbolTable::ovn().find(kSymName[i]);
+            t[i] = x && x->kind == lflow::Symbol::Kind::Field && x->ref ? x : nullptr;
+        }
+        return t;
+    }();
+    return table[static_cast<std::size_t>(s)];
+}
+
+// acc := acc && the term. false: the term is not for the direct path (an address not of the
+// field's format, an unusual mask); the caller lowers the rule's text instead.
+Result<bool> and_term(Dnf& acc, const Term& t, const ovsdb::PortBinding& pb, const lflow::Resolver& r) {
+    if (t.kind == Term::Kind::Fixed) {
+        Result<const Dnf*> d = lower_fixed(t.text);
+        if (!d) return make_error(d.error());
+        and_in(acc, **d);
+        return true;
+    }
+    const lflow::Symbol* s = symbol(t.sym);
+    if (!s) return false;
+    thread_local Dnf own;
+    own.clear();
+    if (t.kind == Term::Kind::Port) {
+        if (s->type != lflow::SymbolType::String) return false;
+        const std::optional<uint32_t> key = r.port_key(pb.logical_port);
+        if (!key) {  // not in this datapath: never true
+            acc.clear();
+            return true;
+        }
+        lflow::Value v, mask;
+        for (unsigned i = 0; i < 4; ++i) {
+            v.be[12 + i] = static_cast<uint8_t>(*key >> (24 - 8 * i));
+            mask.be[12 + i] = 0xff;
+        }
+        engine::Match m;
+        set_bits(m, *s->ref, v, mask);
+        own.push_back(m);
+    } else {
+        if (s->type != lflow::SymbolType::Integer) return false;
+        for (const std::string& c : t.consts) {
+            lflow::LexResult lex = lflow::tokenize(c);
+            if (lex.error || lex.tokens.size() != 2) return false;
+            const lflow::Token& k = lex.tokens[0];
+            const bool zero = c == "0" && k.kind == lflow::Tok::Integer;
+            if ((k.kind != lflow::Tok::Integer && k.kind != lflow::Tok::Masked) || (!zero && k.format != s->format))
+                return false;
+            lflow::Value mask;
+            if (k.kind == lflow::Tok::Masked) {
+                mask = k.mask;
+            } else {
+                for (unsigned i = 0; i < s->ref->n_bits; ++i) mask.set_bit(i, true);
+            }
+            lflow::Value both = k.value;
+            for (unsigned i = 0; i < 16; ++i) both.be[i] |= mask.be[i];
+            if (both.significant_bits() > s->ref->n_bits) return false;
+            engine::Match m;
+            set_bits(m, *s->ref, k.value, mask);
+            push_unique(own, m);
+        }
+    }
+    and_in(acc, own);
+    if (!s->prereqs.empty()) {
+        Result<const Dnf*> pre = lower_fixed(s->prereqs.c_str());
+        if (!pre) return make_error(pre.error());
+        and_in(acc, **pre);
+    }
+    return true;
+}
+
+}  // namespace
+
+std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool ingress, std::vector<std::string>& errors) {
+    std::vector<PortSecRule> r;
+    for_each_spec(pb, ingress, errors, [&](const Spec& s) { r.push_back({s.priority, text_of(s, pb), s.allow}); });
     return r;
+}
+
+Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& pb, bool ingress,
+                                                     const lflow::Resolver& resolver, std::vector<std::string>& errors) {
+    std::vector<PortSecFlow> out;
+    std::optional<std::string> error;
+    for_each_spec(pb, ingress, errors, [&](const Spec& s) {
+        if (error) return;
+        Dnf acc{engine::Match{}};
+        bool direct = true;
+        for (std::size_t i = 0; i < s.n && direct; ++i) {
+            Result<bool> d = and_term(acc, s.terms[i], pb, resolver);
+            if (!d) {
+                error = d.error();
+                return;
+            }
+            direct = *d;
+        }
+        if (!direct) {
+            Result<Dnf> d = lower_text(text_of(s, pb), resolver);
+            if (!d) {
+                error = d.error();
+                return;
+            }
+            acc = std::move(*d);
+        }
+        out.push_back({s.priority, std::move(acc), s.allow});
+    });
+    if (error) return make_error(*error);
+    return out;
 }
 
 }  // namespace scs::compiler

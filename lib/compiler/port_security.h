@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+#include "engine/match.h"
+#include "lflow/expr.h"
 #include "ovsdb/sb_types.h"
 
 namespace scs::compiler {
@@ -26,5 +29,19 @@ struct PortSecRule {
 // Rules for one port; `ingress` selects check_in_port_sec, else check_out_port_sec.
 // Malformed port_security entries are skipped and named in `errors`.
 std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool ingress, std::vector<std::string>& errors);
+
+// The same rules, lowered: for each rule of port_security_rules() (same order), the set of
+// matches lflow::to_matches() gives for its text, built from the port key, MAC and
+// addresses directly (no text, no parser; the fixed parts - prerequisites, `!nd`, the DHCP
+// discovery pattern - are lowered once per thread). Only a rule with an address the direct
+// path does not take as written (an unusual mask, a wrong family) goes through the text.
+// The matches may come in another order than to_matches()'s.
+struct PortSecFlow {
+    int priority;
+    std::vector<engine::Match> matches;  // empty: never matches (port not in the datapath)
+    bool allow;
+};
+Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& pb, bool ingress,
+                                                     const lflow::Resolver& resolver, std::vector<std::string>& errors);
 
 }  // namespace scs::compiler
