@@ -347,7 +347,9 @@ Result<bool> and_term(Dnf& acc, const Term& t, const ovsdb::PortBinding& pb, con
             if (k.kind == lflow::Tok::Masked) {
                 mask = k.mask;
             } else {
-                for (unsigned i = 0; i < s->ref->n_bits; ++i) mask.set_bit(i, true);
+                const unsigned n = s->ref->n_bits;
+                for (unsigned i = 0; i < n / 8; ++i) mask.be[15 - i] = 0xff;
+                for (unsigned i = n / 8 * 8; i < n; ++i) mask.set_bit(i, true);
             }
             lflow::Value both = k.value;
             for (unsigned i = 0; i < 16; ++i) both.be[i] |= mask.be[i];
