@@ -36,6 +36,7 @@ struct Constant {
 };
 
 enum class Relop : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+const char* relop_text(Relop r);  // "==", "!=", ...
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;

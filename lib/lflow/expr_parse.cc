@@ -37,18 +37,6 @@ Relop flip(Relop r) {
     }
 }
 
-const char* relop_text(Relop r) {
-    switch (r) {
-    case Relop::Eq: return "==";
-    case Relop::Ne: return "!=";
-    case Relop::Lt: return "<";
-    case Relop::Le: return "<=";
-    case Relop::Gt: return ">";
-    case Relop::Ge: return ">=";
-    }
-    return "?";
-}
-
 // A field reference as written: symbol and bit range.
 struct FieldUse {
     const Symbol* sym = nullptr;

@@ -69,18 +69,6 @@ std::string constant_text(const Constant& c) {
     return s + "/" + value_text(c.mask, c.format == Format::Decimal ? Format::Hex : c.format);
 }
 
-const char* relop_text(Relop r) {
-    switch (r) {
-    case Relop::Eq: return "==";
-    case Relop::Ne: return "!=";
-    case Relop::Lt: return "<";
-    case Relop::Le: return "<=";
-    case Relop::Gt: return ">";
-    case Relop::Ge: return ">=";
-    }
-    return "?";
-}
-
 // A leaf: constant, function or comparison.
 void print_leaf(const Expr& e, std::string& out) {
     if (e.kind == Expr::Kind::Bool) {
@@ -173,6 +161,18 @@ void print_top(const Expr& e, std::string& out) {
 }
 
 }  // namespace
+
+const char* relop_text(Relop r) {
+    switch (r) {
+    case Relop::Eq: return "==";
+    case Relop::Ne: return "!=";
+    case Relop::Lt: return "<";
+    case Relop::Le: return "<=";
+    case Relop::Gt: return ">";
+    case Relop::Ge: return ">=";
+    }
+    return "?";
+}
 
 std::string to_string(const Expr& e) {
     std::string out;
