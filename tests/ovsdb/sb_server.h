@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "ovsdb/sb_client.h"
 
 namespace scs::ovsdb::testing {
@@ -158,5 +160,16 @@ inline bool run_until(SbClient& c, const std::function<bool()>& done,
     }
     return false;
 }
+
+// A test with a fresh ovsdb-server on the Southbound schema, started before each test.
+class SbServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_FALSE(server_.dir().empty());
+        ASSERT_TRUE(server_.create_db());
+        ASSERT_TRUE(server_.start()) << "ovsdb-server failed; log in " << server_.dir();
+    }
+    SbServer server_;
+};
 
 }  // namespace scs::ovsdb::testing

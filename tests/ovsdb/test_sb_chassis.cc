@@ -63,15 +63,7 @@ void expect_no_chassis_rows(SbServer& s, const std::string& db = "") {
     EXPECT_EQ(s.sbctl("--bare --columns=_uuid find Encap chassis_name=scs-hv1", db), "");
 }
 
-class SbChassisTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_FALSE(server_.dir().empty());
-        ASSERT_TRUE(server_.create_db());
-        ASSERT_TRUE(server_.start()) << "ovsdb-server failed; log in " << server_.dir();
-    }
-    SbServer server_;
-};
+using SbChassisTest = SbServerTest;
 
 }  // namespace
 

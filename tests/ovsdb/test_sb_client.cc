@@ -30,15 +30,7 @@ SbClient::Options all_rows() {
     return o;
 }
 
-class SbClientTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_FALSE(server_.dir().empty());
-        ASSERT_TRUE(server_.create_db());
-        ASSERT_TRUE(server_.start()) << "ovsdb-server failed; log in " << server_.dir();
-    }
-    SbServer server_;
-};
+using SbClientTest = SbServerTest;
 
 }  // namespace
 
