@@ -85,3 +85,16 @@ class Daemon:
     def cleanup(self):
         self.stop()
         subprocess.run(["rm", "-rf", self.dir], check=False)
+
+
+class DpctlAssertions:
+    """Mixin for unittest.TestCase: scs-dpctl's failure contract (exit status, one stderr line
+    starting "scs-dpctl: error: ", nothing on stdout)."""
+
+    def one_line_error(self, r, rc, pattern):
+        self.assertEqual(r.returncode, rc, "exit %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertTrue(lines[0].startswith("scs-dpctl: error: "), lines[0])
+        self.assertRegex(lines[0], pattern)
+        self.assertEqual(r.stdout, "")

@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from dpctlutil import DROPS, RX, TX, UNIMPLEMENTED, Daemon
+from dpctlutil import DROPS, RX, TX, UNIMPLEMENTED, Daemon, DpctlAssertions
 
 DAEMON = None
 DPCTL = None
@@ -69,7 +69,7 @@ def wait_for_traffic():
         time.sleep(0.1)
 
 
-class Dpctl(unittest.TestCase):
+class Dpctl(DpctlAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         global D
@@ -84,14 +84,6 @@ class Dpctl(unittest.TestCase):
             assert not os.path.exists(D.sock), "the daemon leaves its socket behind"
         finally:
             D.cleanup()
-
-    def one_line_error(self, r, rc, pattern):
-        self.assertEqual(r.returncode, rc, "exit %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
-        lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), 1, r.stderr)
-        self.assertTrue(lines[0].startswith("scs-dpctl: error: "), lines[0])
-        self.assertRegex(lines[0], pattern)
-        self.assertEqual(r.stdout, "")
 
     # --- show -------------------------------------------------------------------------
 

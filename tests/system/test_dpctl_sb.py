@@ -24,6 +24,7 @@ import unittest
 
 from sbtestutil import CHASSIS, HV2_MAC, UNDERLAY_IP, Chassis
 from sysutil import geneve, geneve_sport, hexdump, ip, mac, udp_frame, write_pcap
+from dpctlutil import DpctlAssertions  # noqa: E402
 
 DAEMON = None
 DPCTL = None
@@ -59,7 +60,7 @@ def microflow(dst_mac, dst_ip, sport=1234):
             "ip.ttl == 64 && udp.src == %d && udp.dst == 5678" % (VM1[0], dst_mac, VM1[1], dst_ip, sport))
 
 
-class DpctlSouthbound(unittest.TestCase):
+class DpctlSouthbound(DpctlAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         global C
@@ -72,14 +73,6 @@ class DpctlSouthbound(unittest.TestCase):
         C.stop()
         assert rc == 0, "daemon exit %s\n%s" % (rc, err)
         assert err == "", err
-
-    def one_line_error(self, r, rc, pattern):
-        self.assertEqual(r.returncode, rc, "exit %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
-        lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), 1, r.stderr)
-        self.assertTrue(lines[0].startswith("scs-dpctl: error: "), lines[0])
-        self.assertRegex(lines[0], pattern)
-        self.assertEqual(r.stdout, "")
 
     # --- show ----------------------------------------------------------------------------
 

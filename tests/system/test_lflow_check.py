@@ -20,6 +20,8 @@ import sys
 import tempfile
 import unittest
 
+from dpctlutil import DpctlAssertions
+
 DPCTL = None
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "sb")
@@ -86,7 +88,7 @@ def snapshot_facts(path):
     return {"flows": flows, "datapaths": dp_name, "per_dp": per_dp}
 
 
-class LflowCheck(unittest.TestCase):
+class LflowCheck(DpctlAssertions, unittest.TestCase):
     def check_json(self, args, facts, want_rc):
         r = dpctl("lflow-check", "--format", "json", *args)
         self.assertEqual(r.returncode, want_rc, "exit %d\n%s\n%s" % (r.returncode, r.stdout[-3000:], r.stderr))
@@ -237,14 +239,6 @@ class LflowCheck(unittest.TestCase):
             for u in (invalid, unsupported):
                 self.assertRegex(t.stdout, r"\n\S+\s+ingress\s+\d+\s+ls_in_l2_lkup\s+\d+\s+%s\s+(invalid|unsupported)" % u)
             self.assertIn("FAIL: %d problems" % len(j["problems"]), t.stdout)
-
-    def one_line_error(self, r, rc, pattern):
-        self.assertEqual(r.returncode, rc, "exit %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
-        lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), 1, r.stderr)
-        self.assertTrue(lines[0].startswith("scs-dpctl: error: "), lines[0])
-        self.assertRegex(lines[0], pattern)
-        self.assertEqual(r.stdout, "")
 
     def test_bad_input(self):
         with tempfile.TemporaryDirectory(prefix="scs-lflow-check-") as d:
