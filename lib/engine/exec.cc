@@ -567,8 +567,18 @@ Executor::Outcome Executor::egress_output(PacketState& s) {
     if (SCS_UNLIKELY(s.key.outport == s.key.inport && !(ntoh32(s.key.flags) & kFlagLoopback)))
         return {Next::Done, DropReason::SameInOut};
     switch (pe->kind) {
-        case PortKind::Vif: return {Next::Done, transmit(s, pe->tx_port, 0)};
-        case PortKind::Localnet: return {Next::Done, transmit(s, pe->tx_port, pe->vlan)};
+        case PortKind::Vif:
+        case PortKind::Localnet: {
+            const uint16_t vlan = pe->kind == PortKind::Localnet ? pe->vlan : 0;
+            // Traced here, on the slow path: cached replays call transmit() untraced.
+            if (SCS_UNLIKELY(trace_)) {
+                TraceEvent& e = trace_->events.emplace_back();
+                e.kind = TraceEvent::Kind::Tx;
+                e.port = pe->tx_port;
+                e.vlan = vlan;
+            }
+            return {Next::Done, transmit(s, pe->tx_port, vlan)};
+        }
         case PortKind::Remote: return {Next::Done, tunnel_out(s, pe->tunnel, out)};
         case PortKind::Patch: {
             const Datapath* peer = gen_->datapath(pe->peer_dp);
@@ -651,12 +661,6 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
 }
 
 SCS_ALWAYS_INLINE DropReason Executor::transmit(PacketState& s, uint16_t port, uint16_t vlan) {
-    if (SCS_UNLIKELY(trace_)) {
-        TraceEvent& e = trace_->events.emplace_back();
-        e.kind = TraceEvent::Kind::Tx;
-        e.port = port;
-        e.vlan = vlan;
-    }
     if (s.outcome && record(s, CachedKind::Tx)) {
         s.outcome->port = port;
         s.outcome->vlan = vlan;
@@ -685,18 +689,18 @@ DropReason Executor::tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outpor
         s.outcome->in_key = in_key;
         s.outcome->out_key = outport;
     }
-    return encap(s, tunnel, vni, in_key, outport);
-}
-
-SCS_ALWAYS_INLINE DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
     if (SCS_UNLIKELY(trace_)) {
         TraceEvent& e = trace_->events.emplace_back();
         e.kind = TraceEvent::Kind::Tunnel;
         e.port = tunnel;
-        e.vni = vni_key;
+        e.vni = vni;
         e.in_key = in_key;
         e.out_key = outport;
     }
+    return encap(s, tunnel, vni, in_key, outport);
+}
+
+SCS_ALWAYS_INLINE DropReason Executor::encap(PacketState& s, uint16_t tunnel, uint32_t vni_key, uint32_t in_key, uint32_t outport) {
     if (SCS_UNLIKELY(tunnel >= gen_->tunnels.size())) return DropReason::UnknownOutport;
     const Tunnel& t = gen_->tunnels[tunnel];
     if (SCS_UNLIKELY(t.tx_port >= kMaxPorts)) return DropReason::NoUnderlay;
