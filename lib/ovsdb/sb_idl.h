@@ -1,9 +1,10 @@
 /* Private C boundary between SbClient (C++) and Open vSwitch's ovsdb-idl (C).
  *
- * sb_idl.c is the only translation unit that includes Open vSwitch headers: they are C, not
- * C++, and they override some kernel headers (include/linux). This header carries no OVS
- * type: rows are handed to the caller as plain views whose pointers stay valid only during
- * the callback (they point into the IDL's replica, which the next run() may change).
+ * sb_idl.c and sb_idl_rows.c are the only translation units that include Open vSwitch
+ * headers: they are C, not C++, and they override some kernel headers (include/linux). This
+ * header carries no OVS type: rows are handed to the caller as plain views whose pointers stay
+ * valid only during the callback (they point into the IDL's replica, which the next run() may
+ * change).
  *
  * Besides reading, this layer is where the client acts as a chassis (as ovn-controller's
  * controller/chassis.c and binding.c do): the caller states what it wants (its Chassis
