@@ -27,33 +27,11 @@ std::string_view flow_status_name(FlowStatus s) {
 
 namespace {
 
-// Prerequisites of the top-level actions and of the fields they read and write (nested
-// bodies such as arp { } describe a new packet: theirs do not constrain this one).
+// The actions' prerequisites as one match text ("" if none).
 std::string action_prereq_text(const lflow::ActionList& actions) {
-    std::set<std::string> parts;
-    auto field = [&](const lflow::LValue& lv) {
-        if (lv.sym && !lv.sym->prereqs.empty()) parts.insert(lv.sym->prereqs);
-    };
-    for (const lflow::Action& a : actions) {
-        if (const std::string_view p = lflow::action_prerequisite(a); !p.empty()) parts.emplace(p);
-        switch (a.kind) {
-            case lflow::Action::Kind::Load: field(a.dst); break;
-            case lflow::Action::Kind::Move:
-            case lflow::Action::Kind::Exchange:
-                field(a.dst);
-                field(a.src);
-                break;
-            case lflow::Action::Kind::Call:
-                if (a.has_result) field(a.dst);
-                for (const lflow::Arg& arg : a.args)
-                    for (const lflow::ArgValue& v : arg.values)
-                        if (v.kind == lflow::ArgValue::Kind::Field) field(v.field);
-                break;
-            default: break;
-        }
-    }
     std::string text;
-    for (const std::string& p : parts) text += fmt::format("{}({})", text.empty() ? "" : " && ", p);
+    for (const std::string& p : lflow::action_list_prerequisites(actions))
+        text += fmt::format("{}({})", text.empty() ? "" : " && ", p);
     return text;
 }
 

@@ -753,4 +753,32 @@ std::string_view action_prerequisite(const Action& a) {
     return {};
 }
 
+std::vector<std::string> action_list_prerequisites(const ActionList& actions) {
+    std::vector<std::string> out;
+    auto field = [&](const LValue& lv) {
+        if (lv.sym && !lv.sym->prereqs.empty()) out.push_back(lv.sym->prereqs);
+    };
+    for (const Action& a : actions) {
+        if (const std::string_view pre = action_prerequisite(a); !pre.empty()) out.emplace_back(pre);
+        switch (a.kind) {
+        case Action::Kind::Load: field(a.dst); break;
+        case Action::Kind::Move:
+        case Action::Kind::Exchange:
+            field(a.dst);
+            field(a.src);
+            break;
+        case Action::Kind::Call:
+            if (a.has_result) field(a.dst);
+            for (const Arg& arg : a.args)
+                for (const ArgValue& v : arg.values)
+                    if (v.kind == ArgValue::Kind::Field) field(v.field);
+            break;
+        default: break;
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 }  // namespace scs::lflow

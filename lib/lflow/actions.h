@@ -108,4 +108,9 @@ std::string to_string(const ActionList& actions);
 // by the action carry their own prerequisites in the symbol table.
 std::string_view action_prerequisite(const Action& a);
 
+// Every prerequisite OVN adds to a flow's match for its action list (lib/actions.c): each
+// top-level action's own and those of every field it reads or writes; nested lists (clone { },
+// arp { }) add none (OVN discards them). Distinct match texts, sorted.
+std::vector<std::string> action_list_prerequisites(const ActionList& actions);
+
 }  // namespace scs::lflow

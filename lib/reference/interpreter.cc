@@ -172,37 +172,6 @@ struct Interpreter::Impl {
     }
 };
 
-namespace {
-
-// The prerequisites OVN adds to a flow's match for its actions (lib/actions.c): the
-// action's own (ip.ttl-- needs ip, ...) and those of every field it reads or writes. Nested
-// lists (clone { }, arp { }) do not add theirs: OVN discards them (parse_nested_action()).
-void action_prereqs(const lflow::ActionList& l, std::vector<std::string>& out) {
-    auto field = [&](const lflow::LValue& lv) {
-        if (lv.sym && !lv.sym->prereqs.empty()) out.push_back(lv.sym->prereqs);
-    };
-    for (const Action& a : l) {
-        if (const std::string_view pre = lflow::action_prerequisite(a); !pre.empty()) out.emplace_back(pre);
-        switch (a.kind) {
-            case Action::Kind::Load: field(a.dst); break;
-            case Action::Kind::Move:
-            case Action::Kind::Exchange:
-                field(a.dst);
-                field(a.src);
-                break;
-            case Action::Kind::Call:
-                if (a.has_result) field(a.dst);
-                for (const lflow::Arg& arg : a.args)
-                    for (const lflow::ArgValue& v : arg.values)
-                        if (v.kind == lflow::ArgValue::Kind::Field) field(v.field);
-                break;
-            default: break;
-        }
-    }
-}
-
-}  // namespace
-
 void Interpreter::Impl::load() {
     for (const ovsdb::Uuid& u : view.local_datapaths()) {
         const ovsdb::DatapathBinding* b = view.datapath(u);
@@ -254,8 +223,7 @@ void Interpreter::Impl::load() {
             load_errors.push_back(fmt::format("flow {}: actions: {}", lf.uuid.to_string(), a.error()));
             continue;
         }
-        std::vector<std::string> pre;
-        action_prereqs(*a, pre);
+        std::vector<std::string> pre = lflow::action_list_prerequisites(*a);
         for (Dp* d : in) {
             auto& tables = d->tables[lf.pipeline == ovsdb::Pipeline::Ingress ? 0 : 1];
             if (tables.size() <= lf.table_id) tables.resize(lf.table_id + 1u);
