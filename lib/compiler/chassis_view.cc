@@ -21,13 +21,17 @@ const std::string* option(const PortBinding& pb, const char* key) {
 }  // namespace
 
 ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb_(sb), cfg_(cfg) {
+    dps_.reserve(sb.datapaths.size());
+    dp_index_.reserve(sb.datapaths.size());
     for (const auto& d : sb.datapaths) {
-        dps_[d.uuid] = &d;
+        if (!dp_index_.emplace(d.uuid, dps_.size()).second) continue;
+        dps_.push_back(&d);
         if (d.tunnel_key > 0 && d.tunnel_key < (1 << 24)) dp_by_key_[static_cast<uint32_t>(d.tunnel_key)] = &d;
     }
+    placed_.resize(dps_.size());
     pb_by_name_.reserve(sb.ports.size());
     placement_by_name_.reserve(sb.ports.size());
-    for (const auto& p : sb.ports) pb_by_name_[p.logical_port] = &p;
+    for (const auto& p : sb.ports) pb_by_name_.put(&p);
 
     // Tunnels: every other chassis with a Geneve encap, in name order (stable ids across
     // generations as long as the chassis set is stable).
@@ -57,31 +61,32 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
 
     // Place every port of every datapath.
     for (const auto& pb : sb.ports) {
-        if (!pb.datapath || !dps_.count(*pb.datapath)) continue;
-        PortPlacement p;
+        if (!pb.datapath) continue;
+        auto at = dp_index_.find(*pb.datapath);
+        if (at == dp_index_.end()) continue;
+        PortPlacement& p = placed_[at->second].emplace_back();
         p.pb = &pb;
-        p.dp_key = static_cast<uint32_t>(dps_[*pb.datapath]->tunnel_key);
+        p.dp_key = static_cast<uint32_t>(dps_[at->second]->tunnel_key);
         place(p, pb);
-        ports_[*pb.datapath].push_back(std::move(p));
     }
-    for (auto& [dp, v] : ports_)
-        for (const PortPlacement& p : v) placement_by_name_[p.pb->logical_port] = &p;
+    for (const auto& v : placed_)
+        for (const PortPlacement& p : v) placement_by_name_.put(&p);
 
     // Local datapaths: seeds, then closure over patch peers (ovn-controller's
     // add_local_datapath()). l3gateway peers count as patches when the gateway is here.
     std::vector<Uuid> todo;
-    for (const auto& [dp, v] : ports_) {
-        for (const PortPlacement& p : v) {
+    for (std::size_t i = 0; i < placed_.size(); ++i) {
+        for (const PortPlacement& p : placed_[i]) {
             const auto k = p.entry.kind;
             const bool seed = k == PortKind::Vif || k == PortKind::Redirect ||
                               (p.pb->type == "l3gateway" && k == PortKind::Patch);
-            if (seed && local_.insert(dp).second) todo.push_back(dp);
+            if (seed && local_.insert(dps_[i]->uuid).second) todo.push_back(dps_[i]->uuid);
         }
     }
     while (!todo.empty()) {
         const Uuid dp = todo.back();
         todo.pop_back();
-        for (const PortPlacement& p : ports_[dp]) {
+        for (const PortPlacement& p : ports(dp)) {
             if (p.entry.kind != PortKind::Patch) continue;
             auto peer = dp_by_key_.find(p.entry.peer_dp);
             if (peer != dp_by_key_.end() && local_.insert(peer->second->uuid).second) todo.push_back(peer->second->uuid);
@@ -89,7 +94,7 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     }
 
     for (const auto& [lport, dpdk] : cfg.vifs)
-        if (!pb_by_name_.count(lport))
+        if (!pb_by_name_.find(lport))
             warnings_.push_back(fmt::format("vif {} (DPDK port {}): no such logical port in the Southbound", lport, dpdk));
     for (const auto& [net, dpdk] : cfg.providers) {
         const bool used = std::any_of(sb.ports.begin(), sb.ports.end(), [&](const PortBinding& pb) {
@@ -101,13 +106,17 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     }
 }
 
-std::string ChassisView::resident_chassis(const PortBinding& pb) const {
+const ovsdb::DatapathBinding* ChassisView::dp_of(const PortBinding& pb) const {
+    return pb.datapath ? datapath(*pb.datapath) : nullptr;
+}
+
+std::string_view ChassisView::resident_chassis(const PortBinding& pb) const {
     if (pb.type == "chassisredirect") {
         // The binding chassis wins once a chassis has claimed it; before that, the gateway
         // chassis of highest priority (HA: the active one is the first alive; we take the
         // Southbound's view of who claimed it).
         if (!pb.chassis.empty()) return pb.chassis;
-        return pb.gateway_chassis.empty() ? std::string() : pb.gateway_chassis.front().chassis;
+        return pb.gateway_chassis.empty() ? std::string_view() : std::string_view(pb.gateway_chassis.front().chassis);
     }
     if (pb.type == "l3gateway") {
         const std::string* c = option(pb, "l3gateway-chassis");
@@ -118,16 +127,16 @@ std::string ChassisView::resident_chassis(const PortBinding& pb) const {
     return pb.chassis;
 }
 
-std::optional<uint16_t> ChassisView::tunnel_to(const std::string& chassis) const {
+std::optional<uint16_t> ChassisView::tunnel_to(std::string_view chassis) const {
     auto it = tunnel_by_chassis_.find(chassis);
     if (it == tunnel_by_chassis_.end()) return std::nullopt;
     return it->second;
 }
 
-void ChassisView::place(PortPlacement& p, const PortBinding& pb) const {
+void ChassisView::place(PortPlacement& p, const PortBinding& pb) {
     PortEntry& e = p.entry;
     const std::string& type = pb.type;
-    auto remote_or_none = [&](const std::string& where) {
+    auto remote_or_none = [&](std::string_view where) {
         p.chassis = where;
         if (where.empty()) {
             p.note = "not bound to any chassis";
@@ -135,31 +144,32 @@ void ChassisView::place(PortPlacement& p, const PortBinding& pb) const {
             e.kind = PortKind::Remote;
             e.tunnel = *t;
         } else {
-            p.note = fmt::format("bound to chassis {}, which has no Geneve encap", where);
+            p.note = keep(fmt::format("bound to chassis {}, which has no Geneve encap", where));
         }
     };
     if (type == "patch" || type == "l3gateway") {
         const std::string* peer = option(pb, "peer");
-        auto it = peer ? pb_by_name_.find(*peer) : pb_by_name_.end();
-        if (it == pb_by_name_.end() || !it->second->datapath || !dps_.count(*it->second->datapath)) {
-            p.note = peer ? fmt::format("peer {} not found", *peer) : "no options:peer";
+        const PortBinding* peer_pb = peer ? pb_by_name_.find(*peer) : nullptr;
+        const ovsdb::DatapathBinding* peer_dp = peer_pb ? dp_of(*peer_pb) : nullptr;
+        if (!peer_dp) {
+            p.note = peer ? keep(fmt::format("peer {} not found", *peer)) : "no options:peer";
             return;
         }
         if (type == "l3gateway") {
-            const std::string where = resident_chassis(pb);
+            const std::string_view where = resident_chassis(pb);
             if (where != cfg_.chassis) return remote_or_none(where);
             p.chassis = where;
         }
         e.kind = PortKind::Patch;
-        e.peer_dp = static_cast<uint32_t>(dps_.at(*it->second->datapath)->tunnel_key);
-        e.peer_port = static_cast<uint32_t>(it->second->tunnel_key);
+        e.peer_dp = static_cast<uint32_t>(peer_dp->tunnel_key);
+        e.peer_port = static_cast<uint32_t>(peer_pb->tunnel_key);
         return;
     }
     if (type == "localnet") {
         const std::string* net = option(pb, "network_name");
         auto it = net ? cfg_.providers.find(*net) : cfg_.providers.end();
         if (it == cfg_.providers.end()) {
-            p.note = net ? fmt::format("no provider port for network {}", *net) : "no options:network_name";
+            p.note = net ? keep(fmt::format("no provider port for network {}", *net)) : "no options:network_name";
             return;
         }
         e.kind = PortKind::Localnet;
@@ -168,17 +178,17 @@ void ChassisView::place(PortPlacement& p, const PortBinding& pb) const {
         return;
     }
     if (type == "chassisredirect") {
-        const std::string where = resident_chassis(pb);
+        const std::string_view where = resident_chassis(pb);
         if (where != cfg_.chassis) return remote_or_none(where);
         const std::string* dist = option(pb, "distributed-port");
-        auto it = dist ? pb_by_name_.find(*dist) : pb_by_name_.end();
-        if (it == pb_by_name_.end()) {
+        const PortBinding* dist_pb = dist ? pb_by_name_.find(*dist) : nullptr;
+        if (!dist_pb) {
             p.note = "no options:distributed-port";
             return;
         }
         p.chassis = where;
         e.kind = PortKind::Redirect;
-        e.peer_port = static_cast<uint32_t>(it->second->tunnel_key);
+        e.peer_port = static_cast<uint32_t>(dist_pb->tunnel_key);
         return;
     }
     if (type.empty() || type == "virtual" || type == "external" || type == "localport") {
@@ -200,7 +210,7 @@ void ChassisView::place(PortPlacement& p, const PortBinding& pb) const {
         }
         return remote_or_none(pb.chassis);
     }
-    p.note = fmt::format("port type '{}' is not supported", type);
+    p.note = keep(fmt::format("port type '{}' is not supported", type));
 }
 
 const ovsdb::DatapathBinding* ChassisView::datapath_by_key(uint32_t key) const {
@@ -209,33 +219,32 @@ const ovsdb::DatapathBinding* ChassisView::datapath_by_key(uint32_t key) const {
 }
 
 const ovsdb::DatapathBinding* ChassisView::datapath(const Uuid& u) const {
-    auto it = dps_.find(u);
-    return it == dps_.end() ? nullptr : it->second;
+    auto it = dp_index_.find(u);
+    return it == dp_index_.end() ? nullptr : dps_[it->second];
 }
 
 const std::vector<PortPlacement>& ChassisView::ports(const Uuid& dp) const {
     static const std::vector<PortPlacement> kNone;
-    auto it = ports_.find(dp);
-    return it == ports_.end() ? kNone : it->second;
+    auto it = dp_index_.find(dp);
+    return it == dp_index_.end() ? kNone : placed_[it->second];
 }
 
-const PortPlacement* ChassisView::port(const std::string& logical_port) const {
-    auto it = placement_by_name_.find(logical_port);
-    return it == placement_by_name_.end() ? nullptr : it->second;
+const PortPlacement* ChassisView::port(std::string_view logical_port) const {
+    return placement_by_name_.find(logical_port);
 }
 
-bool ChassisView::resident_here(const std::string& logical_port) const {
-    auto it = pb_by_name_.find(logical_port);
-    return it != pb_by_name_.end() && resident_chassis(*it->second) == cfg_.chassis;
+bool ChassisView::resident_here(std::string_view logical_port) const {
+    const PortBinding* pb = pb_by_name_.find(logical_port);
+    return pb && resident_chassis(*pb) == cfg_.chassis;
 }
 
 std::set<std::string> ChassisView::claims() const {
     std::set<std::string> out;
-    for (const auto& [name, p] : placement_by_name_) {
-        const auto k = p->entry.kind;
-        if (k == PortKind::Vif || k == PortKind::Redirect || (p->pb->type == "l3gateway" && p->chassis == cfg_.chassis))
-            out.insert(name);
-    }
+    for_each_port([&](const PortPlacement& p) {
+        const auto k = p.entry.kind;
+        if (k == PortKind::Vif || k == PortKind::Redirect || (p.pb->type == "l3gateway" && p.chassis == cfg_.chassis))
+            out.insert(p.pb->logical_port);
+    });
     return out;
 }
 
@@ -253,9 +262,9 @@ std::vector<engine::RxBinding> ChassisView::rx_bindings() const {
         return rx[port];
     };
     if (cfg_.underlay_port != kNoPort) at(cfg_.underlay_port).role = engine::RxRole::Underlay;
-    for (const auto& [dp, v] : ports_) {
-        if (!local_.count(dp)) continue;
-        for (const PortPlacement& p : v) {
+    for (std::size_t i = 0; i < placed_.size(); ++i) {
+        if (!local_.count(dps_[i]->uuid)) continue;
+        for (const PortPlacement& p : placed_[i]) {
             if (p.entry.kind == PortKind::Vif) {
                 engine::RxBinding& b = at(p.entry.tx_port);
                 b.role = engine::RxRole::Vif;

@@ -9,14 +9,17 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/datapath.h"
+#include "compiler/name_index.h"
 #include "engine/generation.h"
 #include "ovsdb/sb_types.h"
 #include "packet/addr.h"
@@ -38,18 +41,25 @@ struct LocalConfig {
     bool outer_ip_csum_offload = false;
 };
 
-// Why a port is what it is here, for `scs-dpctl show` and tests.
+// Why a port is what it is here, for `scs-dpctl show` and tests. The views point into the
+// Snapshot, the LocalConfig and the ChassisView, which outlive every placement.
 struct PortPlacement {
     const ovsdb::PortBinding* pb = nullptr;
     uint32_t dp_key = 0;
     engine::PortEntry entry;
-    std::string chassis;  // where it is resident ("" unbound / not chassis-bound)
-    std::string note;     // why it is None, when it is
+    std::string_view chassis;  // where it is resident ("" unbound / not chassis-bound)
+    std::string_view note;     // why it is None, when it is
 };
 
+inline std::string_view logical_port_of(const ovsdb::PortBinding& pb) { return pb.logical_port; }
+inline std::string_view logical_port_of(const PortPlacement& p) { return p.pb->logical_port; }
+
+// Rebuilt for every compile (tens of thousands of ports): no string is copied per port.
 class ChassisView {
 public:
     ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg);
+    ChassisView(const ChassisView&) = delete;
+    ChassisView& operator=(const ChassisView&) = delete;
 
     // Datapath tunnel key -> binding, for every datapath in the Southbound.
     const ovsdb::DatapathBinding* datapath_by_key(uint32_t key) const;
@@ -59,10 +69,16 @@ public:
 
     // Ports of one datapath (by UUID), each placed.
     const std::vector<PortPlacement>& ports(const ovsdb::Uuid& dp) const;
-    const PortPlacement* port(const std::string& logical_port) const;
+    const PortPlacement* port(std::string_view logical_port) const;
+    // Every placed port, datapath by datapath.
+    template <typename F>
+    void for_each_port(F&& f) const {
+        for (const auto& v : placed_)
+            for (const PortPlacement& p : v) f(p);
+    }
 
     // The chassis a port is resident on, as is_chassis_resident() asks.
-    bool resident_here(const std::string& logical_port) const;
+    bool resident_here(std::string_view logical_port) const;
 
     // Logical ports this chassis claims (VIFs mapped to our DPDK ports, plus chassisredirect
     // and l3gateway ports resident here) and those ready to be `up`.
@@ -78,19 +94,23 @@ public:
     const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
-    void place(PortPlacement& p, const ovsdb::PortBinding& pb) const;
-    std::string resident_chassis(const ovsdb::PortBinding& pb) const;
-    std::optional<uint16_t> tunnel_to(const std::string& chassis) const;
+    void place(PortPlacement& p, const ovsdb::PortBinding& pb);
+    std::string_view resident_chassis(const ovsdb::PortBinding& pb) const;
+    std::optional<uint16_t> tunnel_to(std::string_view chassis) const;
+    const ovsdb::DatapathBinding* dp_of(const ovsdb::PortBinding& pb) const;
+    std::string_view keep(std::string s) { return notes_.emplace_back(std::move(s)); }
 
     const ovsdb::Snapshot& sb_;
     const LocalConfig& cfg_;
-    std::map<ovsdb::Uuid, const ovsdb::DatapathBinding*> dps_;
+    std::unordered_map<ovsdb::Uuid, std::size_t, ovsdb::UuidHash> dp_index_;  // -> dps_, placed_
+    std::vector<const ovsdb::DatapathBinding*> dps_;
+    std::vector<std::vector<PortPlacement>> placed_;                   // per dps_ entry
     std::map<uint32_t, const ovsdb::DatapathBinding*> dp_by_key_;
     // By name: hashed (tens of thousands of ports, rebuilt on every compile).
-    std::unordered_map<std::string, const ovsdb::PortBinding*> pb_by_name_;
-    std::map<ovsdb::Uuid, std::vector<PortPlacement>> ports_;
-    std::unordered_map<std::string, const PortPlacement*> placement_by_name_;
-    std::map<std::string, uint16_t> tunnel_by_chassis_;
+    NameIndex<ovsdb::PortBinding, static_cast<std::string_view (*)(const ovsdb::PortBinding&)>(logical_port_of)> pb_by_name_;
+    NameIndex<PortPlacement, static_cast<std::string_view (*)(const PortPlacement&)>(logical_port_of)> placement_by_name_;
+    std::map<std::string, uint16_t, std::less<>> tunnel_by_chassis_;
+    std::deque<std::string> notes_;  // formatted notes the placements point to
     std::vector<engine::Tunnel> tunnels_;
     std::set<ovsdb::Uuid> local_;
     std::vector<std::string> warnings_;

@@ -245,6 +245,10 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         b.group(static_cast<uint32_t>(g.tunnel_key), g.name, std::move(members));
     }
 
+    for (const FlowReport& f : out.flows) {
+        ++out.by_status[static_cast<int>(f.status)];
+        out.rules += f.n_matches;
+    }
     auto built = b.build();
     if (!built) return make_error(built.error());
     out.dp = std::move(*built);

@@ -80,6 +80,8 @@ struct CompiledDatapath {
     engine::DatapathPtr dp;
     const ovsdb::DatapathBinding* binding = nullptr;
     std::vector<FlowReport> flows;  // in the order the flows were given
+    std::size_t by_status[5] = {};  // flows per FlowStatus
+    std::size_t rules = 0;          // engine rules the flows became
     std::vector<std::string> errors;  // port-security entries etc. that were skipped
 };
 

@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <string_view>
+#include <type_traits>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -17,29 +19,28 @@ uint64_t now_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// FNV-1a over everything a datapath's compilation reads (strings through their hash).
-struct Fingerprint {
-    uint64_t h = 1469598103934665603ull;
-    void bytes(const void* p, std::size_t n) {
-        const auto* b = static_cast<const uint8_t*>(p);
-        for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-    }
-    void str(const std::string& s) {  // a word at a time: flows' text is megabytes
-        pod(std::hash<std::string_view>()(s));
-        pod(s.size());
-    }
-    template <typename T>
-    void pod(const T& v) {
-        bytes(&v, sizeof v);
-    }
-};
-
 // A 64-bit finaliser (splitmix64), so that sums of fingerprints do not cancel out.
 uint64_t mix(uint64_t x) {
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
 }
+
+// A hash over everything a datapath's compilation reads, one word at a time (strings
+// through their hash): it runs over every port and flow of every local datapath per compile.
+struct Fingerprint {
+    uint64_t h = 1469598103934665603ull;
+    void word(uint64_t v) { h = mix(h ^ v) + 0x9e3779b97f4a7c15ull; }
+    void str(std::string_view s) {
+        word(std::hash<std::string_view>()(s));
+        word(s.size());
+    }
+    template <typename T>
+        requires std::is_integral_v<T> || std::is_enum_v<T>
+    void pod(const T& v) {
+        word(static_cast<uint64_t>(v));
+    }
+};
 
 uint64_t global_names_fingerprint(const ovsdb::Snapshot& sb) {
     auto set_of = [](const std::string& name, const std::vector<std::string>& items) {
@@ -76,25 +77,40 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     ChassisView view(sb, cfg_);
     const NameTables names(sb);
 
-    // Flows of local datapaths, directly or through their datapath group.
-    std::map<ovsdb::Uuid, std::vector<const ovsdb::LogicalFlow*>> flows;
-    for (const ovsdb::Uuid& dp : view.local_datapaths()) flows[dp];
+    // Flows, ports' and multicast groups of each local datapath, directly or through their
+    // datapath group: one pass over each table.
+    struct Local {
+        const ovsdb::DatapathBinding* dp = nullptr;
+        std::vector<const ovsdb::LogicalFlow*> flows;
+        std::vector<const ovsdb::MulticastGroup*> groups;
+    };
+    std::vector<Local> locals;
+    std::unordered_map<ovsdb::Uuid, std::size_t, ovsdb::UuidHash> slot;
+    locals.reserve(view.local_datapaths().size());
+    for (const ovsdb::Uuid& dp : view.local_datapaths()) {
+        slot.emplace(dp, locals.size());
+        locals.push_back(Local{view.datapath(dp), {}, {}});
+    }
+    auto local_of = [&](const ovsdb::Uuid& u) -> Local* {
+        auto it = slot.find(u);
+        return it == slot.end() ? nullptr : &locals[it->second];
+    };
     for (const auto& f : sb.logical_flows) {
         if (f.logical_datapath) {
-            auto it = flows.find(*f.logical_datapath);
-            if (it != flows.end()) it->second.push_back(&f);
+            if (Local* l = local_of(*f.logical_datapath)) l->flows.push_back(&f);
         } else {
-            for (const ovsdb::Uuid& dp : f.group_datapaths) {
-                auto it = flows.find(dp);
-                if (it != flows.end()) it->second.push_back(&f);
-            }
+            for (const ovsdb::Uuid& dp : f.group_datapaths)
+                if (Local* l = local_of(dp)) l->flows.push_back(&f);
         }
     }
+    for (const auto& g : sb.multicast_groups)
+        if (g.datapath)
+            if (Local* l = local_of(*g.datapath)) l->groups.push_back(&g);
 
     // Things every datapath's compilation depends on: residency (is_chassis_resident), the
     // tunnels (Remote entries) and the global names.
     Fingerprint global;
-    global.pod(global_names_fingerprint(sb));
+    global.word(global_names_fingerprint(sb));
     for (const std::string& c : view.claims()) global.str(c);
     for (const auto& t : view.tunnels()) {
         global.str(t.chassis);
@@ -103,22 +119,24 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
 
     // Residency as is_chassis_resident() sees it (also of ports not claimed).
     Fingerprint resident;
-    resident.pod(global.h);
+    resident.word(global.h);
     uint64_t resident_h = 0;
-    for (const auto& p : sb.ports)
-        if (const PortPlacement* pl = view.port(p.logical_port); pl && pl->chassis == cfg_.chassis)
-            resident_h += mix(std::hash<std::string_view>()(p.logical_port));
-    resident.pod(resident_h);
+    view.for_each_port([&](const PortPlacement& p) {
+        if (p.chassis == cfg_.chassis) resident_h += mix(std::hash<std::string_view>()(p.pb->logical_port));
+    });
+    resident.word(resident_h);
 
     auto gen = std::make_unique<engine::Generation>();
     gen->number = number;
     CompileReport rep;
-    rep.stats.datapaths = flows.size();
+    rep.stats.datapaths = locals.size();
     std::map<ovsdb::Uuid, Cached> next_cache;
-    for (auto& [uuid, dp_flows] : flows) {
-        const ovsdb::DatapathBinding* dp = view.datapath(uuid);
+    for (Local& local : locals) {
+        const ovsdb::DatapathBinding* dp = local.dp;
+        const ovsdb::Uuid& uuid = dp->uuid;
+        const std::vector<const ovsdb::LogicalFlow*>& dp_flows = local.flows;
         Fingerprint fp;
-        fp.pod(global.h);
+        fp.word(global.h);
         fp.pod(dp->tunnel_key);
         fp.str(dp->name);
         for (const auto& [k, v] : dp->external_ids) {
@@ -126,59 +144,46 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             fp.str(v);
         }
         // The names this datapath's flows resolve (MatchCache::env), then the flows.
-        Fingerprint env;
-        env.pod(resident.h);
-        uint64_t keys_h = 0;
-        for (const PortPlacement& p : view.ports(uuid)) {
-            Fingerprint kf;
-            kf.str(p.pb->logical_port);
-            kf.pod(p.pb->tunnel_key);
-            keys_h += mix(kf.h);
-        }
-        env.pod(keys_h);
-        uint64_t group_keys_h = 0;
-        for (const auto& g : sb.multicast_groups) {
-            if (g.datapath != uuid) continue;
-            Fingerprint gf;
-            gf.str(g.name);
-            gf.pod(g.tunnel_key);
-            group_keys_h += mix(gf.h);
-        }
-        env.pod(group_keys_h);
-        fp.pod(env.h);
         // Rows come in no particular order (the IDL's hash order changes as rows come and
-        // go): flows and ports are combined order-independently, so an unchanged datapath
-        // keeps its fingerprint whatever the order of the snapshot.
-        uint64_t flows_h = 0, ports_h = 0;
-        for (const auto* f : dp_flows)
-            flows_h += mix(f->content_hash ? f->content_hash : ovsdb::content_hash(*f));
+        // go): flows, ports and groups are combined order-independently, so an unchanged
+        // datapath keeps its fingerprint whatever the order of the snapshot.
+        Fingerprint env;
+        env.word(resident.h);
+        uint64_t keys_h = 0, ports_h = 0;
         for (const PortPlacement& p : view.ports(uuid)) {
             Fingerprint pf;
             pf.str(p.pb->logical_port);
             pf.pod(p.pb->tunnel_key);
+            keys_h += mix(pf.h);
             pf.pod(p.entry.kind);
             pf.pod(p.entry.tx_port);
             pf.pod(p.entry.vlan);
             pf.pod(p.entry.tunnel);
             pf.pod(p.entry.peer_dp);
             pf.pod(p.entry.peer_port);
-            for (const auto& s : p.pb->port_security) pf.str(s);
+            for (const auto& ps : p.pb->port_security) pf.str(ps);
             ports_h += mix(pf.h);
         }
-        fp.pod(flows_h);
-        fp.pod(ports_h);
-        uint64_t groups_h = 0;
-        for (const auto& g : sb.multicast_groups) {
-            if (g.datapath != uuid) continue;
+        env.word(keys_h);
+        uint64_t group_keys_h = 0, groups_h = 0;
+        for (const ovsdb::MulticastGroup* g : local.groups) {
             Fingerprint gf;
-            gf.str(g.name);
-            gf.pod(g.tunnel_key);
+            gf.str(g->name);
+            gf.pod(g->tunnel_key);
+            group_keys_h += mix(gf.h);
             uint64_t members = 0;
-            for (const auto& n : g.ports) members += mix(std::hash<std::string_view>()(n));
-            gf.pod(members);
+            for (const auto& n : g->ports) members += mix(std::hash<std::string_view>()(n));
+            gf.word(members);
             groups_h += mix(gf.h);
         }
-        fp.pod(groups_h);
+        env.word(group_keys_h);
+        fp.word(env.h);
+        uint64_t flows_h = 0;
+        for (const auto* f : dp_flows)
+            flows_h += mix(f->content_hash ? f->content_hash : ovsdb::content_hash(*f));
+        fp.word(flows_h);
+        fp.word(ports_h);
+        fp.word(groups_h);
         std::shared_ptr<const CompiledDatapath> out;
         auto old = cache_.find(uuid);
         std::shared_ptr<MatchCache> matches = old != cache_.end() ? old->second.matches : nullptr;
@@ -209,18 +214,18 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         next_cache[uuid] = Cached{fp.h, out, std::move(matches)};
         gen->datapaths.push_back(out->dp);
         rep.stats.flows += out->flows.size();
-        for (const FlowReport& f : out->flows) {
-            ++rep.stats.by_status[static_cast<int>(f.status)];
-            rep.stats.rules += f.n_matches;
-        }
+        for (int st = 0; st < 5; ++st) rep.stats.by_status[st] += out->by_status[st];
+        rep.stats.rules += out->rules;
         for (const std::string& e : out->errors) rep.warnings.push_back(fmt::format("datapath {}: {}", dp->name, e));
         rep.datapaths.push_back(std::move(out));
     }
     cache_ = std::move(next_cache);
-    std::vector<ovsdb::Uuid> live;
-    live.reserve(sb.logical_flows.size());
-    for (const auto& f : sb.logical_flows) live.push_back(f.uuid);
-    if (parse_.size() > live.size() + live.size() / 4 + 1024) parse_.retain(live);
+    if (const std::size_t n = sb.logical_flows.size(); parse_.size() > n + n / 4 + 1024) {
+        std::vector<ovsdb::Uuid> live;
+        live.reserve(n);
+        for (const auto& f : sb.logical_flows) live.push_back(f.uuid);
+        parse_.retain(live);
+    }
 
     gen->tunnels = view.tunnels();
     gen->underlay = view.underlay();

@@ -1,6 +1,7 @@
 #include "engine/builder.h"
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <map>
 #include <unordered_map>
@@ -229,18 +230,53 @@ bool DatapathBuilder::is_plain_next(uint32_t action, Pipe pipe, uint8_t table) c
            code[action].off == table + 1;
 }
 
-// Splits a match into (prefix on a 4-byte address field, everything else). Returns the
-// prefix length, or -1 when the field's mask is not a prefix.
-static int split_prefix(const Match& m, uint16_t off, Match& rest, uint32_t& addr) {
-    rest = m;
-    const uint8_t* mb = key_bytes(m.mask) + off;
-    const uint8_t* vb = key_bytes(m.value) + off;
-    const uint32_t mask = static_cast<uint32_t>(load_be(mb, 4));
-    addr = static_cast<uint32_t>(load_be(vb, 4));
+// The prefix length of a match on a 4-byte address field at `off`, with the address in
+// `addr`; -1 when the field's mask is not a prefix (a match without the field is /0).
+static_assert(std::endian::native == std::endian::little && SCS_KEY_OFF(ip4_dst) % 4 == 0,
+              "rest_word_mask() takes the 4-byte address field as one half of a little-endian word");
+
+static int prefix_at(const Match& m, uint16_t off, uint32_t& addr) {
+    const uint32_t mask = static_cast<uint32_t>(load_be(key_bytes(m.mask) + off, 4));
+    addr = static_cast<uint32_t>(load_be(key_bytes(m.value) + off, 4));
     if ((~mask & (~mask + 1)) != 0) return -1;  // not of the form 1..10..0
+    return std::popcount(mask);
+}
+
+// Everything of a match but the 4-byte field at `off` (4-byte aligned within its word).
+static uint64_t rest_word_mask(unsigned word, uint16_t off) {
+    if (word != off / 8u) return ~uint64_t{0};
+    const uint64_t field = uint64_t{0xffffffffu} << ((off % 8u) * 8u);  // little-endian words
+    return ~field;
+}
+
+static uint64_t rest_hash(const Match& m, uint16_t off) {
+    const uint64_t* mw = key_words(m.mask);
+    const uint64_t* vw = key_words(m.value);
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned w = 0; w < kKeyWords; ++w) {
+        const uint64_t keep = rest_word_mask(w, off);
+        h = (h ^ (mw[w] & keep)) * 1099511628211ull;
+        h = (h ^ (vw[w] & keep)) * 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static bool same_rest(const Match& a, const Match& b, uint16_t off) {
+    const uint64_t *am = key_words(a.mask), *av = key_words(a.value);
+    const uint64_t *bm = key_words(b.mask), *bv = key_words(b.value);
+    for (unsigned w = 0; w < kKeyWords; ++w) {
+        const uint64_t keep = rest_word_mask(w, off);
+        if (((am[w] ^ bm[w]) & keep) != 0 || ((av[w] ^ bv[w]) & keep) != 0) return false;
+    }
+    return true;
+}
+
+// The match without the field at `off`: the guard common to an LPM table's routes.
+static void split_prefix(const Match& m, uint16_t off, Match& rest) {
+    rest = m;
     std::fill_n(key_bytes(rest.mask) + off, 4, 0);
     std::fill_n(key_bytes(rest.value) + off, 4, 0);
-    return std::popcount(mask);
 }
 
 Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out) {
@@ -283,34 +319,46 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
     else kind = StageKind::Classifier;
 
     // LPM on ip4.dst: the flows with a common rest (guard) and a prefix on ip4.dst whose
-    // priority grows with the prefix length, as OVN's lr_in_ip_routing writes them.
+    // priority grows with the prefix length, as OVN's lr_in_ip_routing writes them. Flows are
+    // grouped by a hash of their rest (no copies: stages of routers have thousands of rules);
+    // a group member whose rest differs from the group's first (a hash collision) stays out.
     const uint16_t dst_off = SCS_KEY_OFF(ip4_dst);
     std::vector<bool> in_lpm(rules.size(), false);
+    std::vector<int8_t> plen_of(rules.size(), -1);
+    std::vector<uint32_t> addr_of(rules.size(), 0);
     Match guard;
-    if (rules.size() >= 2 && (!spec.forced || spec.kind == StageKind::Lpm)) {
-        std::map<std::vector<uint64_t>, std::vector<std::size_t>> by_rest;
+    if (rules.size() >= 2 && masks.size() > 1 && (!spec.forced || spec.kind == StageKind::Lpm)) {
+        std::vector<std::pair<uint64_t, uint32_t>> by_rest;  // (hash of the rest, rule)
+        by_rest.reserve(rules.size());
         for (std::size_t i = 0; i < rules.size(); ++i) {
-            Match rest;
-            uint32_t addr;
-            if (split_prefix(rules[i]->match, dst_off, rest, addr) < 0) continue;
-            std::vector<uint64_t> k(key_words(rest.mask), key_words(rest.mask) + kKeyWords);
-            k.insert(k.end(), key_words(rest.value), key_words(rest.value) + kKeyWords);
-            by_rest[k].push_back(i);
+            const int plen = prefix_at(rules[i]->match, dst_off, addr_of[i]);
+            if (plen < 0) continue;
+            plen_of[i] = static_cast<int8_t>(plen);
+            by_rest.emplace_back(rest_hash(rules[i]->match, dst_off), static_cast<uint32_t>(i));
         }
-        const std::vector<std::size_t>* best = nullptr;
-        for (const auto& [k, v] : by_rest)
-            if (!best || v.size() > best->size()) best = &v;
-        if (best && best->size() >= 2) {
+        std::sort(by_rest.begin(), by_rest.end());
+        std::size_t best_at = 0, best_n = 0;
+        for (std::size_t g = 0; g < by_rest.size();) {
+            std::size_t e = g;
+            while (e < by_rest.size() && by_rest[e].first == by_rest[g].first) ++e;
+            if (e - g > best_n) {
+                best_at = g;
+                best_n = e - g;
+            }
+            g = e;
+        }
+        if (best_n >= 2) {
             // Keep the routes whose priority falls as the prefix shortens; outliers (e.g. a
             // high-priority multicast prefix) go to the residual classifier. The stage
             // result is the higher-priority hit of the two, so either way is exact.
+            const Match& first = rules[by_rest[best_at].second]->match;
             std::vector<std::tuple<int, int32_t, std::size_t>> lp;  // (plen, priority, rule)
-            for (std::size_t i : *best) {
-                Match rest;
-                uint32_t addr;
-                lp.emplace_back(split_prefix(rules[i]->match, dst_off, rest, addr), rules[i]->priority, i);
-                guard = rest;
+            for (std::size_t j = best_at; j < best_at + best_n; ++j) {
+                const std::size_t i = by_rest[j].second;
+                if (!same_rest(rules[i]->match, first, dst_off)) continue;
+                lp.emplace_back(plen_of[i], rules[i]->priority, i);
             }
+            split_prefix(first, dst_off, guard);
             std::sort(lp.begin(), lp.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
             int32_t bound = INT32_MAX;
             std::size_t kept = 0;
@@ -326,7 +374,7 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
                 bound = std::min(bound, group_min);
                 g = e;
             }
-            if (kept >= 2 && masks.size() > 1) kind = StageKind::Lpm;
+            if (kept >= 2) kind = StageKind::Lpm;
             else std::fill(in_lpm.begin(), in_lpm.end(), false);
         }
     }
@@ -352,12 +400,9 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
             out.lpm = std::make_unique<LpmTable>(dst_off, 4, guard);
             for (std::size_t i = 0; i < rules.size(); ++i) {
                 if (in_lpm[i]) {
-                    Match rest;
-                    uint32_t addr;
-                    const int plen = split_prefix(rules[i]->match, dst_off, rest, addr);
                     uint8_t a[4];
-                    store_be(a, 4, addr);
-                    out.lpm->insert(a, static_cast<unsigned>(plen), rules[i]->priority, rules[i]->action, rule_no);
+                    store_be(a, 4, addr_of[i]);
+                    out.lpm->insert(a, static_cast<unsigned>(plen_of[i]), rules[i]->priority, rules[i]->action, rule_no);
                 } else {
                     out.residual.insert(rules[i]->match, rules[i]->priority, rules[i]->action, rule_no);
                 }

@@ -139,14 +139,21 @@ Guard::Guard(const Match& m) {
 }
 
 void Classifier::insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule) {
-    auto it = std::find_if(subtables_.begin(), subtables_.end(), [&](const Subtable& st) {
+    auto same_mask = [&](const Subtable& st) {
         return std::equal(key_words(st.mask()), key_words(st.mask()) + kKeyWords, key_words(m.mask));
-    });
-    if (it == subtables_.end()) it = subtables_.emplace(subtables_.end(), m.mask);
-    it->insert(m.value, priority, action, rule);
+    };
+    // Rules come in runs of one mask (one logical flow's matches, one port's rules): the
+    // subtable of the previous insert is tried first.
+    if (last_ >= subtables_.size() || !same_mask(subtables_[last_])) {
+        auto it = std::find_if(subtables_.begin(), subtables_.end(), same_mask);
+        if (it == subtables_.end()) it = subtables_.emplace(subtables_.end(), m.mask);
+        last_ = static_cast<std::size_t>(it - subtables_.begin());
+    }
+    subtables_[last_].insert(m.value, priority, action, rule);
 }
 
 void Classifier::finalize() {
+    last_ = SIZE_MAX;
     for (Subtable& st : subtables_) st.finalize();
     std::stable_sort(subtables_.begin(), subtables_.end(), [](const Subtable& a, const Subtable& b) {
         return a.max_priority() > b.max_priority();

@@ -186,6 +186,7 @@ public:
 
 private:
     std::vector<Subtable> subtables_;
+    std::size_t last_ = SIZE_MAX;  // insert(): subtable of the previous rule
 };
 
 // Longest-prefix match on a 4- or 16-byte address field of the key. One hash per distinct

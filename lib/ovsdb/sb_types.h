@@ -23,6 +23,12 @@ struct Uuid {
     friend auto operator<=>(const Uuid&, const Uuid&) = default;
 };
 
+struct UuidHash {
+    std::size_t operator()(const Uuid& u) const {
+        return (uint64_t{u.parts[0]} << 32 | u.parts[1]) ^ (uint64_t{u.parts[2]} << 32 | u.parts[3]);
+    }
+};
+
 using StringMap = std::map<std::string, std::string>;
 
 // Datapath_Binding: one logical switch or router.

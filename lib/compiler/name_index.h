@@ -1,0 +1,75 @@
+// A by-name index over rows that outlive it: open addressing on (hash, pointer) pairs, no
+// allocation per entry and no copy of the name. ChassisView builds two of these over every
+// Port_Binding on each compile; std::unordered_map's node per entry cost more than the
+// rest of the view.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+namespace scs::compiler {
+
+// `Name(const T&)` gives the row's name (a view into the row).
+template <typename T, auto Name>
+class NameIndex {
+public:
+    void reserve(std::size_t n) {
+        const std::size_t cap = std::bit_ceil(std::max<std::size_t>(16, n * 2));
+        slots_.assign(cap, Slot{});
+        mask_ = cap - 1;
+        size_ = 0;
+    }
+
+    // Inserts or replaces (the last row of a name wins, as assignment into a map would).
+    void put(const T* row) {
+        if (2 * (size_ + 1) > slots_.size()) grow();
+        const std::string_view name = Name(*row);
+        const uint64_t h = hash(name);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            Slot& s = slots_[i];
+            if (!s.row) {
+                s = {h, row};
+                ++size_;
+                return;
+            }
+            if (s.hash == h && Name(*s.row) == name) {
+                s.row = row;
+                return;
+            }
+        }
+    }
+
+    const T* find(std::string_view name) const {
+        if (slots_.empty()) return nullptr;
+        const uint64_t h = hash(name);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (!s.row) return nullptr;
+            if (s.hash == h && Name(*s.row) == name) return s.row;
+        }
+    }
+
+    std::size_t size() const { return size_; }
+
+private:
+    struct Slot {
+        uint64_t hash = 0;
+        const T* row = nullptr;
+    };
+    static uint64_t hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+    void grow() {
+        std::vector<Slot> old = std::move(slots_);
+        reserve(std::max<std::size_t>(16, old.size()));
+        for (const Slot& s : old)
+            if (s.row) put(s.row);
+    }
+
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+    std::size_t size_ = 0;
+};
+
+}  // namespace scs::compiler

@@ -1,0 +1,55 @@
+// compiler::NameIndex: the by-name index ChassisView builds over every Port_Binding.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "compiler/name_index.h"
+
+namespace scs::test {
+namespace {
+
+struct Row {
+    std::string name;
+    int v = 0;
+};
+std::string_view name_of(const Row& r) { return r.name; }
+using Index = compiler::NameIndex<Row, name_of>;
+
+TEST(NameIndex, FindsEveryRowThroughGrowth) {
+    std::deque<Row> rows;
+    Index idx;  // no reserve(): grows from empty
+    for (int i = 0; i < 5000; ++i) idx.put(&rows.emplace_back(Row{fmt::format("ls{}-p{}", i / 200, i % 200), i}));
+    EXPECT_EQ(idx.size(), 5000u);
+    for (int i = 0; i < 5000; ++i) {
+        const Row* r = idx.find(fmt::format("ls{}-p{}", i / 200, i % 200));
+        ASSERT_NE(r, nullptr) << i;
+        EXPECT_EQ(r->v, i);
+    }
+    EXPECT_EQ(idx.find("ls25-p0"), nullptr);
+    EXPECT_EQ(idx.find(""), nullptr);
+}
+
+TEST(NameIndex, LastRowOfANameWins) {
+    std::deque<Row> rows{{"a", 1}, {"b", 2}, {"a", 3}};
+    Index idx;
+    idx.reserve(rows.size());
+    for (const Row& r : rows) idx.put(&r);
+    EXPECT_EQ(idx.size(), 2u);
+    const Row* a = idx.find("a");
+    const Row* b = idx.find("b");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->v, 3);
+    EXPECT_EQ(b->v, 2);
+}
+
+TEST(NameIndex, EmptyIndexFindsNothing) {
+    Index idx;
+    EXPECT_EQ(idx.find("x"), nullptr);
+    EXPECT_EQ(idx.size(), 0u);
+}
+
+}  // namespace
+}  // namespace scs::test
