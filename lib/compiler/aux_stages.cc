@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "compiler/chassis_view.h"
+#include "compiler/compile_datapath.h"
 #include "compiler/port_security.h"
+#include "compiler/resolver_deps.h"
 #include "engine/builder.h"
 #include "packet/addr.h"
 
@@ -69,18 +71,46 @@ std::array<uint8_t, 16> mac_be16(const pkt::Mac& m) {
 }
 
 Result<void> emit_port_sec(engine::DatapathBuilder& b, Pipe pipe, uint8_t table, bool ingress, const BitRef& result,
-                           const ovsdb::DatapathBinding& dp, const ChassisView& view, const lflow::Resolver& resolver,
-                           std::vector<std::string>& errors) {
+                           const ovsdb::DatapathBinding& dp, const ChassisView& view, const DepCheck& names,
+                           MatchCache* cache, std::vector<std::string>& errors) {
     const std::array<uint8_t, 16> zero{};
-    for (const PortPlacement& p : view.ports(dp.uuid)) {
-        auto rules = port_security_flows(*p.pb, ingress, resolver, errors);
-        if (!rules) return make_error(fmt::format("port security of {}: {}", p.pb->logical_port, rules.error()));
-        for (const PortSecFlow& r : *rules) {
+    // Every rule of the stage does one of two things: two action lists serve them all.
+    uint32_t act[2] = {engine::kNoAction, engine::kNoAction};  // [deny, allow]
+    auto action = [&](bool allow) {
+        uint32_t& a = act[allow ? 1 : 0];
+        if (a == engine::kNoAction) {
             engine::ActionBuilder ab = b.actions(pipe, table);
-            if (r.allow) load_bits(ab, result, zero.data());
-            const uint32_t act = ab.done();
-            for (const engine::Match& m : r.matches) b.flow(pipe, table, r.priority, m, act);
+            if (allow) load_bits(ab, result, zero.data());
+            a = ab.done();
         }
+        return a;
+    };
+    auto emit = [&](const std::vector<PortSecFlow>& rules) {
+        for (const PortSecFlow& r : rules)
+            for (const engine::Match& m : r.matches) b.flow(pipe, table, r.priority, m, action(r.allow));
+    };
+    for (const PortPlacement& p : view.ports(dp.uuid)) {
+        const std::string& name = p.pb->logical_port;
+        if (!cache) {
+            auto rules = port_security_flows(*p.pb, ingress, names.resolver(), errors);
+            if (!rules) return make_error(fmt::format("port security of {}: {}", name, rules.error()));
+            emit(*rules);
+            continue;
+        }
+        auto& by_port = cache->port_sec[ingress ? 0 : 1];
+        auto it = by_port.find(name);
+        if (it == by_port.end()) it = by_port.emplace(name, MatchCache::PortSecEntry{}).first;
+        MatchCache::PortSecEntry& e = it->second;
+        if (!e.built || e.port_security != p.pb->port_security || !names.hold(e.deps)) {
+            e.built = true;
+            e.port_security = p.pb->port_security;
+            e.deps.clear();
+            e.errors.clear();
+            e.flows = port_security_flows(*p.pb, ingress, RecordingResolver(names, e.deps), e.errors);
+        }
+        errors.insert(errors.end(), e.errors.begin(), e.errors.end());
+        if (!e.flows) return make_error(fmt::format("port security of {}: {}", name, e.flows.error()));
+        emit(*e.flows);
     }
     return {};
 }
@@ -144,15 +174,16 @@ Result<uint8_t> AuxStages::note(AuxKind k, const BitRef* result, std::vector<Bit
 }
 
 Result<void> emit_aux_stages(engine::DatapathBuilder& b, Pipe pipe, const AuxStages& aux, const ovsdb::DatapathBinding& dp,
-                             const ovsdb::Snapshot& sb, const ChassisView& view, const lflow::Resolver& resolver,
+                             const ovsdb::Snapshot& sb, const ChassisView& view, const DepCheck& names, MatchCache* cache,
                              std::vector<std::string>& errors) {
+    const lflow::Resolver& resolver = names.resolver();
     for (const AuxUse& u : aux.use) {
         const AuxKind k = u.kind;
         const uint8_t table = u.table;
         b.rename_stage(pipe, table, fmt::format("{}{}", aux_stage_name(k), u.args.empty() ? "" : "()"));
         Result<void> r;
         if (k == AuxKind::PortSecIn || k == AuxKind::PortSecOut)
-            r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, resolver, errors);
+            r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, names, cache, errors);
         else
             r = emit_neighbors(b, pipe, table, k, u, dp, sb, resolver, errors);
         if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(k), r.error()));

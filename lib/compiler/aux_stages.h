@@ -23,6 +23,8 @@
 namespace scs::compiler {
 
 class ChassisView;
+class DepCheck;
+struct MatchCache;
 
 enum class AuxKind : uint8_t { PortSecIn, PortSecOut, GetArp, GetNd, LookupArp, LookupArpIp, LookupNd, LookupNdIp, Count };
 inline constexpr unsigned kAuxCount = static_cast<unsigned>(AuxKind::Count);
@@ -49,9 +51,10 @@ struct AuxStages {
     Result<uint8_t> note(AuxKind k, const BitRef* result, std::vector<BitRef> args);
 };
 
-// Emits the rules of every used aux stage of `pipe` into `b`.
+// Emits the rules of every used aux stage of `pipe` into `b`. Port-security rules are taken
+// from `cache` (when given) for ports whose column and names did not change.
 Result<void> emit_aux_stages(engine::DatapathBuilder& b, engine::Pipe pipe, const AuxStages& aux,
                              const ovsdb::DatapathBinding& dp, const ovsdb::Snapshot& sb, const ChassisView& view,
-                             const lflow::Resolver& resolver, std::vector<std::string>& errors);
+                             const DepCheck& names, MatchCache* cache, std::vector<std::string>& errors);
 
 }  // namespace scs::compiler

@@ -24,7 +24,7 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     dps_.reserve(sb.datapaths.size());
     dp_index_.reserve(sb.datapaths.size());
     for (const auto& d : sb.datapaths) {
-        if (!dp_index_.emplace(d.uuid, dps_.size()).second) continue;
+        if (!dp_index_.put(d.uuid, static_cast<uint32_t>(dps_.size()))) continue;
         dps_.push_back(&d);
         if (d.tunnel_key > 0 && d.tunnel_key < (1 << 24)) dp_by_key_[static_cast<uint32_t>(d.tunnel_key)] = &d;
     }
@@ -62,11 +62,11 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     // Place every port of every datapath.
     for (const auto& pb : sb.ports) {
         if (!pb.datapath) continue;
-        auto at = dp_index_.find(*pb.datapath);
-        if (at == dp_index_.end()) continue;
-        PortPlacement& p = placed_[at->second].emplace_back();
+        const uint32_t at = dp_index_.find(*pb.datapath);
+        if (at == UuidSlots::kNone) continue;
+        PortPlacement& p = placed_[at].emplace_back();
         p.pb = &pb;
-        p.dp_key = static_cast<uint32_t>(dps_[at->second]->tunnel_key);
+        p.dp_key = static_cast<uint32_t>(dps_[at]->tunnel_key);
         place(p, pb);
     }
     for (const auto& v : placed_)
@@ -219,14 +219,14 @@ const ovsdb::DatapathBinding* ChassisView::datapath_by_key(uint32_t key) const {
 }
 
 const ovsdb::DatapathBinding* ChassisView::datapath(const Uuid& u) const {
-    auto it = dp_index_.find(u);
-    return it == dp_index_.end() ? nullptr : dps_[it->second];
+    const uint32_t at = dp_index_.find(u);
+    return at == UuidSlots::kNone ? nullptr : dps_[at];
 }
 
 const std::vector<PortPlacement>& ChassisView::ports(const Uuid& dp) const {
     static const std::vector<PortPlacement> kNone;
-    auto it = dp_index_.find(dp);
-    return it == dp_index_.end() ? kNone : placed_[it->second];
+    const uint32_t at = dp_index_.find(dp);
+    return at == UuidSlots::kNone ? kNone : placed_[at];
 }
 
 const PortPlacement* ChassisView::port(std::string_view logical_port) const {

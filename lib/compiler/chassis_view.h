@@ -102,7 +102,7 @@ private:
 
     const ovsdb::Snapshot& sb_;
     const LocalConfig& cfg_;
-    std::unordered_map<ovsdb::Uuid, std::size_t, ovsdb::UuidHash> dp_index_;  // -> dps_, placed_
+    UuidSlots dp_index_;  // -> dps_, placed_
     std::vector<const ovsdb::DatapathBinding*> dps_;
     std::vector<std::vector<PortPlacement>> placed_;                   // per dps_ entry
     std::map<uint32_t, const ovsdb::DatapathBinding*> dp_by_key_;

@@ -135,6 +135,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
     b.stages(Pipe::Ingress, shapes[0].names);
     b.stages(Pipe::Egress, shapes[1].names);
     const DatapathResolver resolver(sb, view, names, dp);
+    const DepCheck deps(resolver);
 
     // Calls into the aux stages only note what they need here; the stages' rules are emitted
     // after every flow is lowered (aux_stages.h).
@@ -159,10 +160,10 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
             out.flows.push_back(std::move(rep));
             continue;
         }
-        auto lower = [&]() {
-            auto r = lflow::to_matches(*p.expr, resolver);
+        auto lower = [&](const lflow::Resolver& by) {
+            auto r = lflow::to_matches(*p.expr, by);
             if (r && p.action_prereqs) {
-                auto pre = lflow::to_matches(*p.action_prereqs, resolver);
+                auto pre = lflow::to_matches(*p.action_prereqs, by);
                 if (!pre) r = make_error(pre.error());
                 else *r = and_matches(*r, *pre);
             }
@@ -172,14 +173,15 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
         Result<std::vector<engine::Match>>* found = nullptr;
         if (matches) {
             MatchCache::Entry& e = matches->by_flow[f->uuid];
-            if (e.expr != p.expr || e.prereqs != p.action_prereqs || !e.expr) {
+            if (e.expr != p.expr || e.prereqs != p.action_prereqs || !e.expr || !deps.hold(e.deps)) {
                 e.expr = p.expr;
                 e.prereqs = p.action_prereqs;
-                e.matches = lower();
+                e.deps.clear();
+                e.matches = lower(RecordingResolver(deps, e.deps));
             }
             found = &e.matches;
         } else {
-            lowered = lower();
+            lowered = lower(resolver);
             found = &lowered;
         }
         Result<std::vector<engine::Match>>& ms = *found;  // read only below
@@ -222,7 +224,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
     }
 
     for (int pipe = 0; pipe < 2; ++pipe)
-        if (auto r = emit_aux_stages(b, static_cast<Pipe>(pipe), aux[pipe], dp, sb, view, resolver, out.errors); !r)
+        if (auto r = emit_aux_stages(b, static_cast<Pipe>(pipe), aux[pipe], dp, sb, view, deps, matches, out.errors); !r)
             return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
 
     for (const PortPlacement& p : view.ports(dp.uuid)) {

@@ -10,7 +10,9 @@
 
 #include "common/result.h"
 #include "compiler/chassis_view.h"
+#include "compiler/port_security.h"
 #include "compiler/resolver.h"
+#include "compiler/resolver_deps.h"
 #include "engine/datapath.h"
 #include "lflow/actions.h"
 #include "lflow/expr.h"
@@ -63,17 +65,25 @@ private:
     std::size_t parsed_ = 0;
 };
 
-// One datapath's lowered flow matches, kept across generations: a flow whose parse is the
-// same and whose datapath's name environment (`env`: port and group keys, address sets, port
-// groups, residency - everything the resolver answers) is unchanged is not lowered again.
-// A change to one flow of a large datapath then costs that flow, not all of them.
+// One datapath's lowered flow matches and port-security rules, kept across generations. An
+// entry is reused while its input is the same (the parse, the port_security column) and
+// every name its lowering resolved still resolves the same way (resolver_deps.h): a change
+// to one flow or one port of a large datapath then costs that flow or port, not all of them.
 struct MatchCache {
     struct Entry {
         std::shared_ptr<const lflow::Expr> expr, prereqs;  // what it was lowered from
+        ResolverDeps deps;
         Result<std::vector<engine::Match>> matches = std::vector<engine::Match>{};
     };
-    uint64_t env = 0;
+    struct PortSecEntry {
+        bool built = false;
+        std::vector<std::string> port_security;  // what it was built from
+        ResolverDeps deps;
+        Result<std::vector<PortSecFlow>> flows = std::vector<PortSecFlow>{};
+        std::vector<std::string> errors;
+    };
     std::map<ovsdb::Uuid, Entry> by_flow;
+    std::map<std::string, PortSecEntry, std::less<>> port_sec[2];  // [ingress?0:1] by port
 };
 
 struct CompiledDatapath {

@@ -85,15 +85,16 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         std::vector<const ovsdb::MulticastGroup*> groups;
     };
     std::vector<Local> locals;
-    std::unordered_map<ovsdb::Uuid, std::size_t, ovsdb::UuidHash> slot;
+    UuidSlots slot;
+    slot.reserve(view.local_datapaths().size());
     locals.reserve(view.local_datapaths().size());
     for (const ovsdb::Uuid& dp : view.local_datapaths()) {
-        slot.emplace(dp, locals.size());
+        slot.put(dp, static_cast<uint32_t>(locals.size()));
         locals.push_back(Local{view.datapath(dp), {}, {}});
     }
     auto local_of = [&](const ovsdb::Uuid& u) -> Local* {
-        auto it = slot.find(u);
-        return it == slot.end() ? nullptr : &locals[it->second];
+        const uint32_t at = slot.find(u);
+        return at == UuidSlots::kNone ? nullptr : &locals[at];
     };
     for (const auto& f : sb.logical_flows) {
         if (f.logical_datapath) {
@@ -143,7 +144,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             fp.str(k);
             fp.str(v);
         }
-        // The names this datapath's flows resolve (MatchCache::env), then the flows.
+        // The names this datapath's flows resolve, then the flows.
         // Rows come in no particular order (the IDL's hash order changes as rows come and
         // go): flows, ports and groups are combined order-independently, so an unchanged
         // datapath keeps its fingerprint whatever the order of the snapshot.
@@ -191,13 +192,19 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         if (old != cache_.end() && old->second.fingerprint == fp.h) {
             out = old->second.out;
         } else {
-            if (matches->env != env.h) *matches = MatchCache{env.h, {}};
             auto c = compile_datapath(*dp, dp_flows, sb, view, names, parse_, matches.get());
-            // Flows gone from the datapath leave the cache.
+            // Flows and ports gone from the datapath leave the cache.
             if (matches->by_flow.size() > dp_flows.size()) {
                 std::set<ovsdb::Uuid> live;
                 for (const auto* f : dp_flows) live.insert(f->uuid);
                 std::erase_if(matches->by_flow, [&](const auto& e) { return !live.count(e.first); });
+            }
+            const auto& dp_ports = view.ports(uuid);
+            for (auto& by_port : matches->port_sec) {
+                if (by_port.size() <= dp_ports.size()) continue;
+                std::set<std::string_view> live;
+                for (const PortPlacement& p : dp_ports) live.insert(p.pb->logical_port);
+                std::erase_if(by_port, [&](const auto& e) { return !live.count(e.first); });
             }
             if (!c) return make_error(c.error());
             // The result outlives this snapshot (shared with later generations): it points

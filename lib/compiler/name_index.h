@@ -1,3 +1,5 @@
+// Indexes the compiler rebuilds on every compile over the whole Southbound.
+//
 // A by-name index over rows that outlive it: open addressing on (hash, pointer) pairs, no
 // allocation per entry and no copy of the name. ChassisView builds two of these over every
 // Port_Binding on each compile; std::unordered_map's node per entry cost more than the
@@ -9,6 +11,8 @@
 #include <functional>
 #include <string_view>
 #include <vector>
+
+#include "ovsdb/sb_types.h"
 
 namespace scs::compiler {
 
@@ -70,6 +74,67 @@ private:
     std::vector<Slot> slots_;
     std::size_t mask_ = 0;
     std::size_t size_ = 0;
+};
+
+}  // namespace scs::compiler
+
+namespace scs::compiler {
+
+// Uuid -> small integer, open addressing with the UUID's own random bits as the hash (OVSDB
+// UUIDs are random v4): one probe and four word compares per lookup, for the per-flow and
+// per-port datapath lookups of every compile.
+class UuidSlots {
+public:
+    static constexpr uint32_t kNone = ~uint32_t{0};
+
+    void reserve(std::size_t n) {
+        const std::size_t cap = std::bit_ceil(std::max<std::size_t>(16, n * 2));
+        slots_.assign(cap, Slot{});
+        mask_ = cap - 1;
+    }
+    // False if `u` is already there (its value is kept).
+    bool put(const ovsdb::Uuid& u, uint32_t value) {
+        if (2 * (n_ + 1) > slots_.size()) grow();
+        for (std::size_t i = start(u);; i = (i + 1) & mask_) {
+            Slot& s = slots_[i];
+            if (s.value == kNone) {
+                s = {u, value};
+                ++n_;
+                return true;
+            }
+            if (s.uuid == u) return false;
+        }
+    }
+    uint32_t find(const ovsdb::Uuid& u) const {
+        if (slots_.empty()) return kNone;
+        for (std::size_t i = start(u);; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (s.value == kNone) return kNone;
+            if (s.uuid.parts[0] == u.parts[0] && s.uuid.parts[1] == u.parts[1] && s.uuid.parts[2] == u.parts[2] &&
+                s.uuid.parts[3] == u.parts[3])
+                return s.value;
+        }
+    }
+
+private:
+    struct Slot {
+        ovsdb::Uuid uuid;
+        uint32_t value = kNone;
+    };
+    std::size_t start(const ovsdb::Uuid& u) const {
+        const uint64_t h = (uint64_t{u.parts[0]} << 32 | u.parts[3]) * 0x9e3779b97f4a7c15ull;
+        return static_cast<std::size_t>(h >> 32) & mask_;
+    }
+    void grow() {
+        std::vector<Slot> old = std::move(slots_);
+        reserve(std::max<std::size_t>(16, old.size()));
+        n_ = 0;
+        for (const Slot& s : old)
+            if (s.value != kNone) put(s.uuid, s.value);
+    }
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+    std::size_t n_ = 0;
 };
 
 }  // namespace scs::compiler

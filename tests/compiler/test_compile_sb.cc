@@ -162,5 +162,99 @@ TEST_F(CompileSb, OneChangedFlowRecompilesItsDatapathOnly) {
     EXPECT_EQ(compiler.report().stats.parsed, 0u);  // same text: the parse is reused
 }
 
+// What a compile decided for each datapath: per stage its structure and rule count, the
+// program's size, per flow its status and rule count.
+std::string summary(const compiler::CompileReport& rep) {
+    std::string s;
+    for (const auto& d : rep.datapaths) {
+        s += fmt::format("datapath {}: {} insns, {} const bytes\n", d->dp->name, d->dp->program.code.size(),
+                         d->dp->program.consts.size());
+        for (const auto& pl : d->dp->pipe)
+            for (const auto& st : pl.stages)
+                s += fmt::format("  stage {} {} {} rules\n", st.name, engine::stage_kind_name(st.kind), st.n_rules);
+        std::vector<std::string> flows;
+        for (const auto& f : d->flows)
+            flows.push_back(fmt::format("  flow {} {} {} {}\n", f.uuid.to_string(), compiler::flow_status_name(f.status),
+                                        f.n_matches, f.detail));
+        std::sort(flows.begin(), flows.end());
+        for (const auto& f : flows) s += f;
+    }
+    return s;
+}
+
+const compiler::FlowReport* report_of(const compiler::CompileReport& rep, const ovsdb::Uuid& u) {
+    for (const auto& d : rep.datapaths)
+        for (const auto& f : d->flows)
+            if (f.uuid == u) return &f;
+    return nullptr;
+}
+
+// The caches of an incremental compile (lowered matches kept per flow while the names they
+// resolved resolve the same; port-security rules per port) against a compile from scratch,
+// through changes that alter what existing flows and ports lower to.
+TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
+    const auto ls1 = std::find_if(sb.datapaths.begin(), sb.datapaths.end(), [](auto& d) { return d.name == "ls1"; })->uuid;
+    auto step = [&](const char* what, uint64_t n) {
+        SCOPED_TRACE(what);
+        auto inc = compiler.compile(sb, n);
+        ASSERT_TRUE(inc) << inc.error();
+        Compiler fresh(chassis1());
+        auto full = fresh.compile(sb, n);
+        ASSERT_TRUE(full) << full.error();
+        EXPECT_EQ(summary(compiler.report()), summary(fresh.report()));
+    };
+    // A flow naming a port that does not exist yet: it never matches.
+    ovsdb::LogicalFlow f;
+    f.uuid = *ovsdb::Uuid::parse("5c5be9c4-0000-4000-8000-000000000001");
+    f.logical_datapath = ls1;
+    f.pipeline = ovsdb::Pipeline::Ingress;
+    f.table_id = 25;
+    f.priority = 60;
+    f.stage_name = "ls_in_l2_lkup";
+    f.match = R"(eth.dst == fa:16:3e:01:00:15 && inport == "vm1")";
+    f.actions = R"(outport = "vm9"; output;)";
+    f.content_hash = ovsdb::content_hash(f);
+    sb.logical_flows.push_back(f);
+    ovsdb::LogicalFlow g = f;
+    g.uuid = *ovsdb::Uuid::parse("5c5be9c4-0000-4000-8000-000000000002");
+    g.match = R"(inport == "vm9")";
+    g.actions = "drop;";
+    g.content_hash = ovsdb::content_hash(g);
+    sb.logical_flows.push_back(g);
+    step("flows naming vm9 before it exists", 2);
+    ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
+    EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::NeverMatches);
+
+    // The port appears: the unchanged flow that names it must be lowered again.
+    int64_t key = 1;
+    for (const auto& p : sb.ports)
+        if (p.datapath == ls1) key = std::max(key, p.tunnel_key + 1);
+    ovsdb::PortBinding vm5;
+    vm5.uuid = *ovsdb::Uuid::parse("5c5be9c4-0000-4000-8000-000000000003");
+    vm5.logical_port = "vm9-new";
+    vm5.datapath = ls1;
+    vm5.tunnel_key = key;
+    vm5.mac = {"fa:16:3e:01:00:15 10.0.1.15"};
+    vm5.port_security = vm5.mac;
+    sb.ports.push_back(vm5);
+    step("a port no flow names", 3);
+    sb.ports.back().logical_port = "vm9";
+    step("the port the flows name", 4);
+    ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
+    EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::Compiled);
+
+    // Port security of an existing port changes: its cached rules must be rebuilt.
+    auto vm1 = std::find_if(sb.ports.begin(), sb.ports.end(), [](auto& p) { return p.logical_port == "vm1"; });
+    ASSERT_NE(vm1, sb.ports.end());
+    vm1->port_security = {"fa:16:3e:01:00:99 10.0.1.11 10.0.1.99"};
+    step("port security of vm1", 5);
+
+    // The port goes again.
+    sb.ports.erase(std::find_if(sb.ports.begin(), sb.ports.end(), [](auto& p) { return p.logical_port == "vm9"; }));
+    step("the port removed", 6);
+    ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
+    EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::NeverMatches);
+}
+
 }  // namespace
 }  // namespace scs::test

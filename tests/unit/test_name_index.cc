@@ -53,3 +53,25 @@ TEST(NameIndex, EmptyIndexFindsNothing) {
 
 }  // namespace
 }  // namespace scs::test
+
+namespace scs::test {
+namespace {
+
+TEST(UuidSlots, FindsEveryUuidThroughGrowthAndKeepsTheFirstValue) {
+    compiler::UuidSlots slots;  // grows from empty
+    auto uuid = [](uint32_t i) {
+        ovsdb::Uuid u;
+        u.parts = {i * 2654435761u, i, ~i, i ^ 0x5a5a5a5au};
+        return u;
+    };
+    for (uint32_t i = 0; i < 3000; ++i) EXPECT_TRUE(slots.put(uuid(i), i));
+    EXPECT_FALSE(slots.put(uuid(7), 99));
+    for (uint32_t i = 0; i < 3000; ++i) EXPECT_EQ(slots.find(uuid(i)), i);
+    EXPECT_EQ(slots.find(uuid(3000)), compiler::UuidSlots::kNone);
+    ovsdb::Uuid near = uuid(5);
+    near.parts[2] ^= 1;  // same hash bits, different UUID
+    EXPECT_EQ(slots.find(near), compiler::UuidSlots::kNone);
+}
+
+}  // namespace
+}  // namespace scs::test

@@ -1,0 +1,81 @@
+#include "compiler/resolver_deps.h"
+
+#include <functional>
+
+namespace scs::compiler {
+
+namespace {
+
+uint64_t mix(uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+uint64_t DepCheck::encode(const std::vector<std::string>* set) const {
+    if (!set) return 0;
+    auto [it, fresh] = set_hash_.try_emplace(set, 0);
+    if (fresh) {
+        // Members as a sequence: lowering expands them in order.
+        uint64_t h = mix(set->size() + 1);
+        for (const std::string& s : *set) h = mix(h ^ std::hash<std::string_view>()(s));
+        it->second = h | 1;  // never 0
+    }
+    return it->second;
+}
+
+uint64_t DepCheck::answer(ResolverDep::Kind k, std::string_view name) const {
+    switch (k) {
+        case ResolverDep::Kind::Port:
+            return encode(r_.port_key(name));
+        case ResolverDep::Kind::AddressSet:
+            return encode(r_.address_set(name));
+        case ResolverDep::Kind::PortGroup:
+            return encode(r_.port_group(name));
+        case ResolverDep::Kind::Resident:
+            return encode(r_.chassis_resident(name));
+    }
+    return ~uint64_t{0};
+}
+
+bool DepCheck::hold(const ResolverDeps& deps) const {
+    for (const ResolverDep& d : deps)
+        if (answer(d.kind, d.name) != d.answer) return false;
+    return true;
+}
+
+void RecordingResolver::note(ResolverDep::Kind k, std::string_view name, uint64_t answer) const {
+    std::string key;
+    key.reserve(name.size() + 1);
+    key.push_back(static_cast<char>('0' + static_cast<int>(k)));
+    key.append(name);
+    if (seen_.insert(std::move(key)).second) out_.push_back(ResolverDep{k, std::string(name), answer});
+}
+
+std::optional<uint32_t> RecordingResolver::port_key(std::string_view name) const {
+    auto r = check_.resolver().port_key(name);
+    note(ResolverDep::Kind::Port, name, DepCheck::encode(r));
+    return r;
+}
+
+const std::vector<std::string>* RecordingResolver::address_set(std::string_view name) const {
+    auto r = check_.resolver().address_set(name);
+    note(ResolverDep::Kind::AddressSet, name, check_.encode(r));
+    return r;
+}
+
+const std::vector<std::string>* RecordingResolver::port_group(std::string_view name) const {
+    auto r = check_.resolver().port_group(name);
+    note(ResolverDep::Kind::PortGroup, name, check_.encode(r));
+    return r;
+}
+
+bool RecordingResolver::chassis_resident(std::string_view port) const {
+    const bool r = check_.resolver().chassis_resident(port);
+    note(ResolverDep::Kind::Resident, port, DepCheck::encode(r));
+    return r;
+}
+
+}  // namespace scs::compiler

@@ -1,0 +1,63 @@
+// What lowering a match asked the name resolver, and what it was told: a cached lowering
+// (MatchCache, compile_datapath.h) stays valid exactly as long as every question still gets
+// the same answer. This is the dependency tracking that lets one new port recompile only
+// the flows that name it - the flows that do not mention it keep their lowered matches -
+// where a hash of the whole datapath's name environment would invalidate all of them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "lflow/expr.h"
+
+namespace scs::compiler {
+
+struct ResolverDep {
+    enum class Kind : uint8_t { Port, AddressSet, PortGroup, Resident };
+    Kind kind;
+    std::string name;
+    uint64_t answer;  // DepCheck's encoding of what the resolver said
+};
+using ResolverDeps = std::vector<ResolverDep>;
+
+// Answers questions again, for one datapath's compile (set contents are hashed once each).
+class DepCheck {
+public:
+    explicit DepCheck(const lflow::Resolver& r) : r_(r) {}
+    const lflow::Resolver& resolver() const { return r_; }
+
+    uint64_t answer(ResolverDep::Kind k, std::string_view name) const;
+    bool hold(const ResolverDeps& deps) const;
+
+    static uint64_t encode(std::optional<uint32_t> key) { return key ? *key : uint64_t{1} << 40; }
+    static uint64_t encode(bool b) { return b ? 1 : 0; }
+    uint64_t encode(const std::vector<std::string>* set) const;  // 0: no such set
+
+private:
+    const lflow::Resolver& r_;
+    mutable std::unordered_map<const void*, uint64_t> set_hash_;
+};
+
+// A Resolver that answers through `check` and notes each distinct question in `out`.
+class RecordingResolver final : public lflow::Resolver {
+public:
+    RecordingResolver(const DepCheck& check, ResolverDeps& out) : check_(check), out_(out) {}
+
+    std::optional<uint32_t> port_key(std::string_view name) const override;
+    const std::vector<std::string>* address_set(std::string_view name) const override;
+    const std::vector<std::string>* port_group(std::string_view name) const override;
+    bool chassis_resident(std::string_view port) const override;
+
+private:
+    void note(ResolverDep::Kind k, std::string_view name, uint64_t answer) const;
+    const DepCheck& check_;
+    ResolverDeps& out_;
+    mutable std::unordered_set<std::string> seen_;  // kind letter + name
+};
+
+}  // namespace scs::compiler
