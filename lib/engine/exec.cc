@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include <rte_cycles.h>
 #include <rte_prefetch.h>
 
 #include "common/byteorder.h"
@@ -201,12 +202,38 @@ SCS_ALWAYS_INLINE DropReason Executor::classify(PacketState& s) {
     return s.keyed ? DropReason::None : pkt::parse_frame(f, len, s.lay);
 }
 
-void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
-    if (SCS_UNLIKELY(gen.uid != cache_gen_)) {  // cached results belong to one generation
-        cache_.reset();
-        cache_gen_ = gen.uid;
-        stats_.cache_flushes.inc();
+void Executor::count_rules(unsigned slice) {
+    slice_ = slice;
+    counting_ = true;
+    cache_.keep_rule_paths();
+    fold_interval_tsc_ = rte_get_tsc_hz() / 1000 * kFoldIntervalMs;
+}
+
+void Executor::use(const Generation& gen, const RuleCounterMap* rules) {
+    if (!counting_) rules = nullptr;
+    if (SCS_LIKELY(gen.uid == cache_gen_ && rules == rules_)) return;
+    // Cached results and recorded rule paths belong to one generation and its blocks.
+    cache_.reset();
+    cache_gen_ = gen.uid;
+    rules_ = rules;
+    folding_ = false;
+    stats_.cache_flushes.inc();
+}
+
+void Executor::fold_rule_hits(uint64_t now_tsc, bool idle) {
+    if (!counting_) return;
+    if (!folding_) {
+        if (now_tsc - last_sweep_tsc_ < fold_interval_tsc_) return;
+        folding_ = true;
+        last_sweep_tsc_ = now_tsc;
     }
+    // A busy loop folds a few entries (a bounded addition to one burst's latency); an idle
+    // one has the time.
+    if (cache_.fold_step(idle ? 1024 : 64)) folding_ = false;
+}
+
+void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
+    if (SCS_UNLIKELY(gen.uid != cache_gen_)) use(gen, nullptr);
     gen_ = &gen;
     rx_port_ = rx_port;
     const RxBinding* rb = gen.rx_binding(rx_port);
@@ -383,6 +410,7 @@ __attribute__((noinline)) void Executor::enter_slow(PacketState& s) {
     s.outcome = &out;
     s.cacheable = true;
     s.has_outcome = false;
+    n_path_ = 0;
     const DropReason why = run(s, 0);
     if (s.cacheable && cacheable_drop(why)) {
         if (!s.has_outcome) {
@@ -391,7 +419,7 @@ __attribute__((noinline)) void Executor::enter_slow(PacketState& s) {
         }
         // Registers, flags and conntrack state are zero on entry: not part of the key.
         for (unsigned w = SCS_KEY_OFF(inport) / 8 + 1; w < kFirstPacketWord; ++w) wc.w[w] = 0;
-        cache_.insert(orig, wc, out);
+        cache_.insert(orig, wc, out, {path_, rules_ ? n_path_ : 0});
         stats_.cache_inserts.inc();
     }
     s.wc = s.wr = nullptr;
@@ -455,6 +483,7 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
                 e.action = h.action;
                 e.key = s.key;
             }
+            if (rules_) count_rule(s, si, h);
             if (SCS_UNLIKELY(h.action == kNoAction)) return DropReason::NoMatch;
             pc = &s.dp->program.code[h.action];
         }
@@ -543,6 +572,19 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
     next_stage:
         pc = nullptr;
     }
+}
+
+// A slow-path lookup: counted now, and - in a pass the flow cache will remember - recorded
+// so that the entry's hits can be folded into the same slots.
+void Executor::count_rule(PacketState& s, uint32_t stage, const Hit& h) {
+    RuleCounters* rc = rules_->of(s.dp);
+    RuleSlot* slot = rc ? rc->slot(slice_, s.pipe, stage, h) : nullptr;
+    if (SCS_LIKELY(slot != nullptr)) slot->count(h);
+    if (!s.wc) return;
+    if (SCS_LIKELY(slot != nullptr && n_path_ < kCacheMaxPath))
+        path_[n_path_++] = slot;
+    else
+        s.uncacheable();  // its hits could not be attributed: every packet takes this walk
 }
 
 Executor::Outcome Executor::ingress_output(PacketState& s) {

@@ -10,6 +10,10 @@
 // Hot-path rules: no locks, no heap, no syscalls, no exceptions. The only allocation is an
 // mbuf from the lcore's mempool cache when a packet must be copied (flooding to several
 // ports, or an `output` that is not the last action of its list).
+//
+// Rule hits (rule_stats.h), with count_rules(): a slow-path pass counts each stage lookup in
+// its rule's slot and records the slots for the flow cache entry it makes; a cache hit costs
+// one increment of the entry, folded into the rules later (fold_rule_hits(), flow_cache.h).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +23,7 @@
 
 #include "engine/flow_cache.h"
 #include "engine/generation.h"
+#include "engine/rule_stats.h"
 #include "engine/stats.h"
 #include "engine/tx.h"
 #include "packet/layout.h"
@@ -64,9 +69,27 @@ public:
     // Logs every step into `t` (nullptr: off) and bypasses the flow cache. Control side only.
     void set_trace(TraceLog* t) { trace_ = t; }
 
+    // Counts rule hits as slice `slice` of the counter blocks given to use() (the worker's
+    // index). Allocates the flow cache's path store: call once, before the poll loop.
+    void count_rules(unsigned slice);
+
+    // The generation the next bursts run on, with its counter blocks (null: no counting).
+    // On a change of either, the flow cache folds its pending hits into the old blocks and
+    // forgets its entries: call it once per poll loop, also when no packet came, while the
+    // previous generation's blocks are still alive (rule_stats.h).
+    void use(const Generation& gen, const RuleCounterMap* rules);
+
     // Every mbuf is consumed: queued on the TxSink or freed with a counted reason. The
-    // caller flushes the TxSink (process() does it at the end of the burst).
+    // caller flushes the TxSink (process() does it at the end of the burst). A generation
+    // other than the one given to use() is taken as use(gen, nullptr).
     void process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts, uint16_t n);
+
+    // Moves a share of the flow cache's pending hits into the rule counters: a sweep over the
+    // entries starts every kFoldIntervalMs and goes on for a few entries per call (more when
+    // `idle`). Call once per poll loop; cheap when there is nothing to do.
+    void fold_rule_hits(uint64_t now_tsc, bool idle);
+    void fold_all_rule_hits() { cache_.fold_all(); }  // tests: everything, now
+    static constexpr unsigned kFoldIntervalMs = 10;
 
     struct PacketState;
 
@@ -95,6 +118,7 @@ private:
     bool record(PacketState& s, CachedKind kind);
     DropReason encap(PacketState& s, uint16_t tunnel, uint32_t vni, uint32_t in_key, uint32_t out_key);
     void finish(PacketState& s, DropReason why);
+    void count_rule(PacketState& s, uint32_t stage, const Hit& h);
 
     LcoreStats& stats_;
     TxSink& tx_;
@@ -107,6 +131,15 @@ private:
     uint64_t cache_gen_ = 0;
     uint32_t bursts_since_rank_ = 0;
     FlowCache cache_;
+    // Rule counting (count_rules()).
+    const RuleCounterMap* rules_ = nullptr;
+    unsigned slice_ = 0;
+    bool counting_ = false;
+    bool folding_ = false;             // a fold sweep is under way
+    uint64_t fold_interval_tsc_ = 0;
+    uint64_t last_sweep_tsc_ = 0;
+    RuleSlot* path_[kCacheMaxPath];    // the slots of the slow pass being recorded
+    unsigned n_path_ = 0;
     struct BurstCounts {
         uint64_t rx_bytes = 0, geneve_encap = 0, geneve_decap = 0, cache_hits = 0;
     } burst_;

@@ -12,9 +12,17 @@
 // Entries are valid for one table generation: the executor resets the cache (O(1), an epoch
 // bump) when the live generation changes. Paths that copy packets (flooding, clone,
 // non-final outputs) or meet unimplemented actions are never cached.
+//
+// Rule hits (rule_stats.h), OVS's megaflow-stats idea: with keep_rule_paths(), an entry also
+// names the path of rule counter slots its slow pass went through (paths are shared by the
+// entries that took the same one). A hit adds one to the entry's own count - the line the
+// lookup just read, nothing shared. fold_step() moves those counts into the path's slots a
+// few entries at a time (the executor calls it from the poll loop), and every reset folds
+// everything first, so no hit is lost and the hot path never touches a rule counter.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "common/compiler.h"
@@ -27,6 +35,11 @@ namespace scs::engine {
 
 inline constexpr unsigned kCacheMaxSubtables = 64;
 inline constexpr unsigned kCacheMaxWrites = 8;
+inline constexpr unsigned kCacheMaxPath = 256;        // rule slots on one path (longer: uncached)
+inline constexpr uint32_t kCacheMaxPaths = 4096;      // distinct paths between resets
+inline constexpr unsigned kCachePathSlotsPerPath = 48;  // average room per path
+
+struct RuleSlot;  // rule_stats.h
 
 enum class CachedKind : uint8_t { Tx, Tunnel, Drop };
 
@@ -46,7 +59,12 @@ class FlowCache {
 public:
     explicit FlowCache(uint32_t capacity = 16384);
 
-    void reset();  // forget everything, O(1)
+    // Remembers each entry's rule path and counts hits for folding (see the top). Allocates:
+    // call before the first insert, off the fast path.
+    void keep_rule_paths();
+    bool keeps_rule_paths() const { return !paths_.empty(); }
+
+    void reset();  // forget everything: O(1), after folding pending hits when keeping paths
     uint32_t size() const { return n_entries_; }
     uint32_t n_subtables() const { return n_subs_; }
     uint32_t capacity() const { return static_cast<uint32_t>(entries_.size()); }
@@ -68,12 +86,13 @@ public:
                 const Bucket& bk = buckets_[b];
                 if (bk.epoch != epoch_) break;
                 if (bk.hash != h) continue;
-                const Entry& e = entries_[bk.entry];
+                Entry& e = entries_[bk.entry];
                 if (e.sub != s) continue;
                 uint64_t diff = 0;
                 for (unsigned w = 0; w < sub.n; ++w) diff |= mk[w] ^ e.key[w];
                 if (diff == 0) {
                     ++sub_hits_[s];
+                    ++e.hits;
                     return &e.result;
                 }
             }
@@ -84,8 +103,16 @@ public:
     // Remembers `r` for every key equal to `orig` on the bits of `wc`. A cache full of
     // entries or of distinct masks is flushed first (counted in overflows()), so it keeps
     // learning the current traffic rather than serving the old.
-    void insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r);
+    // `path`: the rule counter slots the slow pass counted in (kept with keep_rule_paths()).
+    void insert(const FlowKey& orig, const Wildcards& wc, const CachedResult& r,
+                std::span<RuleSlot* const> path = {});
     uint64_t overflows() const { return overflows_; }
+
+    // Folds the hits of up to `max_entries` more entries into their paths; at the end of a
+    // sweep over all entries, the paths' sums into the rule slots. True when a sweep ended.
+    bool fold_step(uint32_t max_entries);
+    void fold_all();  // every pending hit into the rule slots, now
+    uint32_t n_paths() const { return n_paths_; }
 
     // Probes the subtables most hit first (OVS's pvector idea): a packet stops at its first
     // match, so ordering by recent hits cuts the masks probed per packet when traffic is
@@ -118,8 +145,19 @@ private:
     struct Entry {
         uint64_t key[kKeyWords];
         uint32_t sub;
+        uint32_t path;  // kNoPath, or an index into paths_
+        uint64_t hits;  // since the last fold
         CachedResult result;
     };
+    static constexpr uint32_t kNoPath = 0xffffffffu;
+    struct Path {
+        uint32_t off;      // first slot in path_slots_
+        uint32_t len;
+        uint32_t hash;
+        uint64_t pending;  // hits folded from entries, not yet added to the slots
+    };
+    uint32_t path_of(std::span<RuleSlot* const> path);  // kNoPath when full
+    void flush_paths();
     struct Bucket {
         uint32_t hash;
         uint32_t entry;
@@ -136,6 +174,13 @@ private:
     uint32_t bucket_mask_ = 0;
     uint32_t epoch_ = 1;
     uint64_t overflows_ = 0;
+    // Rule paths (empty unless keep_rule_paths()): each distinct path once, found by hash.
+    std::vector<Path> paths_;
+    uint32_t n_paths_ = 0;
+    std::vector<RuleSlot*> path_slots_;
+    uint32_t n_path_slots_ = 0;
+    std::vector<uint32_t> path_index_;  // open addressing: path + 1, 0 = empty
+    uint32_t fold_cursor_ = 0;          // next entry of the current fold sweep
 };
 
 }  // namespace scs::engine

@@ -7,6 +7,7 @@
 #include "common/counter.h"
 #include "common/drop_reason.h"
 #include "engine/action.h"
+#include "engine/latency.h"
 
 namespace scs::engine {
 
@@ -28,6 +29,7 @@ struct alignas(64) LcoreStats {
     Counter cache_flushes;    // resets on generation change
     std::array<Counter, kDropReasonCount> drops;
     std::array<Counter, kUnimplCount> unimplemented;
+    LatencyHistogram burst_latency;  // TSC cycles per burst, rx returned -> tx done (worker.cc)
 
     void drop(DropReason r) { drops[static_cast<std::size_t>(r)].inc(); }
     uint64_t total_drops() const {
