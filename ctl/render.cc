@@ -84,6 +84,40 @@ std::string render_southbound(const Json& sb) {
     return out;
 }
 
+// dump-tables --rules: a row per logical flow of each stage (its packets summed over the
+// rules it became), per rule that no flow names, and per stage whose misses no default
+// flow accounts for.
+std::string render_rule_hits(const Json& dp) {
+    Table t({"PIPELINE", "TABLE", "STAGE", "PRIORITY", "N-PACKETS", "FLOW", "MATCH", "ACTIONS"});
+    bool any = false;
+    for (const char* pipe : {"ingress", "egress"})
+        for (const Json& s : array(member(dp, pipe), "stages")) {
+            const Json* flows = s.find("flows");
+            const Json* others = s.find("rule_hits");
+            if (!flows && !others) continue;
+            any = true;
+            bool has_default = false;
+            for (const Json& f : array(s, "flows")) {
+                const bool dflt = f.find("default") != nullptr;
+                has_default |= dflt;
+                t.add({pipe, text(s, "table"), text(s, "name"), text(f, "priority"), text(f, "n_packets"),
+                       text(f, "uuid").substr(0, 8) + (dflt ? " (default)" : ""), text(f, "match"),
+                       text(f, "actions")});
+            }
+            for (const Json& r : array(s, "rule_hits"))
+                t.add({pipe, text(s, "table"), text(s, "name"), text(r, "priority"), text(r, "n_packets"),
+                       fmt::format("rule {} (action {})", text(r, "rule"), text(r, "action")), "-", "-"});
+            const Json* m = s.find("misses");
+            if (!has_default && m && m->as_u64().value_or(0) > 0)
+                t.add({pipe, text(s, "table"), text(s, "name"), "-", text(m),
+                       text(s, "miss_action") == "drop" ? "(no rule: drop)" : "(no rule: default)", "-", "-"});
+        }
+    if (!any) return "";
+    t.cap(6, 48);
+    t.cap(7, 40);
+    return t.str("  ");
+}
+
 }  // namespace
 
 std::string Table::str(std::string_view indent) const {
@@ -189,6 +223,21 @@ std::string render_stats(const Json& r) {
     if (const Json* t = r.find("total")) row("total", *t);
     out += lc.str();
 
+    // Pipeline time per burst (rx_burst returned -> its tx done), since the reset.
+    Table lat({"LCORE", "BURSTS", "P50-US", "P99-US", "P99.9-US", "MAX-US", "MEAN-US"});
+    auto lat_row = [&](std::string label, const Json& x) {
+        const Json& l = member(x, "latency");
+        if (!l.is_object()) return;
+        lat.add({std::move(label), text(l, "bursts"), fixed(l, "p50_us", 2), fixed(l, "p99_us", 2),
+                 fixed(l, "p999_us", 2), fixed(l, "max_us", 2), fixed(l, "mean_us", 2)});
+    };
+    for (const Json& x : array(r, "lcores")) lat_row(text(x, "lcore"), x);
+    if (const Json* t = r.find("total")) lat_row("total", *t);
+    if (!lat.empty()) {
+        out += "\nburst latency (pipeline time per received burst, rx to tx; excludes NIC queueing):\n";
+        out += lat.str();
+    }
+
     Table drops({"LCORE", "DROPPED", "PACKETS", "REASON / ACTION"});
     for (const Json& x : array(r, "lcores")) {
         for (const char* kind : {"drops", "unimplemented"}) {
@@ -221,12 +270,16 @@ std::string render_dump_tables(const Json& r) {
     for (const Json& dp : array(r, "datapaths")) {
         out += fmt::format("\ndatapath {} (key {}, {})\n", text(dp, "name"), text(dp, "key"),
                            text(dp, "type"));
-        Table stages({"PIPELINE", "TABLE", "STAGE", "KIND", "RULES", "ON-MISS"});
+        Table stages({"PIPELINE", "TABLE", "STAGE", "KIND", "RULES", "LOOKUPS", "HITS", "MISSES", "ON-MISS"});
         for (const char* pipe : {"ingress", "egress"})
             for (const Json& s : array(member(dp, pipe), "stages"))
-                stages.add({pipe, text(s, "table"), text(s, "name"), text(s, "kind"),
-                            text(s, "rules"), text(s, "miss_action")});
+                stages.add({pipe, text(s, "table"), text(s, "name"), text(s, "kind"), text(s, "rules"),
+                            text(s, "lookups"), text(s, "hits"), text(s, "misses"), text(s, "miss_action")});
         out += stages.empty() ? "  no stage matches\n" : stages.str("  ");
+        if (const std::string rt = render_rule_hits(dp); !rt.empty()) {
+            out += '\n';
+            out += rt;
+        }
         if (const Json* ports = dp.find("ports"); ports && ports->is_array()) {
             Table pt({"PORT-KEY", "NAME", "KIND", "WHERE"});
             for (const Json& p : ports->as_array()) {

@@ -44,7 +44,7 @@ int stop_signal() {
 }
 
 Control::Control(const Settings& s, GenerationSource& source,
-                 rcu::Published<engine::Generation>& tables, std::span<Worker* const> workers,
+                 TablePublisher& tables, std::span<Worker* const> workers,
                  const Ports& ports, std::atomic<bool>& stop_workers)
     : s_(s),
       source_(source),
@@ -66,7 +66,7 @@ void Control::reclaim() {
 }
 
 void Control::republish() {
-    const engine::Generation* live = tables_.acquire();  // stable: we are the only publisher
+    const engine::Generation* live = tables_.live();  // stable: we are the only publisher
     auto g = source_.next(*live);
     if (!g) {
         if (build_failures_++ == 0)
@@ -133,11 +133,8 @@ void Control::run() {
 }
 
 void Control::retire_all() {
-    reclaim();
     // Retire the live generation too, so every generation published is accounted for.
-    tables_.publish(nullptr);
-    reclaimed_ += tables_.pending();
-    tables_.synchronize();
+    reclaimed_ += tables_.retire_all();
 }
 
 GenerationCounts Control::counts() const {

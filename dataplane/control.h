@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "engine/generation.h"
+#include "live_tables.h"
 #include "ports.h"
 #include "rcu/qsbr.h"
 #include "stats_print.h"
@@ -40,7 +41,7 @@ class Control {
         uint32_t poll_ms = 50;      // longest nap: how soon a signal or an update is seen
     };
 
-    Control(const Settings& s, GenerationSource& source, rcu::Published<engine::Generation>& tables,
+    Control(const Settings& s, GenerationSource& source, TablePublisher& tables,
             std::span<Worker* const> workers, const Ports& ports, std::atomic<bool>& stop_workers);
 
     // Generation 1; must succeed before any worker starts.
@@ -68,7 +69,7 @@ class Control {
 
     Settings s_;
     GenerationSource& source_;
-    rcu::Published<engine::Generation>& tables_;
+    TablePublisher& tables_;
     std::atomic<bool>& stop_workers_;
     StatsPrinter printer_;
     std::function<void(std::chrono::steady_clock::time_point)> idle_;

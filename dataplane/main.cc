@@ -140,7 +140,8 @@ int run(const Config& cfg) {
                                                    : "computed in software");
     if (!cfg.flow_cache) info("flow cache off (--no-flow-cache): every packet walks the pipeline");
     rcu::Qsbr qsbr(n_workers);
-    rcu::Published<engine::Generation> tables(qsbr);
+    Tables tables(qsbr);
+    TablePublisher publisher(qsbr, tables, n_workers);
     std::atomic<bool> stop_workers{false};
 
     std::vector<std::unique_ptr<Worker>> workers;
@@ -166,7 +167,7 @@ int run(const Config& cfg) {
     }
 
     Control control({cfg.stats_interval, cfg.duration, cfg.republish_ms, cfg.sb_remote.empty() ? 50u : 5u}, *source,
-                    tables, worker_ptrs, ports, stop_workers);
+                    publisher, worker_ptrs, ports, stop_workers);
     if (auto r = control.publish_initial(); !r) {
         error_line(fmt::format("building the initial table generation: {}", r.error()));
         return kExitFailure;
@@ -175,12 +176,17 @@ int run(const Config& cfg) {
          cfg.sb_remote.empty() ? std::string("demo topology") : fmt::format("OVN Southbound {}", cfg.sb_remote), n_workers,
          ports.list().size(), n_mbufs);
     std::function<mgmt::Json()> southbound_status;
+    std::function<const compiler::CompileReport*()> compile_report;
 #ifdef SCS_HAVE_SOUTHBOUND
-    if (southbound) southbound_status = [southbound] { return southbound->status_json(); };
+    if (southbound) {
+        southbound_status = [southbound] { return southbound->status_json(); };
+        compile_report = [southbound] { return &southbound->report(); };
+    }
 #endif
     MgmtServer mgmt({.cfg = &cfg, .ports = &ports, .workers = worker_ptrs,
                      .main_is_worker = main_is_worker, .tables = &tables,
-                     .generations = [&control] { return control.counts(); }, .southbound = southbound_status});
+                     .generations = [&control] { return control.counts(); }, .southbound = southbound_status,
+                     .compile_report = compile_report});
 #ifdef SCS_HAVE_SOUTHBOUND
     if (southbound) register_southbound_methods(mgmt, *southbound, tables, ports, pool.get());
 #endif

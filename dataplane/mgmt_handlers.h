@@ -13,6 +13,7 @@
 
 #include "common/drop_reason.h"
 #include "engine/action.h"
+#include "engine/latency.h"
 #include "mgmt_json.h"
 #include "mgmt_server.h"
 
@@ -45,11 +46,16 @@ enum class LcoreCounter : unsigned {
 };
 inline constexpr std::size_t kLcoreCounterCount = static_cast<std::size_t>(LcoreCounter::Count);
 
+// Percentiles of a latency reading in microseconds: {"bursts", "p50_us", "p99_us",
+// "p999_us", "max_us", "mean_us"} (zeros when no burst was seen).
+mgmt::Json latency_json(const engine::LatencySnapshot& l, uint64_t tsc_hz);
+
 // One reading of one worker's counters.
 struct LcoreSample {
     std::array<uint64_t, kLcoreCounterCount> c{};
     std::array<uint64_t, kDropReasonCount> drops{};
     std::array<uint64_t, engine::kUnimplCount> unimpl{};
+    engine::LatencySnapshot latency;  // per-burst pipeline time (engine/latency.h)
 
     uint64_t operator[](LcoreCounter k) const { return c[static_cast<std::size_t>(k)]; }
     uint64_t total_drops() const;

@@ -33,10 +33,11 @@ std::string stage_kind(const engine::Datapath* dp, engine::Pipe pipe, uint8_t ta
     return "elided (default next only)";
 }
 
-RpcResult dump_lflows(const SouthboundSource& sb, const rcu::Published<engine::Generation>& tables, const Json& params) {
+RpcResult dump_lflows(const SouthboundSource& sb, const Tables& tables, const Json& params) {
     const std::string want_dp = param_str(params, "datapath");
     const std::string want_stage = param_str(params, "stage");
-    const engine::Generation* live = tables.acquire();  // control thread: stable
+    const LiveTables* lt = tables.acquire();  // control thread: stable
+    const engine::Generation* live = lt ? lt->gen.get() : nullptr;
     Json flows = Json::array();
     bool dp_seen = false;
     for (const auto& dp : sb.report().datapaths) {
@@ -83,7 +84,7 @@ std::optional<std::vector<uint8_t>> parse_hex(std::string_view s) {
     return out;
 }
 
-RpcResult trace(const SouthboundSource& sb, const rcu::Published<engine::Generation>& tables, const Ports& ports,
+RpcResult trace(const SouthboundSource& sb, const Tables& tables, const Ports& ports,
                 rte_mempool* pool, const Json& params) {
     std::string inport = param_str(params, "inport");
     const std::string micro = param_str(params, "microflow");
@@ -115,7 +116,8 @@ RpcResult trace(const SouthboundSource& sb, const rcu::Published<engine::Generat
         return RpcError{kRpcInvalidParams,
                         fmt::format("inport '{}' is not bound to a local port (--port vif={}) on this chassis", inport, inport)};
     }
-    const engine::Generation* live = tables.acquire();
+    const LiveTables* lt = tables.acquire();
+    const engine::Generation* live = lt ? lt->gen.get() : nullptr;
     if (!live) return RpcError{kRpcNotAvailable, "no live table generation"};
     auto run = engine::trace_packet(*live, *rx, frame, pool);
     if (!run) return RpcError{kRpcNotAvailable, run.error()};
@@ -143,7 +145,7 @@ RpcResult trace(const SouthboundSource& sb, const rcu::Published<engine::Generat
 }  // namespace
 
 void register_southbound_methods(MgmtServer& mgmt, const SouthboundSource& sb,
-                                 const rcu::Published<engine::Generation>& tables, const Ports& ports,
+                                 const Tables& tables, const Ports& ports,
                                  rte_mempool* pool) {
     mgmt.add_method("dump-lflows", [&sb, &tables](const Json& p) { return dump_lflows(sb, tables, p); });
     mgmt.add_method("trace", [&sb, &tables, &ports, pool](const Json& p) { return trace(sb, tables, ports, pool, p); });

@@ -94,6 +94,30 @@ std::string mgmt_metrics(const MgmtContext& ctx) {
     m.family("tsc_hz", "gauge", "TSC frequency: cycles per second of the *_cycles_total counters.");
     m.sample("tsc_hz", "", rte_get_tsc_hz());
 
+    // The per-burst pipeline time as a Prometheus histogram. The worker's buckets are finer
+    // (8 per power of two of TSC cycles); exported are the powers of two from 2^8 cycles
+    // (about 0.1 us) to 2^32 (about a second), which are edges of the fine buckets, so the
+    // cumulative counts are exact: bucket `le` counts bursts that took less than le.
+    m.family("burst_latency_seconds", "histogram",
+             "Pipeline time per received burst: from rx_burst returning its packets to the end "
+             "of their transmission (excludes time queued in the NIC before the poll).");
+    const double hz = static_cast<double>(rte_get_tsc_hz());
+    for (std::size_t i = 0; i < ctx.workers.size(); ++i) {
+        const engine::LatencySnapshot& l = xs[i].latency;
+        const std::string lc = lcore_label(*ctx.workers[i]);
+        uint64_t cum = 0;
+        unsigned b = 0;
+        for (unsigned k = 8; k <= 32; ++k) {
+            const unsigned edge = engine::latency_bucket(uint64_t{1} << k);
+            for (; b < edge; ++b) cum += l.n[b];
+            m.sample("burst_latency_seconds_bucket",
+                     fmt::format("{},le=\"{:.6g}\"", lc, static_cast<double>(uint64_t{1} << k) / hz), cum);
+        }
+        m.sample("burst_latency_seconds_bucket", fmt::format("{},le=\"+Inf\"", lc), l.count());
+        m.sample("burst_latency_seconds_sum", lc, static_cast<double>(l.sum) / hz);
+        m.sample("burst_latency_seconds_count", lc, l.count());
+    }
+
     struct PortCounter {
         const char* name;
         const char* help;
@@ -133,7 +157,7 @@ std::string mgmt_metrics(const MgmtContext& ctx) {
     }
 
     const GenerationCounts gc = ctx.generations();
-    const engine::Generation* live = ctx.tables->acquire();  // stable: see mgmt_server.h
+    const engine::Generation* live = ctx.live();  // stable: see mgmt_server.h
     m.family("generation", "gauge", "Number of the live table generation.");
     m.sample("generation", "", live ? live->number : uint64_t{0});
     if (live && live->created_ns) {

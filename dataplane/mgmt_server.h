@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "common/result.h"
+#include "compiler/compiler.h"
 #include "engine/generation.h"
+#include "live_tables.h"
 #include "mgmt_json.h"
 #include "options.h"
 #include "ports.h"
@@ -52,11 +54,22 @@ struct MgmtContext {
     const Ports* ports = nullptr;
     std::span<Worker* const> workers;
     bool main_is_worker = false;  // one lcore: the worker on the main lcore
-    const rcu::Published<engine::Generation>* tables = nullptr;
+    const Tables* tables = nullptr;
     std::function<GenerationCounts()> generations;
     // The Southbound connection as `show` reports it: an object with at least "state".
     // Until the Southbound client is wired in, {"state": "none"}.
     std::function<mgmt::Json()> southbound;
+    // The latest compile's report (daemon with --sb), for naming the logical flows behind
+    // rules; empty (or returning null) otherwise.
+    std::function<const compiler::CompileReport*()> compile_report;
+
+    // The live tables and generation (null before the first publish): stable while a
+    // handler runs, see above.
+    const LiveTables* live_tables() const { return tables->acquire(); }
+    const engine::Generation* live() const {
+        const LiveTables* t = tables->acquire();
+        return t ? t->gen.get() : nullptr;
+    }
 };
 
 struct StatsState;  // mgmt_handlers.h

@@ -61,7 +61,7 @@ RpcResult mgmt_show(const MgmtContext& ctx) {
 
     const GenerationCounts gc = ctx.generations();
     Json gen = Json::object();
-    const engine::Generation* live = ctx.tables->acquire();  // stable: see mgmt_server.h
+    const engine::Generation* live = ctx.live();  // stable: see mgmt_server.h
     gen["number"] = live ? live->number : 0;
     gen["age_s"] = live && live->created_ns
                        ? static_cast<double>(monotonic_ns() - live->created_ns) / 1e9

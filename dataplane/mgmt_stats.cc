@@ -23,7 +23,21 @@ LcoreSample LcoreSample::minus(const LcoreSample& b) const {
     for (std::size_t i = 0; i < c.size(); ++i) r.c[i] = c[i] - b.c[i];
     for (std::size_t i = 0; i < drops.size(); ++i) r.drops[i] = drops[i] - b.drops[i];
     for (std::size_t i = 0; i < unimpl.size(); ++i) r.unimpl[i] = unimpl[i] - b.unimpl[i];
+    r.latency = latency.minus(b.latency);
     return r;
+}
+
+Json latency_json(const engine::LatencySnapshot& l, uint64_t tsc_hz) {
+    const double us = tsc_hz ? 1e6 / static_cast<double>(tsc_hz) : 0.0;
+    const uint64_t n = l.count();
+    Json j = Json::object();
+    j["bursts"] = n;
+    j["p50_us"] = l.quantile(0.50) * us;
+    j["p99_us"] = l.quantile(0.99) * us;
+    j["p999_us"] = l.quantile(0.999) * us;
+    j["max_us"] = l.max() * us;
+    j["mean_us"] = n ? static_cast<double>(l.sum) / static_cast<double>(n) * us : 0.0;
+    return j;
 }
 
 LcoreSample sample_lcore(const Worker& w) {
@@ -34,6 +48,7 @@ LcoreSample sample_lcore(const Worker& w) {
 #undef SCS_X
     for (std::size_t i = 0; i < kDropReasonCount; ++i) x.drops[i] = s.drops[i].get();
     for (std::size_t i = 0; i < engine::kUnimplCount; ++i) x.unimpl[i] = s.unimplemented[i].get();
+    x.latency = engine::LatencySnapshot::of(s.burst_latency);
     return x;
 }
 
@@ -51,7 +66,7 @@ double ratio(uint64_t a, uint64_t b) {
 }
 
 // One lcore's (or the total's) counters as `stats` reports them.
-Json lcore_json(const LcoreSample& x, const LcoreSample* rate, double rate_s) {
+Json lcore_json(const LcoreSample& x, const LcoreSample* rate, double rate_s, uint64_t tsc_hz) {
     Json j = Json::object();
 #define SCS_X(name, help) j[#name] = x[LcoreCounter::name];
     SCS_MGMT_LCORE_COUNTERS(SCS_X)
@@ -69,6 +84,8 @@ Json lcore_json(const LcoreSample& x, const LcoreSample* rate, double rate_s) {
     for (std::size_t i = 0; i < engine::kUnimplCount; ++i)
         if (x.unimpl[i]) un[engine::unimpl_name(static_cast<engine::Unimpl>(i))] = x.unimpl[i];
     j["unimplemented"] = std::move(un);
+    // Pipeline time per received burst (rx_burst returned -> its tx done), since the reset.
+    j["latency"] = latency_json(x.latency, tsc_hz);
     Json iv = Json::object();
     if (rate && rate_s > 0) {
         const LcoreSample& d = *rate;
@@ -162,16 +179,17 @@ RpcResult mgmt_stats(const MgmtContext& ctx, StatsState& st, const Json& params)
             total_rate.drops[k] += d.drops[k];
         }
         for (std::size_t k = 0; k < engine::kUnimplCount; ++k) total.unimpl[k] += x.unimpl[k];
+        total.latency.add(x.latency);
         if (core && w.lcore != *core) continue;
         Json j = Json::object();
         j["lcore"] = w.lcore;
         j["worker"] = w.id;
-        Json counters = lcore_json(x, have_rate ? &d : nullptr, rate_s);
+        Json counters = lcore_json(x, have_rate ? &d : nullptr, rate_s, hz);
         for (auto& kv : counters.as_object()) j.as_object().push_back(std::move(kv));
         lcores.push(std::move(j));
     }
     r["lcores"] = std::move(lcores);
-    if (!core) r["total"] = lcore_json(total, have_rate ? &total_rate : nullptr, rate_s);
+    if (!core) r["total"] = lcore_json(total, have_rate ? &total_rate : nullptr, rate_s, hz);
 
     Json ports = Json::array();
     if (!core) {

@@ -1,6 +1,14 @@
 // `dump-tables`: the live generation as the workers see it - each datapath's pipelines with
-// the lookup structure every stage was lowered to and its rule count, its port table and its
-// multicast groups. Filters: a datapath (name or tunnel key) and a stage (name substring).
+// the lookup structure every stage was lowered to, its rule count and its hit counters, its
+// port table and its multicast groups. Filters: a datapath (name or tunnel key) and a stage
+// (name substring). With "rules": every rule's packet count, named by the logical flow it
+// came from when the daemon compiles a Southbound (the compile report's action offsets), by
+// rule index and action offset otherwise.
+//
+// Counters (engine/rule_stats.h) are read with relaxed loads, summed over the workers; they
+// belong to the compiled datapath object, so a recompiled datapath starts again from zero.
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 #include "mgmt_handlers.h"
@@ -29,13 +37,77 @@ std::string_view port_kind_name(engine::PortKind k) {
     return "other";
 }
 
-Json stage_json(const engine::Stage& s) {
+// The logical flows one live datapath was compiled from, by action list: the link from a
+// rule (which remembers the action list it runs) to its flow. Empty without a compile
+// report, or when the report is of another object than the live one.
+struct FlowNames {
+    std::unordered_map<uint32_t, const compiler::FlowReport*> by_action;
+    const compiler::CompiledDatapath* cd = nullptr;
+};
+
+FlowNames flow_names(const MgmtContext& ctx, const engine::Datapath& dp) {
+    FlowNames n;
+    const compiler::CompileReport* rep = ctx.compile_report ? ctx.compile_report() : nullptr;
+    if (!rep) return n;
+    for (const auto& cd : rep->datapaths)
+        if (cd && cd->dp.get() == &dp) n.cd = cd.get();
+    if (!n.cd) return n;
+    for (const compiler::FlowReport& f : n.cd->flows)
+        if (f.action != engine::kNoAction) n.by_action.emplace(f.action, &f);
+    return n;
+}
+
+Json stage_json(const engine::Stage& s, engine::Pipe pipe, uint32_t index, const engine::RuleCounters* rc,
+                const FlowNames* names) {
     Json j = Json::object();
     j["table"] = s.table_id;
     j["name"] = s.name;
     j["kind"] = engine::stage_kind_name(s.kind);
     j["rules"] = s.n_rules;
     j["miss_action"] = s.miss_action == engine::kNoAction ? "drop" : "action";
+    const std::vector<engine::RuleCounters::RuleHits> hits = rc ? rc->hits(pipe, index) : std::vector<engine::RuleCounters::RuleHits>{};
+    const uint64_t misses = rc ? rc->misses(pipe, index) : 0;
+    uint64_t n_hits = 0;
+    for (const auto& h : hits) n_hits += h.packets;
+    j["lookups"] = n_hits + misses;
+    j["hits"] = n_hits;  // lookups that matched a rule
+    j["misses"] = misses;  // lookups that matched none: the stage's default ran, or a drop
+    if (!names) return j;
+
+    // Per rule: the logical flows of this table (each with the packets of all the rules it
+    // became), then the rules no flow accounts for.
+    Json flows = Json::array();
+    std::unordered_map<uint32_t, uint64_t> by_action;
+    for (const auto& h : hits) by_action[h.action] += h.packets;
+    if (names->cd) {
+        for (const compiler::FlowReport& f : names->cd->flows) {
+            if (f.pipe != pipe || f.table != s.table_id || f.action == engine::kNoAction) continue;
+            const bool is_default = f.action == s.miss_action;
+            Json fj = Json::object();
+            fj["uuid"] = f.uuid.to_string();
+            fj["priority"] = static_cast<unsigned>(f.priority);
+            const auto it = by_action.find(f.action);
+            fj["n_packets"] = (it != by_action.end() ? it->second : 0) + (is_default ? misses : 0);
+            fj["rules"] = f.n_matches;
+            if (is_default) fj["default"] = true;  // it runs when no rule matches
+            fj["match"] = f.match;
+            fj["actions"] = f.actions;
+            flows.push(std::move(fj));
+        }
+        j["flows"] = std::move(flows);
+    }
+    Json others = Json::array();
+    for (const auto& h : hits) {
+        const auto f = names->by_action.find(h.action);
+        if (f != names->by_action.end() && f->second->pipe == pipe && f->second->table == s.table_id) continue;
+        Json rj = Json::object();
+        rj["rule"] = h.rule;
+        rj["priority"] = h.priority;
+        rj["action"] = h.action;
+        rj["n_packets"] = h.packets;
+        others.push(std::move(rj));
+    }
+    j["rule_hits"] = std::move(others);
     return j;
 }
 
@@ -82,13 +154,19 @@ bool datapath_selected(const engine::Datapath& dp, const std::string& want) {
 
 RpcResult mgmt_dump_tables(const MgmtContext& ctx, const Json& params) {
     std::string want_dp, want_stage;
+    bool rules = false;
     for (const auto& [k, v] : params.as_object()) {
-        if (k != "datapath" && k != "stage")
+        if (k != "datapath" && k != "stage" && k != "rules")
             return RpcError{kRpcInvalidParams,
                             fmt::format("unknown parameter '{}' (dump-tables takes datapath, "
-                                        "stage)",
+                                        "stage, rules)",
                                         k)};
         if (v.is_null()) continue;
+        if (k == "rules") {
+            if (!v.is_bool()) return RpcError{kRpcInvalidParams, "\"rules\" must be true or false"};
+            rules = v.as_bool();
+            continue;
+        }
         if (v.is_number() && k == "datapath" && v.as_u64()) {
             want_dp = std::to_string(*v.as_u64());
             continue;
@@ -97,7 +175,8 @@ RpcResult mgmt_dump_tables(const MgmtContext& ctx, const Json& params) {
             return RpcError{kRpcInvalidParams, fmt::format("\"{}\" must be a string", k)};
         (k == "datapath" ? want_dp : want_stage) = v.as_string();
     }
-    const engine::Generation* gen = ctx.tables->acquire();  // stable: see mgmt_server.h
+    const LiveTables* live = ctx.live_tables();  // stable: see mgmt_server.h
+    const engine::Generation* gen = live ? live->gen.get() : nullptr;
     if (!gen) return RpcError{kRpcNotAvailable, "no table generation is live"};
 
     Json r = Json::object();
@@ -114,15 +193,19 @@ RpcResult mgmt_dump_tables(const MgmtContext& ctx, const Json& params) {
         dj["type"] = dp.is_router ? "router" : "switch";
         dj["unimplemented_insns"] = dp.unimplemented_insns;
         dj["program_insns"] = dp.program.code.size();
+        const engine::RuleCounters* rc = live->rules.of(&dp);
+        const FlowNames flow_refs = rules ? flow_names(ctx, dp) : FlowNames{};
         const char* pipe_names[2] = {"ingress", "egress"};
         for (int p = 0; p < 2; ++p) {
             const engine::Pipeline& pl = dp.pipe[p];
             Json pj = Json::object();
             pj["logical_tables"] = pl.n_logical_tables;
             Json stages = Json::array();
-            for (const engine::Stage& s : pl.stages)
+            for (uint32_t i = 0; i < pl.stages.size(); ++i) {
+                const engine::Stage& s = pl.stages[i];
                 if (want_stage.empty() || s.name.find(want_stage) != std::string::npos)
-                    stages.push(stage_json(s));
+                    stages.push(stage_json(s, static_cast<engine::Pipe>(p), i, rc, rules ? &flow_refs : nullptr));
+            }
             pj["stages"] = std::move(stages);
             dj[pipe_names[p]] = std::move(pj);
         }

@@ -58,7 +58,7 @@ class SouthboundSource final : public GenerationSource {
 // `trace` (a microflow or hex frame through the live tables, step by step) to the
 // management server (mgmt_lflows.cc).
 void register_southbound_methods(MgmtServer& mgmt, const SouthboundSource& sb,
-                                 const rcu::Published<engine::Generation>& tables, const Ports& ports,
+                                 const Tables& tables, const Ports& ports,
                                  rte_mempool* pool);
 
 }  // namespace scs::dataplane

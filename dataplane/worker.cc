@@ -30,6 +30,7 @@ int worker_main(void* arg) {
     engine::TxSink tx(&tx_flush, &w);
     engine::Executor exec(w.stats, tx, w.pool);
     exec.set_cache_enabled(w.flow_cache);
+    exec.count_rules(w.id);
     const RxQueue* const rxqs = w.rxqs.data();
     const std::size_t nq = w.rxqs.size();
     rte_mbuf* pkts[kRxBurst];
@@ -38,19 +39,24 @@ int worker_main(void* arg) {
     uint64_t last = rte_rdtsc();
     while (!w.stop->load(std::memory_order_relaxed)) {
         // One generation per loop: valid until the quiescent() below.
-        const engine::Generation* gen = w.tables->acquire();
+        const LiveTables* live = w.tables->acquire();
+        const engine::Generation& gen = *live->gen;
+        exec.use(gen, &live->rules);  // on a new generation: folds into the old blocks first
         uint32_t got = 0;
         for (std::size_t i = 0; i < nq; ++i) {
             const uint16_t n = rte_eth_rx_burst(rxqs[i].port, rxqs[i].queue, pkts, kRxBurst);
             if (n == 0) continue;
+            const uint64_t t0 = rte_rdtsc();
             got += n;
             w.stats.bursts.inc();
-            exec.process(*gen, rxqs[i].port, pkts, n);  // consumes all n, flushes tx
+            exec.process(gen, rxqs[i].port, pkts, n);  // consumes all n, flushes tx
+            w.stats.burst_latency.add(rte_rdtsc() - t0);
         }
-        w.qsbr->quiescent(w.id);
-        w.stats.quiescent.inc();
         // One TSC read per loop: the whole loop is busy if it moved a packet, idle if not.
         const uint64_t now = rte_rdtsc();
+        exec.fold_rule_hits(now, got == 0);
+        w.qsbr->quiescent(w.id);
+        w.stats.quiescent.inc();
         (got ? w.stats.busy_cycles : w.stats.idle_cycles).add(now - last);
         last = now;
     }

@@ -149,10 +149,26 @@ class Dpctl(DpctlAssertions, unittest.TestCase):
         self.assertEqual(ports["net_pcap2"]["opackets"], 1)
         self.assertEqual(ports["net_pcap3"]["opackets"], 1)
 
+        # Per-burst pipeline latency: percentiles in order, within the bursts' lifetime.
+        for x in st["lcores"] + [t]:
+            lat = x["latency"]
+            self.assertEqual(lat["bursts"], x["bursts"])
+            self.assertGreater(lat["p50_us"], 0)
+            self.assertLessEqual(lat["p50_us"], lat["p99_us"])
+            self.assertLessEqual(lat["p99_us"], lat["p999_us"])
+            self.assertLessEqual(lat["p999_us"], lat["max_us"])
+            self.assertLess(lat["max_us"], 1e6 * st["since_reset_s"])
+            self.assertGreater(lat["mean_us"], 0)
+
         r = dpctl("stats")
         self.assertEqual(r.returncode, 0, r.stderr)
-        rows = {l.split()[0]: l.split() for l in r.stdout.splitlines() if l.split()}
+        rows = {}
+        for l in r.stdout.splitlines():  # the first table's rows (the latency table's come later)
+            rows.setdefault(l.split()[0], l.split()) if l.split() else None
         self.assertEqual(rows["total"][1:4], [str(RX), str(TX), "1"])
+        self.assertIn("burst latency (pipeline time per received burst", r.stdout)
+        lat_rows = [l.split() for l in r.stdout.split("burst latency")[1].splitlines()[2:] if l.split()]
+        self.assertEqual(lat_rows[0][:2], ["1", str(st["lcores"][0]["bursts"])])
         self.assertIn(["1", "drop", "1", "unimplemented"], [l.split() for l in r.stdout.splitlines()])
         self.assertIn(["1", "unimplemented", "1", "icmp4/icmp6"], [l.split() for l in r.stdout.splitlines()])
 
@@ -170,6 +186,8 @@ class Dpctl(DpctlAssertions, unittest.TestCase):
         z = dpjson("stats")
         self.assertEqual(z["total"]["rx_packets"], 0)
         self.assertEqual(z["total"]["tx_packets"], 0)
+        self.assertEqual(z["total"]["latency"]["bursts"], 0)
+        self.assertEqual(z["total"]["latency"]["p99_us"], 0)
         self.assertEqual(sum(p["ipackets"] + p["opackets"] for p in z["ports"]), 0)
         r = dpctl("stats")
         self.assertIn("no drops", r.stdout)
@@ -216,6 +234,52 @@ class Dpctl(DpctlAssertions, unittest.TestCase):
                       [l.split()[:5] for l in r.stdout.splitlines()])
         self.one_line_error(dpctl("dump-tables", "--datapath", "nosuch"), 1,
                             r"dump-tables: no datapath 'nosuch' in generation #1 \(datapaths: .*sw0")
+
+    def test_dump_tables_hits(self):
+        """Hit counters against the pcap: every frame enters sw0's first stage; ls_in_l2_lkup
+        matches two on vm2's MAC and three on the router port's (the second frame to vm2 is a
+        flow cache hit, folded into the rule); lr0 sees only the three routed frames. Without
+        a Southbound there are no logical flows to name: rules by index."""
+        wait_for_traffic()
+        deadline = time.time() + 10
+        while True:
+            j = dpjson("dump-tables", "--rules")
+            dps = {d["name"]: d for d in j["datapaths"]}
+            l2 = next(s for s in dps["sw0"]["ingress"]["stages"] if s["name"] == "ls_in_l2_lkup")
+            if l2["hits"] >= RX or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(dps["sw0"]["ingress"]["stages"][0]["lookups"], RX)
+        self.assertEqual((l2["lookups"], l2["hits"], l2["misses"]), (RX, RX, 0))
+        self.assertNotIn("flows", l2)
+        self.assertEqual(sorted(r["n_packets"] for r in l2["rule_hits"]), [2, 3])
+        for r in l2["rule_hits"]:
+            self.assertGreaterEqual(r["priority"], 0)
+            self.assertLess(r["rule"], l2["rules"])
+            self.assertLess(r["action"], dps["sw0"]["program_insns"])
+        lr0 = dps["lr0"]["ingress"]["stages"]
+        self.assertEqual(lr0[0]["lookups"], 3)
+        routing = next(s for s in lr0 if s["name"] == "lr_in_ip_routing")
+        self.assertEqual(sum(r["n_packets"] for r in routing["rule_hits"]) + routing["misses"], routing["lookups"])
+        # A stage no frame reached.
+        for d in dps.values():
+            for pipe in ("ingress", "egress"):
+                for s in d[pipe]["stages"]:
+                    self.assertEqual(s["lookups"], s["hits"] + s["misses"], s)
+                    if s["lookups"] == 0:
+                        self.assertEqual(s["rule_hits"], [], s)
+        # The table: the stage row carries lookups, hits, misses; --rules a row per rule hit.
+        r = dpctl("dump-tables", "--datapath", "sw0", "--rules")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [l.split() for l in r.stdout.splitlines()]
+        self.assertIn(["ingress", str(l2["table"]), "ls_in_l2_lkup", "classifier", str(l2["rules"]), str(RX),
+                       str(RX), "0"], [x[:8] for x in rows])
+        for h in l2["rule_hits"]:
+            self.assertIn(["ingress", str(l2["table"]), "ls_in_l2_lkup", str(h["priority"]), str(h["n_packets"]),
+                           "rule", str(h["rule"]), "(action", "%d)" % h["action"]], [x[:9] for x in rows])
+        plain = dpctl("dump-tables", "--datapath", "sw0")
+        self.assertNotIn("N-PACKETS", plain.stdout)
+        self.one_line_error(dpctl("dump-tables", "--rules=1"), 2, r"--rules takes no value")
 
     # --- commands that wait for the Southbound compiler ----------------------------------
 

@@ -3,7 +3,8 @@
 
 Scrapes GET /metrics with urllib and checks the text exposition format 0.0.4 line by line
 (HELP and TYPE before each family's samples, names scs_dp_*, counters ending in _total,
-label syntax, numeric values) and the counters against the pcap traffic the daemon forwarded.
+histograms as _bucket/_sum/_count with cumulative buckets, label syntax, numeric values) and
+the counters against the pcap traffic the daemon forwarded.
 Other paths and methods get 404 and 405; the scrape never disturbs the management socket.
 
 usage: test_metrics.py path/to/scs-dataplane path/to/scs-dpctl
@@ -38,7 +39,7 @@ def parse(text):
             helps.add(name)
         elif line.startswith("# TYPE "):
             _, _, name, kind = line.split()
-            assert kind in ("counter", "gauge"), (n, line)
+            assert kind in ("counter", "gauge", "histogram"), (n, line)
             assert name not in types, "family %s declared twice" % name
             if kind == "counter":
                 assert name.endswith("_total"), (n, line)
@@ -47,7 +48,11 @@ def parse(text):
             m = SAMPLE.match(line)
             assert m, "line %d is not a sample: %r" % (n, line)
             name = m.group(1)
-            assert name in types and name in helps, "sample before its HELP/TYPE: %r" % line
+            family = re.sub(r"_(bucket|sum|count)$", "", name)
+            if types.get(family) == "histogram":
+                assert family in helps and name != family, "histogram sample %r" % line
+            else:
+                assert name in types and name in helps, "sample before its HELP/TYPE: %r" % line
             labels = frozenset(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
             key = (name, labels)
             assert key not in samples, "duplicate sample %r" % line
@@ -96,6 +101,17 @@ class Metrics(unittest.TestCase):
             self.assertGreater(value(samples, "scs_dp_tsc_hz"), 0)
             self.assertEqual(types["scs_dp_rx_packets_total"], "counter")
             self.assertEqual(types["scs_dp_generation"], "gauge")
+            # Per-burst latency: cumulative buckets, ending at +Inf = _count = the bursts.
+            self.assertEqual(types["scs_dp_burst_latency_seconds"], "histogram")
+            buckets = sorted((float(dict(ls)["le"]), v) for (n, ls), v in samples.items()
+                             if n == "scs_dp_burst_latency_seconds_bucket" and dict(ls)["lcore"] == "0")
+            self.assertGreater(len(buckets), 10)
+            self.assertEqual([v for _, v in buckets], sorted(v for _, v in buckets))
+            bursts = value(samples, "scs_dp_bursts_total", lcore="0")
+            self.assertGreater(bursts, 0)
+            self.assertEqual(buckets[-1], (float("inf"), bursts))
+            self.assertEqual(value(samples, "scs_dp_burst_latency_seconds_count", lcore="0"), bursts)
+            self.assertGreater(value(samples, "scs_dp_burst_latency_seconds_sum", lcore="0"), 0)
 
             # A stats reset moves scs-dpctl's baseline only: Prometheus counters never go back.
             r = subprocess.run([DPCTL, "--socket", d.sock, "stats", "--reset"], capture_output=True,
