@@ -15,6 +15,12 @@ pmd-cpu-mask = the CPUs our workers used and dpdk-lcore-mask = CPU 0 (our main l
 The forwarding rate comes from OVS's own counters: `dpif-netdev/pmd-stats-clear`, a timed
 window, `dpif-netdev/pmd-stats-show` (packets received, processing cycles per PMD); the
 egress ports' tx from `ovs-ofctl dump-ports` over the same window as a cross-check.
+Latency: OVS has no per-burst rx-to-tx counter; the nearest is pmd-perf-show's histogram of
+TSC cycles per PMD iteration (other_config:pmd-perf-metrics=true, which OVS documents at
+about 1% overhead): one iteration polls the PMD's rx queues, processes what came and sends
+it, so with a source that never runs dry it is one burst's rx poll + pipeline + tx. Its 32
+bins are log-spaced from 500 to 24M cycles (about 41% wide); percentiles are interpolated
+inside their bin, geometrically, as the bins are spaced.
 
 Everything lives in one temporary directory; daemons are stopped by pid, the namespace is
 deleted.
@@ -117,7 +123,7 @@ class OvsDpdkPeer:
                  "--file-prefix=scs-bench-ovs-%d" % (self.mem_mb, os.getpid()))
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
                    "other_config:dpdk-lcore-mask=0x1", "other_config:pmd-cpu-mask=0x%x" % pmd_mask,
-                   'other_config:dpdk-extra="%s"' % extra)
+                   "other_config:pmd-perf-metrics=true", 'other_config:dpdk-extra="%s"' % extra)
         self.ns = Netns(self.netns_name)
         ns_run(self.netns_name, [OVS_DPDK, "unix:" + self.db_sock, "--unixctl=" + self._p("vswitchd.ctl"),
                                  "--pidfile=" + self._p("vswitchd.pid"),
@@ -187,10 +193,77 @@ class OvsDpdkPeer:
     def clear(self):
         self.appctl("dpif-netdev/pmd-stats-clear")
 
+    def tsc_hz(self, perf):
+        """OVS's TSC frequency: as DPDK gave it (vswitchd.log), else from pmd-perf-show's used
+        cycles over its iterations' mean duration."""
+        try:
+            with open(self._p("vswitchd.log")) as f:
+                m = re.search(r"TSC frequency: (\d+) KHz", f.read())
+            if m:
+                return int(m.group(1)) * 1000
+        except OSError:
+            pass
+        m = re.search(r"Iterations:\s*(\d+)\s*\(([\d.]+) us/it\)\s*\n\s*- Used TSC cycles:\s*(\d+)", perf)
+        if m and int(m.group(1)) and float(m.group(2)):
+            return int(m.group(3)) / (int(m.group(1)) * float(m.group(2)) * 1e-6)
+        return None
+
+    def iteration_latency(self, perf):
+        """{core_id or "total": {"p50_us", "p99_us", "p999_us", "mean_us", "iterations"}} from
+        pmd-perf-show's cycles/it histograms (see the top); {} without them."""
+        hz = self.tsc_hz(perf)
+        if not hz:
+            return {}
+        per, total = {}, None
+        for block in re.split(r"\n(?=pmd thread)", perf):
+            m = re.search(r"pmd thread numa_id \d+ core_id (\d+):", block)
+            at = block.find("Histograms")
+            if not m or at < 0:
+                continue
+            bins = []
+            for line in block[at:].splitlines()[2:]:
+                t = line.split()
+                if len(t) < 2 or not (t[0].isdigit() or t[0] == ">") or not t[1].isdigit():
+                    break
+                bins.append((None if t[0] == ">" else int(t[0]), int(t[1])))
+                if t[0] == ">":
+                    break
+            if not bins:
+                continue
+            mean = re.search(r"Iterations:\s*\d+\s*\(([\d.]+) us/it\)", block)
+            per[int(m.group(1))] = (bins, float(mean.group(1)) if mean else None)
+            total = bins if total is None else [(w, n + x) for (w, n), (_, x) in zip(total, bins)]
+
+        def summary(bins, mean_us):
+            n = sum(c for _, c in bins)
+            if n == 0:
+                return None
+
+            def q(f):
+                cum = 0
+                for i, (w, c) in enumerate(bins):
+                    if cum + c >= f * n and c:
+                        if w is None:  # past the last wall: the last wall, a lower bound
+                            return bins[i - 1][0] / hz * 1e6
+                        # Interpolated inside the bin, geometrically as its walls are spaced
+                        # (the first bin's lower edge taken as half its wall).
+                        lo = bins[i - 1][0] if i else w / 2
+                        x = lo * (w / lo) ** ((f * n - cum) / c)
+                        return x / hz * 1e6
+                    cum += c
+                return None
+            return {"p50_us": q(0.5), "p99_us": q(0.99), "p999_us": q(0.999), "mean_us": mean_us, "iterations": n}
+        out = {core: summary(b, mean) for core, (b, mean) in per.items()}
+        if total is not None:
+            means = [mean for _, mean in per.values() if mean is not None]
+            out["total"] = summary(total, sum(means) / len(means) if means else None)
+        return {k: v for k, v in out.items() if v}
+
     def pmd_stats(self):
-        """(seconds, [(core_id, packets received, processing cycles)]) per PMD thread since the
-        clear: the window and packet counts from pmd-perf-show (OVS's own clock), the busy
-        cycles per packet from pmd-stats-show right after."""
+        """(seconds, [(core_id, packets received, processing cycles)], iteration latency) per
+        PMD thread since the clear: the window and packet counts from pmd-perf-show (OVS's own
+        clock), the busy cycles per packet from pmd-stats-show right after, the latency from
+        pmd-perf-show's histograms (iteration_latency())."""
         perf = self.appctl("dpif-netdev/pmd-perf-show")
         dur = re.search(r"Measurement duration:\s*([\d.]+) s", perf)
         rx_perf = {int(c): int(n) for c, n in re.findall(
@@ -211,7 +284,7 @@ class OvsDpdkPeer:
             res.append((core, n_perf, c * n_perf // n if n else 0))
         if not dur:
             raise PeerError("OVS-DPDK peer: pmd-perf-show printed no measurement duration")
-        return float(dur.group(1)), res
+        return float(dur.group(1)), res, self.iteration_latency(perf)
 
     def stop(self):
         if not self._started:

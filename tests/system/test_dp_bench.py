@@ -2,8 +2,9 @@
 """scs-dp-bench end to end with tiny durations (no speed assertions): its pcap frames are
 byte for byte what scs-demo-traffic writes; bad arguments fail with one line and status 2;
 device mode (the daemon as a chassis of a sandbox OVN) and, with the package installed,
---compare ovs (OVS-DPDK + ovn-controller) write JSON with every field and sane values and an
-SVG plot; engine mode too when scs-dp-microbench is built; nothing is left behind.
+--compare ovs (OVS-DPDK + ovn-controller) write JSON with every field and sane values (latency
+percentiles included: p50 <= p99, > 0) and an SVG plot; engine mode too when
+scs-dp-microbench is built (latency: the mean per burst); nothing is left behind.
 
     test_dp_bench.py BUILD/dataplane/scs-dataplane
 """
@@ -37,6 +38,26 @@ def bench(build, *args, timeout=120):
 
 def netns_names():
     return set(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else set()
+
+
+def check_latency(r, tag, percentiles):
+    """Latency fields: per-burst percentiles (device mode: ours and OVS's), or the mean time per
+    burst (engine mode), positive, ordered, below a second, summarized over the repetitions."""
+    for rep in r["reps"]:
+        check(0 < rep.get("latency_mean_us", 0) < 1e6 and rep.get("latency_kind"),
+              tag + ": rep latency_mean_us %s (%s)" % (rep.get("latency_mean_us"), rep.get("latency_kind")))
+        if percentiles:
+            p50, p99, p999 = (rep.get("latency_%s_us" % q) for q in ("p50", "p99", "p999"))
+            check(p50 is not None and 0 < p50 <= p99 <= p999 < 1e6,
+                  tag + ": rep latency p50 %s <= p99 %s <= p99.9 %s us, > 0" % (p50, p99, p999))
+    keys = ("latency_p50_us", "latency_p99_us", "latency_mean_us") if percentiles else ("latency_mean_us",)
+    for k in keys:
+        t = r["summary"].get(k)
+        check(t is not None and t["n"] == len(r["reps"]) and 0 < t["min"] <= t["median"] <= t["max"],
+              tag + ": summary %s (median and spread over the repetitions)" % k)
+    if percentiles:
+        check(r["summary"]["latency_p50_us"]["median"] <= r["summary"]["latency_p99_us"]["median"],
+              tag + ": median p50 <= median p99")
 
 
 def check_result(r, system, mode, profile, flows, cores, reps):
@@ -101,12 +122,13 @@ def main():
             check(len(doc["results"]) == 4, "JSON: 4 results (2 profiles x 2 flow counts)")
             for r in doc["results"]:
                 check_result(r, "scs-dataplane", "device", r["profile"], r["flows"], 1, 2)
+                check_latency(r, "device %s/%d" % (r["profile"], r["flows"]), True)
                 fc = r["final_counters"]
                 check(fc and fc["chassis"] == "scs-dp-0" and fc["rx_packets"] > 0 and fc["tx_packets"] > 0,
                       "%s/%d: the daemon's final counters parsed" % (r["profile"], r["flows"]))
                 check(all(rep["forwarded_fraction"] > 0.99 and rep["dropped"] == 0 for rep in r["reps"]),
                       "%s/%d: every measured packet forwarded, none dropped" % (r["profile"], r["flows"]))
-            check("l3" in p.stdout and "Mpps" in p.stdout, "table on stdout")
+            check("l3" in p.stdout and "Mpps" in p.stdout and "lat p99 us" in p.stdout, "table on stdout")
             root = ET.parse(svg).getroot()
             check(root.tag.endswith("svg") and len(root.findall(".//{http://www.w3.org/2000/svg}circle")) >= 4,
                   "SVG plot is well-formed XML with a point per result")
@@ -128,6 +150,8 @@ def main():
                 check(len(ovs) == 1, "JSON: one OVS-DPDK result")
                 if ovs:
                     check_result(ovs[0], "ovs-dpdk", "device", "l3", 1000, 1, 2)
+                    # pmd-perf-show's cycles/it histogram (pmd-perf-metrics=true).
+                    check_latency(ovs[0], "ovs-dpdk l3/1000", True)
                     check(all(rep["egress_mpps"] > 0 for rep in ovs[0]["reps"]),
                           "OVS forwarded to the egress port (vm4) during the windows")
                 c = doc["comparisons"][0]
@@ -142,7 +166,9 @@ def main():
                       "--warmup", "0", "--duration", "0.05", "--json", j3)
             check(p.returncode == 0, "engine mode run: exit %d %s" % (p.returncode, p.stderr.strip().splitlines()[-1:]))
             if p.returncode == 0:
-                check_result(json.load(open(j3))["results"][0], "scs-dataplane", "engine", "l2", 1, 1, 2)
+                r = json.load(open(j3))["results"][0]
+                check_result(r, "scs-dataplane", "engine", "l2", 1, 1, 2)
+                check_latency(r, "engine l2/1", False)
         else:
             print("skip  engine mode: %s not built" % micro)
 
