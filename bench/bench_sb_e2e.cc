@@ -7,7 +7,8 @@
 // IDL, the snapshot and the incremental compile.
 //   E2E_AddFlow/0  one Logical_Flow (a static route in lr0's lr_in_ip_routing) inserted,
 //                  whole-replica SbClient::snapshot() per change (the daemon before)
-//   E2E_AddFlow/1  the same with SbClient::update_snapshot() (only the changed rows)
+//   E2E_AddFlow/1  the same with SbClient::update_snapshot() (only the changed rows) and the
+//                  compile hint derived from the changes, as the daemon does
 // The removal after each iteration is applied untimed. Needs ovsdb-server, ovsdb-tool and
 // python3 (tests/ovsdb/sb_load_dump.py loads the dump).
 #include <benchmark/benchmark.h>
@@ -107,9 +108,14 @@ struct Chassis {
         sb->run();
         ovsdb::Changes ch = sb->take_changes();
         if (ch.empty()) return false;
-        if (incremental) sb->update_snapshot(snap, ch);
-        else snap = sb->snapshot();
-        auto g = compiler->compile(snap, ++number);
+        compiler::CompileHint hint;
+        if (incremental) {
+            sb->update_snapshot(snap, ch);
+            hint = compiler::hint_from(ch);
+        } else {
+            snap = sb->snapshot();
+        }
+        auto g = compiler->compile(snap, ++number, hint);
         if (!g) return false;
         const auto& rep = compiler->report();
         std::vector<ovsdb::Uuid> local;

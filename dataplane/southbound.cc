@@ -70,8 +70,8 @@ Result<std::unique_ptr<SouthboundSource>> SouthboundSource::create(const Config&
     return std::unique_ptr<SouthboundSource>(new SouthboundSource(std::move(*sb), std::move(local), cfg.sb_remote));
 }
 
-Result<std::unique_ptr<engine::Generation>> SouthboundSource::compile() {
-    auto g = compiler_.compile(snapshot_, ++number_);
+Result<std::unique_ptr<engine::Generation>> SouthboundSource::compile(const compiler::CompileHint& hint) {
+    auto g = compiler_.compile(snapshot_, ++number_, hint);
     ++compiles_;
     if (!g) {
         last_error_ = g.error();
@@ -99,10 +99,16 @@ Result<std::unique_ptr<engine::Generation>> SouthboundSource::poll() {
     if (!st.connected && !have_snapshot_) return std::unique_ptr<engine::Generation>{};
     // The kept snapshot follows the changed rows (the whole replica is copied only on the
     // first update and after a resync).
-    if (have_snapshot_) sb_->update_snapshot(snapshot_, ch);
-    else snapshot_ = sb_->snapshot();
+    // What did not change is told to the compiler (the port placement is then reused).
+    compiler::CompileHint hint;
+    if (have_snapshot_) {
+        sb_->update_snapshot(snapshot_, ch);
+        hint = compiler::hint_from(ch);
+    } else {
+        snapshot_ = sb_->snapshot();
+    }
     have_snapshot_ = true;
-    auto g = compile();
+    auto g = compile(hint);
     if (!g) {
         info("Southbound update not applied (keeping the live tables): {}", g.error());
         return g;

@@ -41,7 +41,7 @@ class SouthboundSource final : public GenerationSource {
   private:
     SouthboundSource(std::unique_ptr<ovsdb::SbClient> sb, compiler::LocalConfig local, std::string remote)
         : sb_(std::move(sb)), compiler_(std::move(local)), remote_(std::move(remote)) {}
-    Result<std::unique_ptr<engine::Generation>> compile();
+    Result<std::unique_ptr<engine::Generation>> compile(const compiler::CompileHint& hint = {});
 
     std::unique_ptr<ovsdb::SbClient> sb_;
     compiler::Compiler compiler_;

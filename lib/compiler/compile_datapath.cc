@@ -64,7 +64,8 @@ const ParsedFlow& ParseCache::get(const ovsdb::LogicalFlow& f) {
 }
 
 void ParseCache::retain(const std::vector<ovsdb::Uuid>& live) {
-    std::map<ovsdb::Uuid, ParsedFlow> keep;
+    decltype(by_uuid_) keep;
+    keep.reserve(live.size());
     for (const ovsdb::Uuid& u : live) {
         auto it = by_uuid_.find(u);
         if (it != by_uuid_.end()) keep.emplace(u, std::move(it->second));

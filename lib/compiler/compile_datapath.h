@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -61,7 +62,7 @@ public:
     std::size_t parsed() const { return parsed_; }  // parses done so far (misses)
 
 private:
-    std::map<ovsdb::Uuid, ParsedFlow> by_uuid_;
+    std::unordered_map<ovsdb::Uuid, ParsedFlow, ovsdb::UuidHash> by_uuid_;
     std::size_t parsed_ = 0;
 };
 
@@ -82,7 +83,7 @@ struct MatchCache {
         Result<std::vector<PortSecFlow>> flows = std::vector<PortSecFlow>{};
         std::vector<std::string> errors;
     };
-    std::map<ovsdb::Uuid, Entry> by_flow;
+    std::unordered_map<ovsdb::Uuid, Entry, ovsdb::UuidHash> by_flow;
     std::map<std::string, PortSecEntry, std::less<>> port_sec[2];  // [ingress?0:1] by port
 };
 

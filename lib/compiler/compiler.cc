@@ -66,15 +66,52 @@ uint64_t global_names_fingerprint(const ovsdb::Snapshot& sb) {
 
 }  // namespace
 
+CompileHint hint_from(const ovsdb::Changes& ch) {
+    CompileHint h;
+    h.ports_same = !ch.full_resync && ch.port_bindings.empty() && ch.port_rows.empty() && !ch.port_rows_all &&
+                   ch.datapaths.empty() && !ch.chassis && !ch.gateway_chassis;
+    return h;
+}
+
+Compiler::~Compiler() = default;
+
 void Compiler::reset() {
     cache_.clear();
     parse_ = ParseCache{};
+    view_ = View{};
 }
 
-Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snapshot& sb, uint64_t number) {
+bool Compiler::View::same_rows(const ovsdb::Snapshot& s) const {
+    const void* r[3] = {s.ports.data(), s.datapaths.data(), s.chassis.data()};
+    const std::size_t n[3] = {s.ports.size(), s.datapaths.size(), s.chassis.size()};
+    return sb == &s && std::equal(r, r + 3, rows) && std::equal(n, n + 3, sizes);
+}
+
+const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const CompileHint& hint) {
+    view_reused_ = view_.view && hint.ports_same && view_.same_rows(sb);
+    if (view_reused_) return view_;
+    view_ = View{};
+    view_.view = std::make_unique<ChassisView>(sb, cfg_);
+    view_.sb = &sb;
+    const void* r[3] = {sb.ports.data(), sb.datapaths.data(), sb.chassis.data()};
+    const std::size_t n[3] = {sb.ports.size(), sb.datapaths.size(), sb.chassis.size()};
+    std::copy(r, r + 3, view_.rows);
+    std::copy(n, n + 3, view_.sizes);
+    view_.claims = view_.view->claims();
+    view_.rx = view_.view->rx_bindings();
+    // Residency as is_chassis_resident() sees it (also of ports not claimed).
+    view_.view->for_each_port([&](const PortPlacement& p) {
+        if (p.chassis == cfg_.chassis) view_.resident += mix(std::hash<std::string_view>()(p.pb->logical_port));
+    });
+    return view_;
+}
+
+Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snapshot& sb, uint64_t number,
+                                                              const CompileHint& hint) {
     const uint64_t t0 = now_ns();
     const std::size_t parsed_before = parse_.parsed();
-    ChassisView view(sb, cfg_);
+    const View& vs = view_for(sb, hint);
+    const ChassisView& view = *vs.view;
     const NameTables names(sb);
 
     // Flows, ports' and multicast groups of each local datapath, directly or through their
@@ -112,20 +149,15 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     // tunnels (Remote entries) and the global names.
     Fingerprint global;
     global.word(global_names_fingerprint(sb));
-    for (const std::string& c : view.claims()) global.str(c);
+    for (const std::string& c : vs.claims) global.str(c);
     for (const auto& t : view.tunnels()) {
         global.str(t.chassis);
         global.pod(t.remote_ip);
     }
 
-    // Residency as is_chassis_resident() sees it (also of ports not claimed).
     Fingerprint resident;
     resident.word(global.h);
-    uint64_t resident_h = 0;
-    view.for_each_port([&](const PortPlacement& p) {
-        if (p.chassis == cfg_.chassis) resident_h += mix(std::hash<std::string_view>()(p.pb->logical_port));
-    });
-    resident.word(resident_h);
+    resident.word(vs.resident);
 
     auto gen = std::make_unique<engine::Generation>();
     gen->number = number;
@@ -150,21 +182,24 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         // datapath keeps its fingerprint whatever the order of the snapshot.
         Fingerprint env;
         env.word(resident.h);
-        uint64_t keys_h = 0, ports_h = 0;
-        for (const PortPlacement& p : view.ports(uuid)) {
-            Fingerprint pf;
-            pf.str(p.pb->logical_port);
-            pf.pod(p.pb->tunnel_key);
-            keys_h += mix(pf.h);
-            pf.pod(p.entry.kind);
-            pf.pod(p.entry.tx_port);
-            pf.pod(p.entry.vlan);
-            pf.pod(p.entry.tunnel);
-            pf.pod(p.entry.peer_dp);
-            pf.pod(p.entry.peer_port);
-            for (const auto& ps : p.pb->port_security) pf.str(ps);
-            ports_h += mix(pf.h);
+        auto [ports_fp, fresh] = view_.ports.try_emplace(uuid);
+        if (fresh) {  // once per view: ports only change with it
+            for (const PortPlacement& p : view.ports(uuid)) {
+                Fingerprint pf;
+                pf.str(p.pb->logical_port);
+                pf.pod(p.pb->tunnel_key);
+                ports_fp->second.first += mix(pf.h);
+                pf.pod(p.entry.kind);
+                pf.pod(p.entry.tx_port);
+                pf.pod(p.entry.vlan);
+                pf.pod(p.entry.tunnel);
+                pf.pod(p.entry.peer_dp);
+                pf.pod(p.entry.peer_port);
+                for (const auto& ps : p.pb->port_security) pf.str(ps);
+                ports_fp->second.second += mix(pf.h);
+            }
         }
+        const auto [keys_h, ports_h] = ports_fp->second;
         env.word(keys_h);
         uint64_t group_keys_h = 0, groups_h = 0;
         for (const ovsdb::MulticastGroup* g : local.groups) {
@@ -236,10 +271,10 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
 
     gen->tunnels = view.tunnels();
     gen->underlay = view.underlay();
-    gen->rx = view.rx_bindings();
+    gen->rx = vs.rx;
     gen->index();
     for (const std::string& w : view.warnings()) rep.warnings.push_back(w);
-    rep.claims = view.claims();
+    rep.claims = vs.claims;
     rep.stats.parsed = parse_.parsed() - parsed_before;
     rep.stats.elapsed_ns = now_ns() - t0;
     gen->created_ns = now_ns();

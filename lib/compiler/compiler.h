@@ -21,6 +21,7 @@
 #include "compiler/chassis_view.h"
 #include "compiler/compile_datapath.h"
 #include "engine/generation.h"
+#include "ovsdb/sb_client.h"
 
 namespace scs::compiler {
 
@@ -42,20 +43,52 @@ struct CompileReport {
     CompileStats stats;
 };
 
+// What the caller knows about the Snapshot given to compile(), relative to the one given to
+// the previous compile(): the daemon derives it from the Southbound's change tracking
+// (hint_from()). With `ports_same`, the placement of every port (ChassisView: tens of
+// thousands of Port_Binding rows) is reused instead of rebuilt - only if it is the same
+// Snapshot object and its Port_Binding, Datapath_Binding and Chassis vectors are where and
+// as long as they were, which the compiler checks.
+struct CompileHint {
+    bool ports_same = false;  // Port_Binding, Datapath_Binding, Chassis, Encap, Gateway_Chassis,
+                              // HA_Chassis(_Group) rows all unchanged
+};
+CompileHint hint_from(const ovsdb::Changes& ch);
+
 class Compiler {
 public:
     explicit Compiler(LocalConfig cfg) : cfg_(std::move(cfg)) {}
+    ~Compiler();
 
     // Generation `number` for `sb`. Fails only on inconsistent input that leaves no usable
     // generation (the previous one stays live); per-flow problems are in report().
-    Result<std::unique_ptr<engine::Generation>> compile(const ovsdb::Snapshot& sb, uint64_t number);
+    Result<std::unique_ptr<engine::Generation>> compile(const ovsdb::Snapshot& sb, uint64_t number,
+                                                        const CompileHint& hint = {});
 
     const CompileReport& report() const { return report_; }
     const LocalConfig& config() const { return cfg_; }
     void reset();  // forget cached datapaths and parses: the next compile is a full one
+    bool view_reused() const { return view_reused_; }  // by the last compile()
 
 private:
+    // The last ChassisView and what was derived from it, with the identity of the rows it
+    // points into.
+    struct View {
+        std::unique_ptr<ChassisView> view;
+        const ovsdb::Snapshot* sb = nullptr;
+        const void* rows[3] = {};
+        std::size_t sizes[3] = {};
+        std::set<std::string> claims;
+        std::vector<engine::RxBinding> rx;
+        uint64_t resident = 0;                               // is_chassis_resident() answers
+        std::map<ovsdb::Uuid, std::pair<uint64_t, uint64_t>> ports;  // per datapath: keys, placements
+        bool same_rows(const ovsdb::Snapshot& s) const;
+    };
+    const View& view_for(const ovsdb::Snapshot& sb, const CompileHint& hint);
+
     LocalConfig cfg_;
+    View view_;
+    bool view_reused_ = false;
     ParseCache parse_;
     struct Cached {
         uint64_t fingerprint = 0;

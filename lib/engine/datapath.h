@@ -34,6 +34,14 @@ struct Stage {
     uint32_t miss_action = kNoAction;  // run when nothing matches; kNoAction = NoMatch drop
     std::size_t n_rules = 0;
 
+    // The rules' digest (table.h), independent of the order they were built in. For tests.
+    uint64_t digest() const {
+        uint64_t d = residual.digest();
+        if (exact) d += exact->digest();
+        if (lpm) d += lpm->digest();
+        return d;
+    }
+
     SCS_ALWAYS_INLINE Hit lookup(const FlowKey& k, Wildcards* wc = nullptr) const {
         Hit h;
         switch (kind) {

@@ -101,6 +101,29 @@ void Subtable::finalize() {
     }
 }
 
+namespace {
+
+uint64_t mix64(uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+uint64_t Subtable::digest() const {
+    uint64_t m = 0;
+    const uint64_t* mw = key_words(mask_);
+    for (unsigned w = 0; w < kKeyWords; ++w) m = mix64(m ^ mw[w]);
+    uint64_t rules = 0;
+    for (std::size_t e = 0; e < prio_.size(); ++e) {
+        uint64_t h = mix64(m ^ static_cast<uint64_t>(static_cast<uint32_t>(prio_[e])));
+        for (unsigned i = 0; i < n_words_; ++i) h = mix64(h ^ values_[e * n_words_ + i]);
+        rules += h;
+    }
+    return rules;
+}
+
 void Subtable::unwildcard_miss(const FlowKey& k, Wildcards& wc) const {
     static constexpr uint16_t kOff[2] = {SCS_KEY_OFF(ip4_dst), SCS_KEY_OFF(ip4_src)};
     for (int f = 0; f < 2; ++f) {
@@ -160,6 +183,12 @@ void Classifier::finalize() {
     });
 }
 
+uint64_t Classifier::digest() const {
+    uint64_t d = 0;
+    for (const Subtable& st : subtables_) d += st.digest();
+    return d;
+}
+
 std::size_t Classifier::size() const {
     return std::accumulate(subtables_.begin(), subtables_.end(), std::size_t{0},
                            [](std::size_t n, const Subtable& st) { return n + st.size(); });
@@ -200,6 +229,12 @@ void LpmTable::finalize() {
     by_len_ = std::move(sorted);
     lens_ = std::move(lens);
     for (Subtable& st : by_len_) st.finalize();
+}
+
+uint64_t LpmTable::digest() const {
+    uint64_t d = mix64(off_);
+    for (const Subtable& st : by_len_) d += st.digest();
+    return d;
 }
 
 std::size_t LpmTable::size() const {

@@ -51,6 +51,10 @@ public:
     std::size_t size() const { return prio_.size(); }
     unsigned n_words() const { return n_words_; }
 
+    // Order-independent hash of the rules (mask, masked values, priorities; not actions):
+    // two builds of the same rules agree, whatever order the rules came in. For tests.
+    uint64_t digest() const;
+
     // Adds a rule whose value is `value` (masked here). If an identical masked value exists,
     // the higher priority wins (the lower one can never match) and false is returned.
     bool insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule);
@@ -169,6 +173,7 @@ public:
     void finalize();  // orders subtables by best priority; call once after all inserts
     bool empty() const { return subtables_.empty(); }
     std::size_t n_subtables() const { return subtables_.size(); }
+    uint64_t digest() const;  // Subtable::digest() over all
     std::size_t size() const;
 
     SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out, Wildcards* wc = nullptr) const {
@@ -217,6 +222,7 @@ public:
     }
 
     uint16_t field_offset() const { return off_; }
+    uint64_t digest() const;  // Subtable::digest() over all (not the guard)
 
 private:
     uint16_t off_;

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/compile_summary.h"
 #include "compiler/compiler.h"
 #include "compiler/trace_text.h"
 #include "ovsdb/snapshot_file.h"
@@ -162,26 +163,6 @@ TEST_F(CompileSb, OneChangedFlowRecompilesItsDatapathOnly) {
     EXPECT_EQ(compiler.report().stats.parsed, 0u);  // same text: the parse is reused
 }
 
-// What a compile decided for each datapath: per stage its structure and rule count, the
-// program's size, per flow its status and rule count.
-std::string summary(const compiler::CompileReport& rep) {
-    std::string s;
-    for (const auto& d : rep.datapaths) {
-        s += fmt::format("datapath {}: {} insns, {} const bytes\n", d->dp->name, d->dp->program.code.size(),
-                         d->dp->program.consts.size());
-        for (const auto& pl : d->dp->pipe)
-            for (const auto& st : pl.stages)
-                s += fmt::format("  stage {} {} {} rules\n", st.name, engine::stage_kind_name(st.kind), st.n_rules);
-        std::vector<std::string> flows;
-        for (const auto& f : d->flows)
-            flows.push_back(fmt::format("  flow {} {} {} {}\n", f.uuid.to_string(), compiler::flow_status_name(f.status),
-                                        f.n_matches, f.detail));
-        std::sort(flows.begin(), flows.end());
-        for (const auto& f : flows) s += f;
-    }
-    return s;
-}
-
 const compiler::FlowReport* report_of(const compiler::CompileReport& rep, const ovsdb::Uuid& u) {
     for (const auto& d : rep.datapaths)
         for (const auto& f : d->flows)
@@ -201,7 +182,7 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
         Compiler fresh(chassis1());
         auto full = fresh.compile(sb, n);
         ASSERT_TRUE(full) << full.error();
-        EXPECT_EQ(summary(compiler.report()), summary(fresh.report()));
+        EXPECT_EQ(compile_summary(compiler.report()), compile_summary(fresh.report()));
     };
     // A flow naming a port that does not exist yet: it never matches.
     ovsdb::LogicalFlow f;
