@@ -486,16 +486,24 @@ scs_sb_idl_set_claims(struct scs_sb_idl *sb, const char *const *ports, size_t n_
     for (size_t i = 0; i < n_ports; i++) {
         sset_add(&claims, ports[i]);
     }
-    if (!sset_equals(&claims, &sb->claims)) {
+    struct sset up = SSET_INITIALIZER(&up);
+    for (size_t i = 0; i < n_up_ports; i++) {
+        sset_add(&up, up_ports[i]);
+    }
+    const bool claims_changed = !sset_equals(&claims, &sb->claims);
+    if (claims_changed) {
         sb->cond_dirty = true;  /* claimed ports are monitored by name */
     }
-    sset_swap(&claims, &sb->claims);
-    sset_destroy(&claims);
-    sset_clear(&sb->up_ports);
-    for (size_t i = 0; i < n_up_ports; i++) {
-        sset_add(&sb->up_ports, up_ports[i]);
+    /* Unchanged wishes write nothing: the daemon restates them after every compile, and a
+     * rewrite means a walk over every Port_Binding. Rows changed by others are caught by
+     * run_txn() from the tracked changes. */
+    if (claims_changed || !sset_equals(&up, &sb->up_ports)) {
+        sb->write_dirty = true;
     }
-    sb->write_dirty = true;
+    sset_swap(&claims, &sb->claims);
+    sset_swap(&up, &sb->up_ports);
+    sset_destroy(&claims);
+    sset_destroy(&up);
 }
 
 void
@@ -615,7 +623,7 @@ reconcile_ports(struct scs_sb_idl *sb, const struct sbrec_chassis *ours)
 }
 
 static void
-reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn)
+reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn, bool ports)
 {
     const struct sbrec_chassis *ours;
     if (sb->want_chassis) {
@@ -623,7 +631,9 @@ reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn)
     } else {
         ours = find_chassis(sb->idl, sb->chassis_name);
     }
-    reconcile_ports(sb, ours);
+    if (ports) {
+        reconcile_ports(sb, ours);
+    }
     if (sb->releasing && sb->chassis_name) {
         /* As ovn-controller does on exit: our rows go; Port_Binding.chassis is a weak
          * reference and would be cleared anyway, `up` is cleared above. */
@@ -696,8 +706,16 @@ run_txn(struct scs_sb_idl *sb)
     if (sb->retry_at && !retry_due && !sb->write_dirty) {
         return;     /* after a failure, wait for the backoff even if the replica moved */
     }
+    /* Every Port_Binding is visited only when something could have moved a claim: our
+     * wishes (write_dirty), a retry, a resync, or a changed Port_Binding or Chassis row (the
+     * replica's tracked changes are still there: take_changes() clears them later). A
+     * Logical_Flow update - the common case, tens of thousands of ports - skips the walk. */
+    const bool ports = sb->write_dirty || retry_due || sb->full_resync || sb->releasing
+                       || sb->reconciled_seqno == 0
+                       || sbrec_port_binding_track_get_first(sb->idl)
+                       || sbrec_chassis_track_get_first(sb->idl);
     struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(sb->idl);
-    reconcile(sb, txn);
+    reconcile(sb, txn, ports);
     sb->write_dirty = false;
     sb->reconciled_seqno = seqno;
     sb->retry_at = 0;
