@@ -7,6 +7,8 @@
 //
 // Counters (engine/rule_stats.h) are read with relaxed loads, summed over the workers; they
 // belong to the compiled datapath object, so a recompiled datapath starts again from zero.
+#include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -42,6 +44,8 @@ std::string_view port_kind_name(engine::PortKind k) {
 // report, or when the report is of another object than the live one.
 struct FlowNames {
     std::unordered_map<uint32_t, const compiler::FlowReport*> by_action;
+    // The installed flows of each (pipeline, OVN table), highest priority first.
+    std::map<std::pair<int, unsigned>, std::vector<const compiler::FlowReport*>> by_table;
     const compiler::CompiledDatapath* cd = nullptr;
 };
 
@@ -52,8 +56,13 @@ FlowNames flow_names(const MgmtContext& ctx, const engine::Datapath& dp) {
     for (const auto& cd : rep->datapaths)
         if (cd && cd->dp.get() == &dp) n.cd = cd.get();
     if (!n.cd) return n;
-    for (const compiler::FlowReport& f : n.cd->flows)
-        if (f.action != engine::kNoAction) n.by_action.emplace(f.action, &f);
+    for (const compiler::FlowReport& f : n.cd->flows) {
+        if (f.action == engine::kNoAction) continue;  // not installed
+        n.by_action.emplace(f.action, &f);
+        n.by_table[{static_cast<int>(f.pipe), f.table}].push_back(&f);
+    }
+    for (auto& [k, v] : n.by_table)
+        std::stable_sort(v.begin(), v.end(), [](const auto* a, const auto* b) { return a->priority > b->priority; });
     return n;
 }
 
@@ -80,8 +89,10 @@ Json stage_json(const engine::Stage& s, engine::Pipe pipe, uint32_t index, const
     std::unordered_map<uint32_t, uint64_t> by_action;
     for (const auto& h : hits) by_action[h.action] += h.packets;
     if (names->cd) {
-        for (const compiler::FlowReport& f : names->cd->flows) {
-            if (f.pipe != pipe || f.table != s.table_id || f.action == engine::kNoAction) continue;
+        static const std::vector<const compiler::FlowReport*> kNone;
+        const auto t = names->by_table.find({static_cast<int>(pipe), s.table_id});
+        for (const compiler::FlowReport* fp : t != names->by_table.end() ? t->second : kNone) {
+            const compiler::FlowReport& f = *fp;
             const bool is_default = f.action == s.miss_action;
             Json fj = Json::object();
             fj["uuid"] = f.uuid.to_string();
