@@ -120,6 +120,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         const ovsdb::DatapathBinding* dp = nullptr;
         std::vector<const ovsdb::LogicalFlow*> flows;
         std::vector<const ovsdb::MulticastGroup*> groups;
+        uint64_t flows_h = 0;  // order-independent: rows come in no particular order
     };
     std::vector<Local> locals;
     UuidSlots slot;
@@ -133,12 +134,17 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         const uint32_t at = slot.find(u);
         return at == UuidSlots::kNone ? nullptr : &locals[at];
     };
+    // One pass over the flows (the largest table by far): bucketed and fingerprinted.
+    auto add = [](Local* l, const ovsdb::LogicalFlow& f) {
+        l->flows.push_back(&f);
+        l->flows_h += mix(f.content_hash ? f.content_hash : ovsdb::content_hash(f));
+    };
     for (const auto& f : sb.logical_flows) {
         if (f.logical_datapath) {
-            if (Local* l = local_of(*f.logical_datapath)) l->flows.push_back(&f);
+            if (Local* l = local_of(*f.logical_datapath)) add(l, f);
         } else {
             for (const ovsdb::Uuid& dp : f.group_datapaths)
-                if (Local* l = local_of(dp)) l->flows.push_back(&f);
+                if (Local* l = local_of(dp)) add(l, f);
         }
     }
     for (const auto& g : sb.multicast_groups)
@@ -214,10 +220,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         }
         env.word(group_keys_h);
         fp.word(env.h);
-        uint64_t flows_h = 0;
-        for (const auto* f : dp_flows)
-            flows_h += mix(f->content_hash ? f->content_hash : ovsdb::content_hash(*f));
-        fp.word(flows_h);
+        fp.word(local.flows_h);
         fp.word(ports_h);
         fp.word(groups_h);
         std::shared_ptr<const CompiledDatapath> out;

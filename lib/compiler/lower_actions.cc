@@ -53,9 +53,17 @@ struct Lowerer {
         if (v.significant_bits() > d.n_bits)
             return make_error(fmt::format("{}: constant does not fit in {} bits", what, d.n_bits));
         std::array<uint8_t, 16> val{}, mask{};
-        for (unsigned i = 0; i < d.n_bits; ++i) {
-            set_bit(mask.data(), fi.width, d.bit + i);
-            if (v.bit(i)) set_bit(val.data(), fi.width, d.bit + i);
+        if (d.bit % 8 == 0 && d.n_bits % 8 == 0) {  // whole bytes (fields, registers): no bit loop
+            for (unsigned k = 0; k < d.n_bits / 8u; ++k) {
+                const unsigned byte = fi.width - 1u - d.bit / 8u - k;
+                mask[byte] = 0xff;
+                val[byte] = v.be[15 - k];
+            }
+        } else {
+            for (unsigned i = 0; i < d.n_bits; ++i) {
+                set_bit(mask.data(), fi.width, d.bit + i);
+                if (v.bit(i)) set_bit(val.data(), fi.width, d.bit + i);
+            }
         }
         ab_->load_masked(d.field, {val.data(), fi.width}, {mask.data(), fi.width});
         return {};

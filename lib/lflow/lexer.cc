@@ -102,6 +102,7 @@ public:
 
     LexResult run() {
         LexResult out;
+        out.tokens.reserve(s_.size() / 4 + 4);  // ~1 token per 4-5 characters in OVN's flows
         for (;;) {
             Token t;
             if (!next(t)) {
