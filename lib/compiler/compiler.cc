@@ -70,6 +70,9 @@ CompileHint hint_from(const ovsdb::Changes& ch) {
     CompileHint h;
     h.ports_same = !ch.full_resync && ch.port_bindings.empty() && ch.port_rows.empty() && !ch.port_rows_all &&
                    ch.datapaths.empty() && !ch.chassis && !ch.gateway_chassis;
+    // update_snapshot() copies the groups again whenever ports changed.
+    h.groups_same = h.ports_same && ch.multicast_groups.empty() && ch.mcgroup_rows.empty() && !ch.mcgroup_rows_all;
+    h.names_same = !ch.full_resync && !ch.address_sets && !ch.port_groups && !ch.sb_global;
     return h;
 }
 
@@ -79,6 +82,8 @@ void Compiler::reset() {
     cache_.clear();
     parse_ = ParseCache{};
     view_ = View{};
+    names_ = Names{};
+    groups_fp_.clear();
 }
 
 bool Compiler::View::same_rows(const ovsdb::Snapshot& s) const {
@@ -112,7 +117,12 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     const std::size_t parsed_before = parse_.parsed();
     const View& vs = view_for(sb, hint);
     const ChassisView& view = *vs.view;
-    const NameTables names(sb);
+    if (!names_.tables || !hint.names_same) {
+        names_.tables = std::make_unique<const NameTables>(sb);
+        names_.fingerprint = global_names_fingerprint(sb);
+    }
+    const NameTables& names = *names_.tables;
+    if (!view_reused_ || !hint.groups_same) groups_fp_.clear();
 
     // Flows, ports' and multicast groups of each local datapath, directly or through their
     // datapath group: one pass over each table.
@@ -154,7 +164,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     // Things every datapath's compilation depends on: residency (is_chassis_resident), the
     // tunnels (Remote entries) and the global names.
     Fingerprint global;
-    global.word(global_names_fingerprint(sb));
+    global.word(names_.fingerprint);
     for (const std::string& c : vs.claims) global.str(c);
     for (const auto& t : view.tunnels()) {
         global.str(t.chassis);
@@ -207,17 +217,20 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         }
         const auto [keys_h, ports_h] = ports_fp->second;
         env.word(keys_h);
-        uint64_t group_keys_h = 0, groups_h = 0;
-        for (const ovsdb::MulticastGroup* g : local.groups) {
-            Fingerprint gf;
-            gf.str(g->name);
-            gf.pod(g->tunnel_key);
-            group_keys_h += mix(gf.h);
-            uint64_t members = 0;
-            for (const auto& n : g->ports) members += mix(std::hash<std::string_view>()(n));
-            gf.word(members);
-            groups_h += mix(gf.h);
+        auto [groups_fp, groups_fresh] = groups_fp_.try_emplace(uuid);
+        if (groups_fresh) {
+            for (const ovsdb::MulticastGroup* g : local.groups) {
+                Fingerprint gf;
+                gf.str(g->name);
+                gf.pod(g->tunnel_key);
+                groups_fp->second.first += mix(gf.h);
+                uint64_t members = 0;
+                for (const auto& n : g->ports) members += mix(std::hash<std::string_view>()(n));
+                gf.word(members);
+                groups_fp->second.second += mix(gf.h);
+            }
         }
+        const auto [group_keys_h, groups_h] = groups_fp->second;
         env.word(group_keys_h);
         fp.word(env.h);
         fp.word(local.flows_h);

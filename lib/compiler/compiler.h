@@ -50,8 +50,10 @@ struct CompileReport {
 // Snapshot object and its Port_Binding, Datapath_Binding and Chassis vectors are where and
 // as long as they were, which the compiler checks.
 struct CompileHint {
-    bool ports_same = false;  // Port_Binding, Datapath_Binding, Chassis, Encap, Gateway_Chassis,
-                              // HA_Chassis(_Group) rows all unchanged
+    bool ports_same = false;   // Port_Binding, Datapath_Binding, Chassis, Encap, Gateway_Chassis,
+                               // HA_Chassis(_Group) rows all unchanged
+    bool groups_same = false;  // and Multicast_Group rows unchanged
+    bool names_same = false;   // Address_Set, Port_Group and SB_Global rows unchanged
 };
 CompileHint hint_from(const ovsdb::Changes& ch);
 
@@ -86,6 +88,16 @@ private:
     };
     const View& view_for(const ovsdb::Snapshot& sb, const CompileHint& hint);
 
+    // Address sets and port groups (copies, no pointers into a Snapshot) and their
+    // fingerprint, kept while the hint says they are unchanged.
+    struct Names {
+        std::unique_ptr<const NameTables> tables;
+        uint64_t fingerprint = 0;
+    };
+    Names names_;
+    // Per datapath: its multicast groups' fingerprints (keys; keys and members), kept while
+    // the port placement is reused and the hint says groups are unchanged.
+    std::map<ovsdb::Uuid, std::pair<uint64_t, uint64_t>> groups_fp_;
     LocalConfig cfg_;
     View view_;
     bool view_reused_ = false;

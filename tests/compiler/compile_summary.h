@@ -1,5 +1,6 @@
 // What a compile decided, as text to compare: per datapath its program size, per stage its
-// structure, rule count and rules (Stage::digest()), per flow its status and rule count. Two compiles of the same
+// structure, rule count and rules (Stage::digest()), its multicast groups' members, per flow
+// its status and rule count. Two compiles of the same
 // Southbound (incremental or from scratch) must give the same summary.
 #pragma once
 
@@ -22,6 +23,8 @@ inline std::string compile_summary(const compiler::CompileReport& rep) {
             for (const auto& st : pl.stages)
                 s += fmt::format("  stage {} {} {} rules {:016x}\n", st.name, engine::stage_kind_name(st.kind), st.n_rules,
                                  st.digest());
+        for (const auto& g : d->dp->mcast)
+            if (!g.members.empty()) s += fmt::format("  group {} {}\n", g.name, fmt::join(g.members, ","));
         std::vector<std::string> flows;
         for (const auto& f : d->flows)
             flows.push_back(fmt::format("  flow {} {} {} {}\n", f.uuid.to_string(), compiler::flow_status_name(f.status),

@@ -48,7 +48,7 @@ protected:
 
     // Applies changes as they arrive until `arrived`, compiling each batch incrementally;
     // then checks the last generation against a compile from scratch.
-    void follow(const char* what, const std::function<bool(const Snapshot&)>& arrived, bool expect_view_reused) {
+    void follow(const std::string& what, const std::function<bool(const Snapshot&)>& arrived, bool expect_view_reused) {
         SCOPED_TRACE(what);
         bool reused_all = true;
         ASSERT_TRUE(run_until(*client_, [&] {
@@ -134,6 +134,28 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
                return std::none_of(s.ports.begin(), s.ports.end(), [](const auto& p) { return p.logical_port == "sw0-p9"; });
            },
            false);
+    // A multicast group loses a member (no port row changes).
+    std::string flood, member;
+    for (const auto& g : snap_.multicast_groups)
+        if (g.name == "_MC_flood" && g.datapath == scs::ovsdb::Uuid::parse(kSw0) && !g.ports.empty()) {
+            flood = g.uuid.to_string();
+            member = g.ports.front();
+        }
+    ASSERT_FALSE(flood.empty());
+    std::string member_uuid;
+    for (const auto& p : snap_.ports)
+        if (p.logical_port == member) member_uuid = p.uuid.to_string();
+    ASSERT_FALSE(member_uuid.empty());
+    ASSERT_TRUE(server_.sbctl("remove Multicast_Group " + flood + " ports " + member_uuid));
+    follow("a flood group lost " + member,
+           [&](const Snapshot& s) {
+               return std::any_of(s.multicast_groups.begin(), s.multicast_groups.end(), [&](const auto& g) {
+                   return g.uuid.to_string() == flood &&
+                          std::find(g.ports.begin(), g.ports.end(), member) == g.ports.end();
+               });
+           },
+           true);
+
     ASSERT_TRUE(server_.sbctl("add Address_Set pg-ssh_ip4 addresses 192.168.1.13"));
     follow("an address set grew",
            [](const Snapshot& s) {
