@@ -137,8 +137,8 @@ void BM_IncrementalRoute(benchmark::State& state) {
     uint64_t n = 0;
     if (!c.compile(work, ++n)) return state.SkipWithError("initial compile failed");
     work.logical_flows.reserve(work.logical_flows.size() + 1);
-    compiler::CompileHint flows_only;
-    flows_only.ports_same = true;
+    compiler::CompileHint flows_only;  // what hint_from() gives for Logical_Flow changes only
+    flows_only.ports_same = flows_only.groups_same = flows_only.names_same = true;
     std::size_t recompiled = 0, reused = 0;
     for (auto _ : state) {
         if (n % 2 == 1) work.logical_flows.push_back(route);
