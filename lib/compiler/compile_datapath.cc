@@ -38,12 +38,17 @@ std::string action_prereq_text(const lflow::ActionList& actions) {
 
 const ParsedFlow& ParseCache::get(const ovsdb::LogicalFlow& f) {
     auto it = by_uuid_.find(f.uuid);
-    if (it != by_uuid_.end() && it->second.match_text == f.match && it->second.actions_text == f.actions)
+    // The row's content hash (SbClient computes it once per row it copies) answers "same
+    // text?" without reading the texts, which lie all over the heap; else compare them.
+    if (it != by_uuid_.end() &&
+        ((f.content_hash != 0 && it->second.content_hash == f.content_hash) ||
+         (it->second.match_text == f.match && it->second.actions_text == f.actions)))
         return it->second;
     ++parsed_;
     ParsedFlow p;
     p.match_text = f.match;
     p.actions_text = f.actions;
+    p.content_hash = f.content_hash;
     auto e = lflow::parse_expr(f.match);
     if (!e) {
         p.error = fmt::format("match: {}", e.error());

@@ -45,6 +45,7 @@ struct FlowReport {
 // A logical flow parsed once, shared by every datapath (dp groups) and generation it is in.
 struct ParsedFlow {
     std::string match_text, actions_text;
+    uint64_t content_hash = 0;  // the row's (LogicalFlow::content_hash), 0 if not known
     std::shared_ptr<const lflow::Expr> expr;  // null: parse error in `error`
     std::shared_ptr<const lflow::ActionList> actions;
     // What the actions require of the packet (ovn-sb(5) "Prerequisite:": `ip` for
