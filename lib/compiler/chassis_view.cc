@@ -32,6 +32,9 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     pb_by_name_.reserve(sb.ports.size());
     placement_by_name_.reserve(sb.ports.size());
     for (const auto& p : sb.ports) pb_by_name_.put(&p);
+    // The configured VIFs by row: placing a port then asks a pointer, not a map of names.
+    for (const auto& [lport, dpdk] : cfg.vifs)
+        if (const PortBinding* pb = pb_by_name_.find(lport)) vif_port_.emplace(pb, dpdk);
 
     // Tunnels: every other chassis with a Geneve encap, in name order (stable ids across
     // generations as long as the chassis set is stable).
@@ -122,7 +125,7 @@ std::string_view ChassisView::resident_chassis(const PortBinding& pb) const {
         const std::string* c = option(pb, "l3gateway-chassis");
         return c ? *c : pb.chassis;
     }
-    if (cfg_.vifs.count(pb.logical_port) && (pb.type.empty() || pb.type == "virtual" || pb.type == "external"))
+    if (vif_port_.count(&pb) && (pb.type.empty() || pb.type == "virtual" || pb.type == "external"))
         return cfg_.chassis;
     return pb.chassis;
 }
@@ -192,8 +195,8 @@ void ChassisView::place(PortPlacement& p, const PortBinding& pb) {
         return;
     }
     if (type.empty() || type == "virtual" || type == "external" || type == "localport") {
-        auto it = cfg_.vifs.find(pb.logical_port);
-        if (it != cfg_.vifs.end()) {
+        auto it = vif_port_.find(&pb);
+        if (it != vif_port_.end()) {
             p.chassis = cfg_.chassis;
             e.kind = PortKind::Vif;
             e.tx_port = it->second;

@@ -110,6 +110,7 @@ private:
     NameIndex<ovsdb::PortBinding, static_cast<std::string_view (*)(const ovsdb::PortBinding&)>(logical_port_of)> pb_by_name_;
     NameIndex<PortPlacement, static_cast<std::string_view (*)(const PortPlacement&)>(logical_port_of)> placement_by_name_;
     std::map<std::string, uint16_t, std::less<>> tunnel_by_chassis_;
+    std::unordered_map<const ovsdb::PortBinding*, uint16_t> vif_port_;  // LocalConfig::vifs
     std::deque<std::string> notes_;  // formatted notes the placements point to
     std::vector<engine::Tunnel> tunnels_;
     std::set<ovsdb::Uuid> local_;
