@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "common/mix.h"
+
 namespace scs::compiler {
 
 namespace {
@@ -19,18 +21,11 @@ uint64_t now_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// A 64-bit finaliser (splitmix64), so that sums of fingerprints do not cancel out.
-uint64_t mix(uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 // A hash over everything a datapath's compilation reads, one word at a time (strings
 // through their hash): it runs over every port and flow of every local datapath per compile.
 struct Fingerprint {
     uint64_t h = 1469598103934665603ull;
-    void word(uint64_t v) { h = mix(h ^ v) + 0x9e3779b97f4a7c15ull; }
+    void word(uint64_t v) { h = mix64(h ^ v) + 0x9e3779b97f4a7c15ull; }
     void str(std::string_view s) {
         word(std::hash<std::string_view>()(s));
         word(s.size());
@@ -47,9 +42,9 @@ uint64_t global_names_fingerprint(const ovsdb::Snapshot& sb) {
         Fingerprint f;
         f.str(name);
         uint64_t h = 0;
-        for (const auto& x : items) h += mix(std::hash<std::string_view>()(x));
+        for (const auto& x : items) h += mix64(std::hash<std::string_view>()(x));
         f.pod(h);
-        return mix(f.h);
+        return mix64(f.h);
     };
     uint64_t sets = 0, groups = 0;
     for (const auto& a : sb.address_sets) sets += set_of(a.name, a.addresses);
@@ -106,7 +101,7 @@ const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const Compil
     view_.rx = view_.view->rx_bindings();
     // Residency as is_chassis_resident() sees it (also of ports not claimed).
     view_.view->for_each_port([&](const PortPlacement& p) {
-        if (p.chassis == cfg_.chassis) view_.resident += mix(std::hash<std::string_view>()(p.pb->logical_port));
+        if (p.chassis == cfg_.chassis) view_.resident += mix64(std::hash<std::string_view>()(p.pb->logical_port));
     });
     return view_;
 }
@@ -147,7 +142,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     // One pass over the flows (the largest table by far): bucketed and fingerprinted.
     auto add = [](Local* l, const ovsdb::LogicalFlow& f) {
         l->flows.push_back(&f);
-        l->flows_h += mix(f.content_hash ? f.content_hash : ovsdb::content_hash(f));
+        l->flows_h += mix64(f.content_hash ? f.content_hash : ovsdb::content_hash(f));
     };
     for (const auto& f : sb.logical_flows) {
         if (f.logical_datapath) {
@@ -204,7 +199,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
                 Fingerprint pf;
                 pf.str(p.pb->logical_port);
                 pf.pod(p.pb->tunnel_key);
-                ports_fp->second.first += mix(pf.h);
+                ports_fp->second.first += mix64(pf.h);
                 pf.pod(p.entry.kind);
                 pf.pod(p.entry.tx_port);
                 pf.pod(p.entry.vlan);
@@ -212,7 +207,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
                 pf.pod(p.entry.peer_dp);
                 pf.pod(p.entry.peer_port);
                 for (const auto& ps : p.pb->port_security) pf.str(ps);
-                ports_fp->second.second += mix(pf.h);
+                ports_fp->second.second += mix64(pf.h);
             }
         }
         const auto [keys_h, ports_h] = ports_fp->second;
@@ -223,11 +218,11 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
                 Fingerprint gf;
                 gf.str(g->name);
                 gf.pod(g->tunnel_key);
-                groups_fp->second.first += mix(gf.h);
+                groups_fp->second.first += mix64(gf.h);
                 uint64_t members = 0;
-                for (const auto& n : g->ports) members += mix(std::hash<std::string_view>()(n));
+                for (const auto& n : g->ports) members += mix64(std::hash<std::string_view>()(n));
                 gf.word(members);
-                groups_fp->second.second += mix(gf.h);
+                groups_fp->second.second += mix64(gf.h);
             }
         }
         const auto [group_keys_h, groups_h] = groups_fp->second;

@@ -2,25 +2,17 @@
 
 #include <functional>
 
+#include "common/mix.h"
+
 namespace scs::compiler {
-
-namespace {
-
-uint64_t mix(uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-}  // namespace
 
 uint64_t DepCheck::encode(const std::vector<std::string>* set) const {
     if (!set) return 0;
     auto [it, fresh] = set_hash_.try_emplace(set, 0);
     if (fresh) {
         // Members as a sequence: lowering expands them in order.
-        uint64_t h = mix(set->size() + 1);
-        for (const std::string& s : *set) h = mix(h ^ std::hash<std::string_view>()(s));
+        uint64_t h = mix64(set->size() + 1);
+        for (const std::string& s : *set) h = mix64(h ^ std::hash<std::string_view>()(s));
         it->second = h | 1;  // never 0
     }
     return it->second;

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/byteorder.h"
+#include "common/mix.h"
 
 namespace scs::engine {
 
@@ -100,16 +101,6 @@ void Subtable::finalize() {
         pfx_vals_[f].erase(std::unique(pfx_vals_[f].begin(), pfx_vals_[f].end()), pfx_vals_[f].end());
     }
 }
-
-namespace {
-
-uint64_t mix64(uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-}  // namespace
 
 uint64_t Subtable::digest() const {
     uint64_t m = 0;
