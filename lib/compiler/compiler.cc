@@ -126,6 +126,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         std::vector<const ovsdb::LogicalFlow*> flows;
         std::vector<const ovsdb::MulticastGroup*> groups;
         uint64_t flows_h = 0;  // order-independent: rows come in no particular order
+        uint64_t neighbors_h = 0;  // its MAC bindings (get_arp/lookup_arp answers)
     };
     std::vector<Local> locals;
     UuidSlots slot;
@@ -155,6 +156,16 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     for (const auto& g : sb.multicast_groups)
         if (g.datapath)
             if (Local* l = local_of(*g.datapath)) l->groups.push_back(&g);
+    for (const auto& mb : sb.mac_bindings) {
+        if (!mb.datapath) continue;
+        if (Local* l = local_of(*mb.datapath)) {
+            Fingerprint nf;
+            nf.str(mb.logical_port);
+            nf.str(mb.ip);
+            nf.str(mb.mac);
+            l->neighbors_h += mix64(nf.h);
+        }
+    }
 
     // Things every datapath's compilation depends on: residency (is_chassis_resident), the
     // tunnels (Remote entries) and the global names.
@@ -229,6 +240,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         env.word(group_keys_h);
         fp.word(env.h);
         fp.word(local.flows_h);
+        fp.word(local.neighbors_h);
         fp.word(ports_h);
         fp.word(groups_h);
         std::shared_ptr<const CompiledDatapath> out;

@@ -230,9 +230,15 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
     vm1->port_security = {"fa:16:3e:01:00:99 10.0.1.11 10.0.1.99"};
     step("port security of vm1", 5);
 
+    // A neighbour learned by the router: its get_arp/lookup_arp stages must be rebuilt.
+    const auto lr0 = std::find_if(sb.datapaths.begin(), sb.datapaths.end(), [](auto& d) { return d.name == "lr0"; })->uuid;
+    sb.mac_bindings.push_back(ovsdb::MacBinding{"lr0-ext", "172.24.4.99", "0a:00:00:00:00:99", lr0});
+    step("a MAC binding", 6);
+    EXPECT_GE(compiler.report().stats.recompiled, 1u);
+
     // The port goes again.
     sb.ports.erase(std::find_if(sb.ports.begin(), sb.ports.end(), [](auto& p) { return p.logical_port == "vm9"; }));
-    step("the port removed", 6);
+    step("the port removed", 7);
     ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
     EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::NeverMatches);
 }
