@@ -31,7 +31,12 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     placed_.resize(dps_.size());
     pb_by_name_.reserve(sb.ports.size());
     placement_by_name_.reserve(sb.ports.size());
-    for (const auto& p : sb.ports) pb_by_name_.put(&p);
+    std::vector<uint64_t> name_hash;  // per sb.ports row: each name is hashed once
+    name_hash.reserve(sb.ports.size());
+    for (const auto& p : sb.ports) {
+        name_hash.push_back(decltype(pb_by_name_)::hash(p.logical_port));
+        pb_by_name_.put(&p, name_hash.back());
+    }
     // The configured VIFs by row: placing a port then asks a pointer, not a map of names.
     for (const auto& [lport, dpdk] : cfg.vifs)
         if (const PortBinding* pb = pb_by_name_.find(lport)) vif_port_.emplace(pb, dpdk);
@@ -63,17 +68,19 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     }
 
     // Place every port of every datapath.
-    for (const auto& pb : sb.ports) {
+    for (std::size_t i = 0; i < sb.ports.size(); ++i) {
+        const PortBinding& pb = sb.ports[i];
         if (!pb.datapath) continue;
         const uint32_t at = dp_index_.find(*pb.datapath);
         if (at == UuidSlots::kNone) continue;
         PortPlacement& p = placed_[at].emplace_back();
         p.pb = &pb;
+        p.name_hash = name_hash[i];
         p.dp_key = static_cast<uint32_t>(dps_[at]->tunnel_key);
         place(p, pb);
     }
     for (const auto& v : placed_)
-        for (const PortPlacement& p : v) placement_by_name_.put(&p);
+        for (const PortPlacement& p : v) placement_by_name_.put(&p, p.name_hash);
 
     // Local datapaths: seeds, then closure over patch peers (ovn-controller's
     // add_local_datapath()). l3gateway peers count as patches when the gateway is here.

@@ -49,6 +49,7 @@ struct PortPlacement {
     engine::PortEntry entry;
     std::string_view chassis;  // where it is resident ("" unbound / not chassis-bound)
     std::string_view note;     // why it is None, when it is
+    uint64_t name_hash = 0;    // NameIndex hash of pb->logical_port (fingerprints reuse it)
 };
 
 inline std::string_view logical_port_of(const ovsdb::PortBinding& pb) { return pb.logical_port; }

@@ -101,7 +101,7 @@ const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const Compil
     view_.rx = view_.view->rx_bindings();
     // Residency as is_chassis_resident() sees it (also of ports not claimed).
     view_.view->for_each_port([&](const PortPlacement& p) {
-        if (p.chassis == cfg_.chassis) view_.resident += mix64(std::hash<std::string_view>()(p.pb->logical_port));
+        if (p.chassis == cfg_.chassis) view_.resident += mix64(p.name_hash);
     });
     return view_;
 }
@@ -208,7 +208,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         if (fresh) {  // once per view: ports only change with it
             for (const PortPlacement& p : view.ports(uuid)) {
                 Fingerprint pf;
-                pf.str(p.pb->logical_port);
+                pf.word(p.name_hash);  // the name, hashed once by the view
                 pf.pod(p.pb->tunnel_key);
                 ports_fp->second.first += mix64(pf.h);
                 pf.pod(p.entry.kind);

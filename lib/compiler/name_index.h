@@ -27,11 +27,14 @@ public:
         size_ = 0;
     }
 
+    // The hash put() and find() use for a name (callers that index one name twice keep it).
+    static uint64_t hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+
     // Inserts or replaces (the last row of a name wins, as assignment into a map would).
-    void put(const T* row) {
+    void put(const T* row) { put(row, hash(Name(*row))); }
+    void put(const T* row, uint64_t h) {  // h: hash(Name(*row))
         if (2 * (size_ + 1) > slots_.size()) grow();
         const std::string_view name = Name(*row);
-        const uint64_t h = hash(name);
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             Slot& s = slots_[i];
             if (!s.row) {
@@ -63,12 +66,11 @@ private:
         uint64_t hash = 0;
         const T* row = nullptr;
     };
-    static uint64_t hash(std::string_view s) { return std::hash<std::string_view>()(s); }
     void grow() {
         std::vector<Slot> old = std::move(slots_);
         reserve(std::max<std::size_t>(16, old.size()));
         for (const Slot& s : old)
-            if (s.row) put(s.row);
+            if (s.row) put(s.row, s.hash);
     }
 
     std::vector<Slot> slots_;
