@@ -81,22 +81,19 @@ void Compiler::reset() {
     groups_fp_.clear();
 }
 
-bool Compiler::View::same_rows(const ovsdb::Snapshot& s) const {
-    const void* r[3] = {s.ports.data(), s.datapaths.data(), s.chassis.data()};
-    const std::size_t n[3] = {s.ports.size(), s.datapaths.size(), s.chassis.size()};
-    return sb == &s && std::equal(r, r + 3, rows) && std::equal(n, n + 3, sizes);
+Compiler::View::Rows Compiler::View::Rows::of(const ovsdb::Snapshot& s) {
+    return Rows{&s, {s.ports.data(), s.datapaths.data(), s.chassis.data()},
+                {s.ports.size(), s.datapaths.size(), s.chassis.size()}};
 }
+
+bool Compiler::View::same_rows(const ovsdb::Snapshot& s) const { return rows == Rows::of(s); }
 
 const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const CompileHint& hint) {
     view_reused_ = view_.view && hint.ports_same && view_.same_rows(sb);
     if (view_reused_) return view_;
     view_ = View{};
     view_.view = std::make_unique<ChassisView>(sb, cfg_);
-    view_.sb = &sb;
-    const void* r[3] = {sb.ports.data(), sb.datapaths.data(), sb.chassis.data()};
-    const std::size_t n[3] = {sb.ports.size(), sb.datapaths.size(), sb.chassis.size()};
-    std::copy(r, r + 3, view_.rows);
-    std::copy(n, n + 3, view_.sizes);
+    view_.rows = View::Rows::of(sb);
     view_.claims = view_.view->claims();
     view_.rx = view_.view->rx_bindings();
     // Residency as is_chassis_resident() sees it (also of ports not claimed).

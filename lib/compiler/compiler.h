@@ -77,9 +77,15 @@ private:
     // points into.
     struct View {
         std::unique_ptr<ChassisView> view;
-        const ovsdb::Snapshot* sb = nullptr;
-        const void* rows[3] = {};
-        std::size_t sizes[3] = {};
+        // Where the rows it points into are: the Snapshot and its Port_Binding,
+        // Datapath_Binding and Chassis vectors (address and length).
+        struct Rows {
+            const ovsdb::Snapshot* sb = nullptr;
+            const void* data[3] = {};
+            std::size_t size[3] = {};
+            static Rows of(const ovsdb::Snapshot& s);
+            bool operator==(const Rows&) const = default;
+        } rows;
         std::set<std::string> claims;
         std::vector<engine::RxBinding> rx;
         uint64_t resident = 0;                               // is_chassis_resident() answers

@@ -96,10 +96,6 @@ void FlowCache::rank() {
     for (uint32_t i = 0; i < n_subs_; ++i) sub_hits_[i] /= 2;  // recent traffic counts most
 }
 
-}  // namespace scs::engine
-
-namespace scs::engine {
-
 uint32_t FlowCache::path_of(std::span<RuleSlot* const> path) {
     uint32_t h = static_cast<uint32_t>(path.size());
     for (RuleSlot* p : path) h = hash_word(h, reinterpret_cast<uintptr_t>(p));
