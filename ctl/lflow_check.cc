@@ -172,13 +172,13 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
                 pr["datapath_key"] = cdp->binding->tunnel_key;
                 pr["pipeline"] = f.pipe == engine::Pipe::Ingress ? "ingress" : "egress";
                 pr["table"] = static_cast<unsigned>(f.table);
-                pr["stage"] = f.stage;
+                pr["stage"] = f.stage();
                 pr["priority"] = static_cast<unsigned>(f.priority);
                 pr["uuid"] = f.uuid.to_string();
                 pr["status"] = std::string(compiler::flow_status_name(f.status));
                 pr["reason"] = f.detail;
-                pr["match"] = f.match;
-                pr["actions"] = f.actions;
+                pr["match"] = f.match();
+                pr["actions"] = f.actions();
                 problems.push(std::move(pr));
             }
             for (const std::string& e : cdp->errors)

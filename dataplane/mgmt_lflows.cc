@@ -45,15 +45,15 @@ RpcResult dump_lflows(const SouthboundSource& sb, const Tables& tables, const Js
         dp_seen = true;
         const engine::Datapath* ldp = live ? live->datapath(static_cast<uint32_t>(dp->binding->tunnel_key)) : nullptr;
         for (const compiler::FlowReport& f : dp->flows) {
-            if (!want_stage.empty() && f.stage != want_stage) continue;
+            if (!want_stage.empty() && f.stage() != want_stage) continue;
             Json j = Json::object();
             j["datapath"] = dp->binding->name;
             j["pipeline"] = f.pipe == engine::Pipe::Ingress ? "ingress" : "egress";
             j["table"] = static_cast<unsigned>(f.table);
-            j["stage"] = f.stage;
+            j["stage"] = f.stage();
             j["priority"] = static_cast<unsigned>(f.priority);
-            j["match"] = f.match;
-            j["actions"] = f.actions;
+            j["match"] = f.match();
+            j["actions"] = f.actions();
             j["uuid"] = f.uuid.to_string();
             j["status"] = std::string(compiler::flow_status_name(f.status));
             if (!f.detail.empty()) j["detail"] = f.detail;

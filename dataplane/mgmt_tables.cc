@@ -101,8 +101,8 @@ Json stage_json(const engine::Stage& s, engine::Pipe pipe, uint32_t index, const
             fj["n_packets"] = (it != by_action.end() ? it->second : 0) + (is_default ? misses : 0);
             fj["rules"] = f.n_matches;
             if (is_default) fj["default"] = true;  // it runs when no rule matches
-            fj["match"] = f.match;
-            fj["actions"] = f.actions;
+            fj["match"] = f.match();
+            fj["actions"] = f.actions();
             flows.push(std::move(fj));
         }
         j["flows"] = std::move(flows);

@@ -26,60 +26,6 @@ std::string_view flow_status_name(FlowStatus s) {
 
 namespace {
 
-// The actions' prerequisites as one match text ("" if none).
-std::string action_prereq_text(const lflow::ActionList& actions) {
-    std::string text;
-    for (const std::string& p : lflow::action_list_prerequisites(actions))
-        text += fmt::format("{}({})", text.empty() ? "" : " && ", p);
-    return text;
-}
-
-}  // namespace
-
-const ParsedFlow& ParseCache::get(const ovsdb::LogicalFlow& f) {
-    auto it = by_uuid_.find(f.uuid);
-    // The row's content hash (SbClient computes it once per row it copies) answers "same
-    // text?" without reading the texts, which lie all over the heap; else compare them.
-    if (it != by_uuid_.end() &&
-        ((f.content_hash != 0 && it->second.content_hash == f.content_hash) ||
-         (it->second.match_text == f.match && it->second.actions_text == f.actions)))
-        return it->second;
-    ++parsed_;
-    ParsedFlow p;
-    p.match_text = f.match;
-    p.actions_text = f.actions;
-    p.content_hash = f.content_hash;
-    auto e = lflow::parse_expr(f.match);
-    if (!e) {
-        p.error = fmt::format("match: {}", e.error());
-    } else {
-        auto a = lflow::parse_actions(f.actions);
-        if (!a) p.error = fmt::format("actions: {}", a.error());
-        else {
-            p.expr = std::shared_ptr<const lflow::Expr>(std::move(*e));
-            p.actions = std::make_shared<const lflow::ActionList>(std::move(*a));
-            if (const std::string pre = action_prereq_text(*p.actions); !pre.empty()) {
-                auto pe = lflow::parse_expr(pre);
-                if (!pe) p.error = fmt::format("action prerequisites '{}': {}", pre, pe.error());
-                else p.action_prereqs = std::shared_ptr<const lflow::Expr>(std::move(*pe));
-            }
-        }
-    }
-    return by_uuid_[f.uuid] = std::move(p);
-}
-
-void ParseCache::retain(const std::vector<ovsdb::Uuid>& live) {
-    decltype(by_uuid_) keep;
-    keep.reserve(live.size());
-    for (const ovsdb::Uuid& u : live) {
-        auto it = by_uuid_.find(u);
-        if (it != by_uuid_.end()) keep.emplace(u, std::move(it->second));
-    }
-    by_uuid_ = std::move(keep);
-}
-
-namespace {
-
 // The conjunction of two disjunctions of matches: every compatible pair, merged.
 std::vector<engine::Match> and_matches(const std::vector<engine::Match>& a, const std::vector<engine::Match>& b) {
     std::vector<engine::Match> out;
@@ -109,16 +55,15 @@ struct PipeShape {
     uint8_t first_aux = 0;           // table id of the first aux stage
 };
 
-PipeShape shape(const std::vector<const ovsdb::LogicalFlow*>& flows, Pipe pipe) {
-    const auto want = pipe == Pipe::Ingress ? ovsdb::Pipeline::Ingress : ovsdb::Pipeline::Egress;
+PipeShape shape(const std::vector<FlowRef>& flows, Pipe pipe) {
     unsigned n = 0;
-    for (const auto* f : flows)
-        if (f->pipeline == want) n = std::max(n, f->table_id + 1u);
+    for (const FlowRef& f : flows)
+        if (f->pipe == pipe) n = std::max(n, f->table + 1u);
     PipeShape s;
     s.names.resize(n);
     for (unsigned t = 0; t < n; ++t) s.names[t] = fmt::format("table{}", t);
-    for (const auto* f : flows)
-        if (f->pipeline == want && !f->stage_name.empty()) s.names[f->table_id] = f->stage_name;
+    for (const FlowRef& f : flows)
+        if (f->pipe == pipe && !f->stage.empty()) s.names[f->table] = f->stage;
     s.first_aux = static_cast<uint8_t>(n);
     for (unsigned k = 0; k < kAuxSlots; ++k) s.names.emplace_back(fmt::format("aux{}", k));
     return s;
@@ -127,11 +72,9 @@ PipeShape shape(const std::vector<const ovsdb::LogicalFlow*>& flows, Pipe pipe) 
 
 }  // namespace
 
-Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
-                                          const std::vector<const ovsdb::LogicalFlow*>& flows,
+Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, ParseCache& cache,
-                                          MatchCache* matches) {
+                                          const NameTables& names, MatchCache* matches) {
     CompiledDatapath out;
     out.binding = &dp;
     if (dp.tunnel_key <= 0 || dp.tunnel_key >= (1 << 24))
@@ -150,16 +93,14 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
     aux[1].first_table = shapes[1].first_aux;
 
     out.flows.reserve(flows.size());
-    for (const ovsdb::LogicalFlow* f : flows) {
+    for (const FlowRef& f : flows) {
         FlowReport rep;
         rep.uuid = f->uuid;
-        rep.pipe = f->pipeline == ovsdb::Pipeline::Ingress ? Pipe::Ingress : Pipe::Egress;
-        rep.table = f->table_id;
+        rep.pipe = f->pipe;
+        rep.table = f->table;
         rep.priority = f->priority;
-        rep.stage = f->stage_name;
-        rep.match = f->match;
-        rep.actions = f->actions;
-        const ParsedFlow& p = cache.get(*f);
+        rep.flow = f;
+        const ParsedFlow& p = *f;
         if (!p.expr || !p.error.empty()) {
             rep.status = FlowStatus::Invalid;
             rep.detail = p.error;

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "compiler/chassis_view.h"
+#include "compiler/flow_table.h"
 #include "compiler/port_security.h"
 #include "compiler/resolver.h"
 #include "compiler/resolver_deps.h"
@@ -38,33 +39,11 @@ struct FlowReport {
     std::string detail;           // why (Unsupported/Invalid), or the unimplemented actions
     uint32_t n_matches = 0;       // engine rules it became
     uint32_t action = engine::kNoAction;  // its action list in the datapath's program
-    std::string stage;            // external_ids:stage-name
-    std::string match, actions;   // as written in the Southbound
-};
+    FlowRef flow;                 // the flow itself, as written in the Southbound
 
-// A logical flow parsed once, shared by every datapath (dp groups) and generation it is in.
-struct ParsedFlow {
-    std::string match_text, actions_text;
-    uint64_t content_hash = 0;  // the row's (LogicalFlow::content_hash), 0 if not known
-    std::shared_ptr<const lflow::Expr> expr;  // null: parse error in `error`
-    std::shared_ptr<const lflow::ActionList> actions;
-    // What the actions require of the packet (ovn-sb(5) "Prerequisite:": `ip` for
-    // ip.ttl--, `tcp` for tcp.dst = ...), ANDed into the match as OVN does; null if none.
-    std::shared_ptr<const lflow::Expr> action_prereqs;
-    std::string error;
-};
-
-class ParseCache {
-public:
-    const ParsedFlow& get(const ovsdb::LogicalFlow& f);
-    // Forgets flows not in `live` (after a full pass over the Southbound).
-    void retain(const std::vector<ovsdb::Uuid>& live);
-    std::size_t size() const { return by_uuid_.size(); }
-    std::size_t parsed() const { return parsed_; }  // parses done so far (misses)
-
-private:
-    std::unordered_map<ovsdb::Uuid, ParsedFlow, ovsdb::UuidHash> by_uuid_;
-    std::size_t parsed_ = 0;
+    std::string_view stage() const { return flow ? std::string_view(flow->stage) : std::string_view(); }
+    std::string_view match() const { return flow ? std::string_view(flow->match_text) : std::string_view(); }
+    std::string_view actions() const { return flow ? std::string_view(flow->actions_text) : std::string_view(); }
 };
 
 // One datapath's lowered flow matches and port-security rules, kept across generations. An
@@ -97,10 +76,8 @@ struct CompiledDatapath {
     std::vector<std::string> errors;  // port-security entries etc. that were skipped
 };
 
-Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp,
-                                          const std::vector<const ovsdb::LogicalFlow*>& flows,
+Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, ParseCache& cache,
-                                          MatchCache* matches = nullptr);
+                                          const NameTables& names, MatchCache* matches = nullptr);
 
 }  // namespace scs::compiler

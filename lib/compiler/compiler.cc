@@ -68,6 +68,7 @@ CompileHint hint_from(const ovsdb::Changes& ch) {
     // update_snapshot() copies the groups again whenever ports changed.
     h.groups_same = h.ports_same && ch.multicast_groups.empty() && ch.mcgroup_rows.empty() && !ch.mcgroup_rows_all;
     h.names_same = !ch.full_resync && !ch.address_sets && !ch.port_groups && !ch.sb_global;
+    if (!ch.full_resync && !ch.lflow_rows_all) h.flow_rows = &ch.lflow_rows;
     return h;
 }
 
@@ -75,7 +76,7 @@ Compiler::~Compiler() = default;
 
 void Compiler::reset() {
     cache_.clear();
-    parse_ = ParseCache{};
+    flows_ = FlowTable{};
     view_ = View{};
     names_ = Names{};
     groups_fp_.clear();
@@ -106,7 +107,11 @@ const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const Compil
 Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snapshot& sb, uint64_t number,
                                                               const CompileHint& hint) {
     const uint64_t t0 = now_ns();
-    const std::size_t parsed_before = parse_.parsed();
+    const std::size_t parsed_before = flows_.parsed();
+    flows_followed_ = hint.flow_rows && flows_.follows(sb, *hint.flow_rows);
+    if (flows_followed_) flows_.apply(*hint.flow_rows);
+    else flows_.load(sb.logical_flows);
+    flows_.synced(sb);
     const View& vs = view_for(sb, hint);
     const ChassisView& view = *vs.view;
     if (!names_.tables || !hint.names_same) {
@@ -116,13 +121,11 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     const NameTables& names = *names_.tables;
     if (!view_reused_ || !hint.groups_same) groups_fp_.clear();
 
-    // Flows, ports' and multicast groups of each local datapath, directly or through their
-    // datapath group: one pass over each table.
+    // Flows (from the flow table), multicast groups and MAC bindings of each local datapath.
     struct Local {
         const ovsdb::DatapathBinding* dp = nullptr;
-        std::vector<const ovsdb::LogicalFlow*> flows;
+        const FlowBucket* flows = nullptr;
         std::vector<const ovsdb::MulticastGroup*> groups;
-        uint64_t flows_h = 0;  // order-independent: rows come in no particular order
         uint64_t neighbors_h = 0;  // its MAC bindings (get_arp/lookup_arp answers)
     };
     std::vector<Local> locals;
@@ -131,25 +134,12 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     locals.reserve(view.local_datapaths().size());
     for (const ovsdb::Uuid& dp : view.local_datapaths()) {
         slot.put(dp, static_cast<uint32_t>(locals.size()));
-        locals.push_back(Local{view.datapath(dp), {}, {}});
+        locals.push_back(Local{view.datapath(dp), flows_.bucket(dp), {}, 0});
     }
     auto local_of = [&](const ovsdb::Uuid& u) -> Local* {
         const uint32_t at = slot.find(u);
         return at == UuidSlots::kNone ? nullptr : &locals[at];
     };
-    // One pass over the flows (the largest table by far): bucketed and fingerprinted.
-    auto add = [](Local* l, const ovsdb::LogicalFlow& f) {
-        l->flows.push_back(&f);
-        l->flows_h += mix64(f.content_hash ? f.content_hash : ovsdb::content_hash(f));
-    };
-    for (const auto& f : sb.logical_flows) {
-        if (f.logical_datapath) {
-            if (Local* l = local_of(*f.logical_datapath)) add(l, f);
-        } else {
-            for (const ovsdb::Uuid& dp : f.group_datapaths)
-                if (Local* l = local_of(dp)) add(l, f);
-        }
-    }
     for (const auto& g : sb.multicast_groups)
         if (g.datapath)
             if (Local* l = local_of(*g.datapath)) l->groups.push_back(&g);
@@ -186,7 +176,8 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     for (Local& local : locals) {
         const ovsdb::DatapathBinding* dp = local.dp;
         const ovsdb::Uuid& uuid = dp->uuid;
-        const std::vector<const ovsdb::LogicalFlow*>& dp_flows = local.flows;
+        static const std::vector<FlowRef> kNoFlows;
+        const std::vector<FlowRef>& dp_flows = local.flows ? local.flows->flows : kNoFlows;
         Fingerprint fp;
         fp.word(global.h);
         fp.pod(dp->tunnel_key);
@@ -236,7 +227,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         const auto [group_keys_h, groups_h] = groups_fp->second;
         env.word(group_keys_h);
         fp.word(env.h);
-        fp.word(local.flows_h);
+        fp.word(local.flows ? local.flows->hash : 0);
         fp.word(local.neighbors_h);
         fp.word(ports_h);
         fp.word(groups_h);
@@ -247,11 +238,11 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         if (old != cache_.end() && old->second.fingerprint == fp.h) {
             out = old->second.out;
         } else {
-            auto c = compile_datapath(*dp, dp_flows, sb, view, names, parse_, matches.get());
+            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get());
             // Flows and ports gone from the datapath leave the cache.
             if (matches->by_flow.size() > dp_flows.size()) {
                 std::set<ovsdb::Uuid> live;
-                for (const auto* f : dp_flows) live.insert(f->uuid);
+                for (const FlowRef& f : dp_flows) live.insert(f->uuid);
                 std::erase_if(matches->by_flow, [&](const auto& e) { return !live.count(e.first); });
             }
             const auto& dp_ports = view.ports(uuid);
@@ -282,20 +273,13 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         rep.datapaths.push_back(std::move(out));
     }
     cache_ = std::move(next_cache);
-    if (const std::size_t n = sb.logical_flows.size(); parse_.size() > n + n / 4 + 1024) {
-        std::vector<ovsdb::Uuid> live;
-        live.reserve(n);
-        for (const auto& f : sb.logical_flows) live.push_back(f.uuid);
-        parse_.retain(live);
-    }
-
     gen->tunnels = view.tunnels();
     gen->underlay = view.underlay();
     gen->rx = vs.rx;
     gen->index();
     for (const std::string& w : view.warnings()) rep.warnings.push_back(w);
     rep.claims = vs.claims;
-    rep.stats.parsed = parse_.parsed() - parsed_before;
+    rep.stats.parsed = flows_.parsed() - parsed_before;
     rep.stats.elapsed_ns = now_ns() - t0;
     gen->created_ns = now_ns();
     report_ = std::move(rep);

@@ -20,6 +20,7 @@
 #include "common/result.h"
 #include "compiler/chassis_view.h"
 #include "compiler/compile_datapath.h"
+#include "compiler/flow_table.h"
 #include "engine/generation.h"
 #include "ovsdb/sb_client.h"
 
@@ -29,7 +30,7 @@ struct CompileStats {
     std::size_t datapaths = 0;       // local datapaths in the generation
     std::size_t recompiled = 0;      // of which rebuilt this time
     std::size_t flows = 0;           // logical flows of local datapaths (per datapath)
-    std::size_t parsed = 0;          // flows parsed this time (parse-cache misses)
+    std::size_t parsed = 0;          // flows parsed this time (new or changed rows)
     std::size_t by_status[5] = {};   // FlowStatus counts over local datapaths
     std::size_t rules = 0;           // engine rules installed
     uint64_t elapsed_ns = 0;
@@ -45,7 +46,7 @@ struct CompileReport {
 
 // What the caller knows about the Snapshot given to compile(), relative to the one given to
 // the previous compile(): the daemon derives it from the Southbound's change tracking
-// (hint_from()). With `ports_same`, the placement of every port (ChassisView: tens of
+// (hint_from(), after SbClient::update_snapshot()). With `ports_same`, the placement of every port (ChassisView: tens of
 // thousands of Port_Binding rows) is reused instead of rebuilt - only if it is the same
 // Snapshot object and its Port_Binding, Datapath_Binding and Chassis vectors are where and
 // as long as they were, which the compiler checks.
@@ -54,6 +55,11 @@ struct CompileHint {
                                // HA_Chassis(_Group) rows all unchanged
     bool groups_same = false;  // and Multicast_Group rows unchanged
     bool names_same = false;   // Address_Set, Port_Group and SB_Global rows unchanged
+    // Every Logical_Flow row that changed since the previous compile(), if known: the flow
+    // table is then updated from them instead of reloaded from every row. Used only when
+    // the Snapshot is the same object at the next flows_version (Snapshot::flows_version);
+    // must stay valid for the call.
+    const FlowRows* flow_rows = nullptr;
 };
 CompileHint hint_from(const ovsdb::Changes& ch);
 
@@ -71,6 +77,9 @@ public:
     const LocalConfig& config() const { return cfg_; }
     void reset();  // forget cached datapaths and parses: the next compile is a full one
     bool view_reused() const { return view_reused_; }  // by the last compile()
+    // The last compile() updated its flow table from the hint's changed rows (else: reloaded
+    // it from every Logical_Flow row).
+    bool flows_followed() const { return flows_followed_; }
 
 private:
     // The last ChassisView and what was derived from it, with the identity of the rows it
@@ -107,7 +116,8 @@ private:
     LocalConfig cfg_;
     View view_;
     bool view_reused_ = false;
-    ParseCache parse_;
+    bool flows_followed_ = false;
+    FlowTable flows_;
     struct Cached {
         uint64_t fingerprint = 0;
         std::shared_ptr<const CompiledDatapath> out;

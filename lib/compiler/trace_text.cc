@@ -31,7 +31,7 @@ std::vector<std::string> trace_text(const engine::TraceLog& log, const engine::G
                     out.push_back(fmt::format("{}: no flow matched", where));
                 else if (it != by_action.end())
                     out.push_back(fmt::format("{}: priority {}, match ({}), actions ({}) [{}]", where, it->second->priority,
-                                              it->second->match, it->second->actions, it->second->uuid.to_string()));
+                                              it->second->match(), it->second->actions(), it->second->uuid.to_string()));
                 else
                     out.push_back(fmt::format("{}: compiler-generated rule (action {})", where, e.action));
                 break;

@@ -407,7 +407,7 @@ Changes SbClient::take_changes() {
     return out;
 }
 
-void SbClient::update_snapshot(Snapshot& snap, const Changes& ch) const {
+void SbClient::update_snapshot(Snapshot& snap, Changes& ch) const {
     if (ch.full_resync) {
         snap = snapshot();
         return;
@@ -430,39 +430,46 @@ void SbClient::update_snapshot(Snapshot& snap, const Changes& ch) const {
 
     if (!(tables & kPorts)) apply_rows(snap.ports, ch.port_rows);
     if (!(tables & kMulticastGroups)) apply_rows(snap.multicast_groups, ch.mcgroup_rows);
-    if (!(tables & kLogicalFlows)) {
-        // Flows of a group whose membership changed carry the old member list: fetch again.
-        std::map<Uuid, std::optional<LogicalFlow>> rows = ch.lflow_rows;
-        if (!ch.dp_group_rows.empty()) {
-            std::set<Uuid> regroup;
-            auto in_group = [&](const LogicalFlow& f) {
-                return f.logical_dp_group && ch.dp_group_rows.count(*f.logical_dp_group);
-            };
-            for (const LogicalFlow& f : snap.logical_flows)
-                if (in_group(f)) regroup.insert(f.uuid);
-            for (const auto& [u, f] : rows)
-                if (f && in_group(*f)) regroup.insert(u);
-            if (regroup.size() > Changes::kMaxRows) {
-                copy_tables(snap, kLogicalFlows);
-                return;
-            }
-            struct Ctx {
-                const std::set<Uuid>* want;
-                std::map<Uuid, std::optional<LogicalFlow>>* out;
-            } ctx{&regroup, &rows};
-            if (!regroup.empty())
-                scs_sb_idl_for_each_lflow(
-                    idl_,
-                    [](void* c, const scs_sb_lflow_view* v) {
-                        auto* x = static_cast<Ctx*>(c);
-                        const Uuid u = from_c(v->uuid);
-                        if (x->want->count(u)) (*x->out)[u] = lflow_from(v);
-                    },
-                    &ctx);
-        }
-        apply_rows(snap.logical_flows, rows);
-        snap.rejected_logical_flows += ch.rejected_logical_flows;
+    if (tables & kLogicalFlows) {
+        ch.lflow_rows.clear();
+        ch.lflow_rows_all = true;
+        return;
     }
+    // Flows of a group whose membership changed carry the old member list: fetch again.
+    if (!ch.dp_group_rows.empty()) {
+        std::set<Uuid> regroup;
+        auto in_group = [&](const LogicalFlow& f) {
+            return f.logical_dp_group && ch.dp_group_rows.count(*f.logical_dp_group);
+        };
+        for (const LogicalFlow& f : snap.logical_flows)
+            if (in_group(f)) regroup.insert(f.uuid);
+        for (const auto& [u, f] : ch.lflow_rows)
+            if (f && in_group(*f)) regroup.insert(u);
+        if (regroup.size() > Changes::kMaxRows) {
+            copy_tables(snap, kLogicalFlows);
+            ch.lflow_rows.clear();
+            ch.lflow_rows_all = true;
+            return;
+        }
+        struct Ctx {
+            const std::set<Uuid>* want;
+            std::map<Uuid, std::optional<LogicalFlow>>* out;
+        } ctx{&regroup, &ch.lflow_rows};
+        if (!regroup.empty())
+            scs_sb_idl_for_each_lflow(
+                idl_,
+                [](void* c, const scs_sb_lflow_view* v) {
+                    auto* x = static_cast<Ctx*>(c);
+                    const Uuid u = from_c(v->uuid);
+                    if (x->want->count(u)) (*x->out)[u] = lflow_from(v);
+                },
+                &ctx);
+    }
+    if (!ch.lflow_rows.empty()) {
+        apply_rows(snap.logical_flows, ch.lflow_rows);
+        ++snap.flows_version;
+    }
+    snap.rejected_logical_flows += ch.rejected_logical_flows;
 }
 
 Snapshot SbClient::snapshot() const {
@@ -521,6 +528,7 @@ void SbClient::copy_tables(Snapshot& snap, unsigned tables) const {
     if (tables & kLogicalFlows) {
         snap.logical_flows.clear();
         snap.rejected_logical_flows = 0;
+        snap.flows_version = new_flows_lineage();
         scs_sb_idl_for_each_lflow(
             idl_,
             [](void* ctx, const scs_sb_lflow_view* v) {

@@ -178,7 +178,10 @@ public:
     // (Logical_Flow, Port_Binding, Multicast_Group one by one, the small tables whole when
     // they changed); a full resync, or more changed rows than are worth finding one by one,
     // copies the table again. Equal to snapshot() up to row order.
-    void update_snapshot(Snapshot& snap, const Changes& changes) const;
+    // Afterwards `changes` says exactly what happened to snap.logical_flows: lflow_rows lists
+    // every row applied (flows re-read because their datapath group changed included), or
+    // lflow_rows_all is set when the table was copied whole (see Snapshot::flows_version).
+    void update_snapshot(Snapshot& snap, Changes& changes) const;
     // Changes accumulated by run() since the previous call.
     Changes take_changes();
     const std::string& remote() const { return remote_; }

@@ -1,3 +1,4 @@
+#include <atomic>
 #include "ovsdb/sb_types.h"
 
 #include <charconv>
@@ -32,6 +33,11 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
         if (ec != std::errc() || ptr != first + 8) return std::nullopt;
     }
     return u;
+}
+
+uint64_t new_flows_lineage() {
+    static std::atomic<uint64_t> lineage{0};
+    return (lineage.fetch_add(1, std::memory_order_relaxed) + 1) << 32;
 }
 
 uint64_t content_hash(const LogicalFlow& f) {

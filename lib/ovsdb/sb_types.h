@@ -149,6 +149,14 @@ struct Snapshot {
     // Logical flows left out because a value is outside what ovn-sb(5) allows (unknown
     // pipeline, table_id or priority out of range, neither datapath nor group).
     size_t rejected_logical_flows = 0;
+    // Which state of logical_flows this is, for whoever keeps something derived from them
+    // (the compiler's flow table): SbClient::update_snapshot() adds one when it applies
+    // changed rows one by one (and then lists them all in Changes::lflow_rows); a copy of the
+    // whole table takes a value no snapshot had before. 0: not maintained (files, tests).
+    uint64_t flows_version = 0;
 };
+
+// A flows_version no snapshot of this process had before (for a whole-table copy).
+uint64_t new_flows_lineage();
 
 }  // namespace scs::ovsdb

@@ -50,7 +50,8 @@ protected:
     // then checks the last generation against a compile from scratch.
     void follow(const std::string& what, const std::function<bool(const Snapshot&)>& arrived, bool expect_view_reused) {
         SCOPED_TRACE(what);
-        bool reused_all = true;
+        bool reused_all = true, followed_all = true;
+        const bool initial = !have_;
         ASSERT_TRUE(run_until(*client_, [&] {
             Changes ch = client_->take_changes();
             if (ch.empty()) return arrived(snap_);
@@ -65,6 +66,10 @@ protected:
             auto g = compiler_.compile(snap_, ++number_, hint);
             EXPECT_TRUE(g) << g.error();
             reused_all = reused_all && compiler_.view_reused();
+            followed_all = followed_all && (!hint.flow_rows || compiler_.flows_followed());
+            if (!initial) {
+                EXPECT_NE(hint.flow_rows, nullptr) << "a small change sent the whole Logical_Flow table";
+            }
             return arrived(snap_);
         }));
         const Snapshot full = client_->snapshot();
@@ -75,6 +80,7 @@ protected:
         if (expect_view_reused) {
             EXPECT_TRUE(reused_all) << "a flow-only change rebuilt the port placement";
         }
+        EXPECT_TRUE(followed_all) << "the flow table was reloaded although the changed rows were known";
     }
     bool has_flow(const Snapshot& s, const std::string& match) {
         return std::any_of(s.logical_flows.begin(), s.logical_flows.end(), [&](const auto& f) { return f.match == match; });
@@ -152,6 +158,25 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
                return std::any_of(s.multicast_groups.begin(), s.multicast_groups.end(), [&](const auto& g) {
                    return g.uuid.to_string() == flood &&
                           std::find(g.ports.begin(), g.ports.end(), member) == g.ports.end();
+               });
+           },
+           true);
+
+    // A datapath leaves a Logical_DP_Group: its flows leave that datapath (the rows re-read).
+    std::string group, leaving;
+    for (const auto& f : snap_.logical_flows)
+        if (f.logical_dp_group && f.group_datapaths.size() >= 2) {
+            group = f.logical_dp_group->to_string();
+            leaving = f.group_datapaths.front().to_string();
+        }
+    ASSERT_FALSE(group.empty()) << "the dump has no datapath group";
+    ASSERT_TRUE(server_.sbctl("remove Logical_DP_Group " + group + " datapaths " + leaving));
+    follow("a datapath left a group",
+           [&](const Snapshot& s) {
+               return std::none_of(s.logical_flows.begin(), s.logical_flows.end(), [&](const auto& f) {
+                   return f.logical_dp_group && f.logical_dp_group->to_string() == group &&
+                          std::any_of(f.group_datapaths.begin(), f.group_datapaths.end(),
+                                      [&](const auto& d) { return d.to_string() == leaving; });
                });
            },
            true);
