@@ -38,6 +38,8 @@ const ovsdb::Snapshot* big_sb() {
             sb = std::move(*s);
             // As SbClient does for rows it copies from the IDL (snapshot files leave it 0).
             for (auto& f : sb->logical_flows) f.content_hash = ovsdb::content_hash(f);
+            for (auto& p : sb->ports) p.security_hash = ovsdb::port_security_hash(p);
+            for (auto& g : sb->multicast_groups) g.ports_hash = ovsdb::members_hash(g);
         }
         else std::fprintf(stderr, "%s: %s\n", bench::sb_path().c_str(), s.error().c_str());
     }

@@ -118,7 +118,10 @@ inline bool add_port(ovsdb::Snapshot& sb, unsigned s, unsigned p, unsigned route
                                      fmt::format("outport == \"lr{}-ls{}\" && reg0 == {}", s % routers, s, ip),
                                      fmt::format("eth.dst = {}; next;", mac)));
     for (auto& g : sb.multicast_groups)
-        if (g.datapath == lsu && g.name == "_MC_flood") g.ports.push_back(name);
+        if (g.datapath == lsu && g.name == "_MC_flood") {
+            g.ports.push_back(name);
+            g.ports_hash = 0;  // edited in place
+        }
     sb.ports.push_back(std::move(pb));
     return true;
 }

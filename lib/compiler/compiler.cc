@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cstring>
 #include <functional>
 #include <string_view>
 #include <type_traits>
@@ -96,6 +97,9 @@ const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const Compil
     view_.view = std::make_unique<ChassisView>(sb, cfg_);
     view_.rows = View::Rows::of(sb);
     view_.claims = view_.view->claims();
+    Fingerprint claims;
+    for (const std::string& c : view_.claims) claims.str(c);
+    view_.claims_h = claims.h;
     view_.rx = view_.view->rx_bindings();
     // Residency as is_chassis_resident() sees it (also of ports not claimed).
     view_.view->for_each_port([&](const PortPlacement& p) {
@@ -158,7 +162,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
     // tunnels (Remote entries) and the global names.
     Fingerprint global;
     global.word(names_.fingerprint);
-    for (const std::string& c : vs.claims) global.str(c);
+    global.word(vs.claims_h);
     for (const auto& t : view.tunnels()) {
         global.str(t.chassis);
         global.pod(t.remote_ip);
@@ -194,18 +198,17 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         env.word(resident.h);
         auto [ports_fp, fresh] = view_.ports.try_emplace(uuid);
         if (fresh) {  // once per view: ports only change with it
+            static_assert(sizeof(engine::PortEntry) == 16 && std::is_trivially_copyable_v<engine::PortEntry>);
             for (const PortPlacement& p : view.ports(uuid)) {
                 Fingerprint pf;
                 pf.word(p.name_hash);  // the name, hashed once by the view
                 pf.pod(p.pb->tunnel_key);
                 ports_fp->second.first += mix64(pf.h);
-                pf.pod(p.entry.kind);
-                pf.pod(p.entry.tx_port);
-                pf.pod(p.entry.vlan);
-                pf.pod(p.entry.tunnel);
-                pf.pod(p.entry.peer_dp);
-                pf.pod(p.entry.peer_port);
-                for (const auto& ps : p.pb->port_security) pf.str(ps);
+                uint64_t entry[2];
+                std::memcpy(entry, &p.entry, sizeof entry);
+                pf.word(entry[0]);
+                pf.word(entry[1]);
+                pf.word(p.pb->security_hash ? p.pb->security_hash : ovsdb::port_security_hash(*p.pb));
                 ports_fp->second.second += mix64(pf.h);
             }
         }
@@ -218,9 +221,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
                 gf.str(g->name);
                 gf.pod(g->tunnel_key);
                 groups_fp->second.first += mix64(gf.h);
-                uint64_t members = 0;
-                for (const auto& n : g->ports) members += mix64(std::hash<std::string_view>()(n));
-                gf.word(members);
+                gf.word(g->ports_hash ? g->ports_hash : ovsdb::members_hash(*g));
                 groups_fp->second.second += mix64(gf.h);
             }
         }

@@ -96,6 +96,7 @@ private:
             bool operator==(const Rows&) const = default;
         } rows;
         std::set<std::string> claims;
+        uint64_t claims_h = 0;  // of `claims`
         std::vector<engine::RxBinding> rx;
         uint64_t resident = 0;                               // is_chassis_resident() answers
         std::map<ovsdb::Uuid, std::pair<uint64_t, uint64_t>> ports;  // per datapath: keys, placements

@@ -119,6 +119,7 @@ PortBinding port_from(const scs_sb_port_view* v) {
     if (v->has_up) p.up = v->up != 0;
     p.options = copy_map(v->options);
     p.external_ids = copy_map(v->external_ids);
+    p.security_hash = port_security_hash(p);
     return p;
 }
 
@@ -160,6 +161,7 @@ MulticastGroup mcgroup_from(const scs_sb_mcgroup_view* v) {
     g.tunnel_key = v->tunnel_key;
     g.ports.reserve(v->n_ports);
     for (size_t i = 0; i < v->n_ports; ++i) g.ports.emplace_back(scs_sb_mcgroup_port(v, i));
+    g.ports_hash = members_hash(g);
     return g;
 }
 

@@ -1,9 +1,11 @@
-#include <atomic>
 #include "ovsdb/sb_types.h"
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <functional>
+
+#include "common/mix.h"
 
 namespace scs::ovsdb {
 
@@ -38,6 +40,22 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
 uint64_t new_flows_lineage() {
     static std::atomic<uint64_t> lineage{0};
     return (lineage.fetch_add(1, std::memory_order_relaxed) + 1) << 32;
+}
+
+uint64_t port_security_hash(const PortBinding& pb) {
+    uint64_t h = 1469598103934665603ull;
+    for (const std::string& s : pb.port_security) {
+        h = (h ^ std::hash<std::string_view>()(s)) * 1099511628211ull;
+        h = (h ^ s.size()) * 1099511628211ull;
+        h ^= h >> 32;
+    }
+    return h ? h : 1;
+}
+
+uint64_t members_hash(const MulticastGroup& g) {
+    uint64_t h = 0;
+    for (const std::string& n : g.ports) h += mix64(std::hash<std::string_view>()(n));
+    return h ? h : 1;
 }
 
 uint64_t content_hash(const LogicalFlow& f) {

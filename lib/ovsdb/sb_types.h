@@ -64,7 +64,13 @@ struct PortBinding {
     std::optional<bool> up;
     StringMap options;
     StringMap external_ids;
+    // port_security_hash(*this) when the producer computed it (SbClient does, once per row
+    // it copies), else 0; whoever edits port_security in place must reset it to 0.
+    uint64_t security_hash = 0;
 };
+
+// A hash of a port's port_security column (never 0).
+uint64_t port_security_hash(const PortBinding& pb);
 
 struct Encap {
     std::string type;       // "geneve", "vxlan", "stt"
@@ -88,7 +94,13 @@ struct MulticastGroup {
     std::string name;
     int64_t tunnel_key = 0;            // 32768..65535
     std::vector<std::string> ports;    // logical port names
+    // members_hash(*this) when the producer computed it (SbClient does), else 0; whoever
+    // edits ports in place must reset it to 0.
+    uint64_t ports_hash = 0;
 };
+
+// An order-independent hash of a group's member names (never 0).
+uint64_t members_hash(const MulticastGroup& g);
 
 struct AddressSet {
     std::string name;
