@@ -7,11 +7,20 @@
 
 #include "compiler/lower_actions.h"
 #include "compiler/aux_stages.h"
+#include "common/mix.h"
 #include "engine/builder.h"
 
 namespace scs::compiler {
 
 using engine::Pipe;
+
+bool StageUnit::replay(AuxStages& stages) const {
+    for (const AuxCall& c : aux) {
+        auto got = stages.note(c.kind, c.result ? &*c.result : nullptr, c.args);
+        if (!got || *got != c.table) return false;
+    }
+    return true;
+}
 
 std::string_view flow_status_name(FlowStatus s) {
     switch (s) {
@@ -48,6 +57,17 @@ std::vector<engine::Match> and_matches(const std::vector<engine::Match>& a, cons
         }
     }
     return out;
+}
+
+// A flow's match, ANDed with its actions' prerequisites, as engine matches.
+Result<std::vector<engine::Match>> lower_match(const ParsedFlow& p, const lflow::Resolver& by) {
+    auto r = lflow::to_matches(*p.expr, by);
+    if (r && p.action_prereqs) {
+        auto pre = lflow::to_matches(*p.action_prereqs, by);
+        if (!pre) return make_error(pre.error());
+        *r = and_matches(*r, *pre);
+    }
+    return r;
 }
 
 struct PipeShape {
@@ -92,71 +112,60 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     aux[0].first_table = shapes[0].first_aux;
     aux[1].first_table = shapes[1].first_aux;
 
-    out.flows.reserve(flows.size());
-    for (const FlowRef& f : flows) {
-        FlowReport rep;
-        rep.uuid = f->uuid;
-        rep.pipe = f->pipe;
-        rep.table = f->table;
-        rep.priority = f->priority;
-        rep.flow = f;
-        const ParsedFlow& p = *f;
-        if (!p.expr || !p.error.empty()) {
-            rep.status = FlowStatus::Invalid;
-            rep.detail = p.error;
-            out.flows.push_back(std::move(rep));
-            continue;
-        }
-        auto lower = [&](const lflow::Resolver& by) {
-            auto r = lflow::to_matches(*p.expr, by);
-            if (r && p.action_prereqs) {
-                auto pre = lflow::to_matches(*p.action_prereqs, by);
-                if (!pre) r = make_error(pre.error());
-                else *r = and_matches(*r, *pre);
-            }
-            return r;
-        };
-        Result<std::vector<engine::Match>> lowered = std::vector<engine::Match>{};
-        Result<std::vector<engine::Match>>* found = nullptr;
-        if (matches) {
+    // The stage's flows' matches, lowered again where their cached lowering no longer holds;
+    // true if any was.
+    auto refresh_matches = [&](const std::vector<const FlowRef*>& stage_flows) {
+        bool changed = false;
+        for (const FlowRef* fr : stage_flows) {
+            const ParsedFlow* f = fr->get();
+            if (!f->expr || !f->error.empty()) continue;
             MatchCache::Entry& e = matches->by_flow[f->uuid];
-            if (e.expr != p.expr || e.prereqs != p.action_prereqs || !e.expr || !deps.hold(e.deps)) {
-                e.expr = p.expr;
-                e.prereqs = p.action_prereqs;
-                e.deps.clear();
-                e.matches = lower(RecordingResolver(deps, e.deps));
-            }
-            found = &e.matches;
-        } else {
-            lowered = lower(resolver);
-            found = &lowered;
+            if (e.expr == f->expr && e.prereqs == f->action_prereqs && deps.hold(e.deps)) continue;
+            e.expr = f->expr;
+            e.prereqs = f->action_prereqs;
+            e.deps.clear();
+            e.matches = lower_match(*f, RecordingResolver(deps, e.deps));
+            changed = true;
         }
-        Result<std::vector<engine::Match>>& ms = *found;  // read only below
-        if (!ms) {
+        return changed;
+    };
+
+    // One flow lowered into `b`: its rules and actions, and its report line.
+    auto lower_flow = [&](const FlowRef& fr, const lflow::Resolver& by, const AuxFn& aux_fn) {
+        const ParsedFlow& f = *fr;
+        FlowReport rep;
+        rep.flow = fr;
+        rep.uuid = f.uuid;
+        rep.pipe = f.pipe;
+        rep.table = f.table;
+        rep.priority = f.priority;
+        if (!f.expr || !f.error.empty()) {
+            rep.status = FlowStatus::Invalid;
+            rep.detail = f.error;
+            return rep;
+        }
+        Result<std::vector<engine::Match>> lowered = std::vector<engine::Match>{};
+        Result<std::vector<engine::Match>>* ms = &lowered;  // read only below
+        if (matches) ms = &matches->by_flow[f.uuid].matches;  // refreshed by refresh_matches()
+        else lowered = lower_match(f, resolver);
+        if (!*ms) {
             rep.status = FlowStatus::Unsupported;
-            rep.detail = fmt::format("match: {}", ms.error());
-            out.flows.push_back(std::move(rep));
-            continue;
+            rep.detail = fmt::format("match: {}", ms->error());
+            return rep;
         }
-        if (ms->empty()) {
+        if ((*ms)->empty()) {
             rep.status = FlowStatus::NeverMatches;
-            out.flows.push_back(std::move(rep));
-            continue;
+            return rep;
         }
-        LowerContext ctx{b, rep.pipe, rep.table, resolver,
-                         [&aux, pipe = rep.pipe](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
-                             return aux[static_cast<int>(pipe)].note(k, r, std::move(args));
-                         },
-                         {}};
-        auto act = lower_actions(*p.actions, ctx);
+        LowerContext ctx{b, rep.pipe, rep.table, by, aux_fn, {}, {}};
+        auto act = lower_actions(*f.actions, ctx);
         if (!act) {
             rep.status = FlowStatus::Unsupported;
             rep.detail = fmt::format("actions: {}", act.error());
-            out.flows.push_back(std::move(rep));
-            continue;
+            return rep;
         }
-        for (const engine::Match& m : *ms) b.flow(rep.pipe, rep.table, f->priority, m, *act);
-        rep.n_matches = static_cast<uint32_t>(ms->size());
+        for (const engine::Match& m : **ms) b.flow(rep.pipe, rep.table, f.priority, m, *act);
+        rep.n_matches = static_cast<uint32_t>((*ms)->size());
         rep.action = *act;
         if (!ctx.unimplemented.empty() || !ctx.not_performed.empty()) {
             rep.status = FlowStatus::Partial;
@@ -167,7 +176,66 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             for (const std::string& n : ctx.not_performed) d += " " + n;
             rep.detail = std::move(d);
         }
-        out.flows.push_back(std::move(rep));
+        return rep;
+    };
+
+    // Stage by stage. With a cache, a stage whose flows, lowered matches, resolved names and
+    // aux-stage tables are what they were is adopted as built last time (engine::StageBlock).
+    std::map<std::pair<int, int>, StageUnit> units;
+    std::vector<std::pair<StageUnit*, std::pair<Pipe, uint8_t>>> fresh_units;  // block after build()
+    out.flows.reserve(flows.size());
+    for (int pi = 0; pi < 2; ++pi) {
+        const Pipe pipe = static_cast<Pipe>(pi);
+        std::vector<std::vector<const FlowRef*>> by_table(shapes[pi].first_aux);
+        for (const FlowRef& f : flows)
+            if (f->pipe == pipe) by_table[f->table].push_back(&f);
+        auto aux_note = [&aux, pi](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
+            return aux[pi].note(k, r, std::move(args));
+        };
+        for (std::size_t t = 0; t < by_table.size(); ++t) {
+            const auto& stage_flows = by_table[t];
+            if (stage_flows.empty()) continue;
+            const auto table = static_cast<uint8_t>(t);
+            if (!matches) {
+                for (const FlowRef* f : stage_flows) out.flows.push_back(lower_flow(*f, resolver, aux_note));
+                continue;
+            }
+            uint64_t fp = stage_flows.size();
+            for (const FlowRef* f : stage_flows) fp += mix64((*f)->content_hash);
+            const bool matches_changed = refresh_matches(stage_flows);
+            StageUnit& unit = units[{pi, static_cast<int>(t)}];
+            if (auto old = matches->stages.find({pi, static_cast<int>(t)}); old != matches->stages.end())
+                unit = std::move(old->second);
+            if (unit.block && unit.fp == fp && !matches_changed && deps.hold(unit.deps) && unit.replay(aux[pi])) {
+                const uint32_t base = b.adopt(pipe, table, unit.block);
+                for (const FlowReport& r : unit.reports) {
+                    FlowReport& rep = out.flows.emplace_back(r);
+                    if (rep.action != engine::kNoAction) rep.action += base;
+                }
+                continue;
+            }
+            unit = StageUnit{};
+            unit.fp = fp;
+            const RecordingResolver by(deps, unit.deps);
+            auto recording_note = [&unit, &aux_note](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
+                StageUnit::AuxCall call{k, r ? std::optional<BitRef>(*r) : std::nullopt, args, 0};
+                auto got = aux_note(k, r, std::move(args));
+                if (got) {
+                    call.table = *got;
+                    unit.aux.push_back(std::move(call));
+                }
+                return got;
+            };
+            const uint32_t base = b.code_size();
+            b.begin_block(pipe, table);
+            for (const FlowRef* f : stage_flows) {
+                const FlowReport& rep = out.flows.emplace_back(lower_flow(*f, by, recording_note));
+                FlowReport& kept = unit.reports.emplace_back(rep);
+                if (kept.action != engine::kNoAction) kept.action -= base;
+            }
+            b.end_block(pipe, table);
+            fresh_units.push_back({&unit, {pipe, table}});
+        }
     }
 
     for (int pipe = 0; pipe < 2; ++pipe)
@@ -200,6 +268,10 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     }
     auto built = b.build();
     if (!built) return make_error(built.error());
+    if (matches) {
+        for (auto& [unit, at] : fresh_units) unit->block = b.block(at.first, at.second);
+        matches->stages = std::move(units);
+    }
     out.dp = std::move(*built);
     return out;
 }

@@ -5,16 +5,20 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
+#include "compiler/aux_stages.h"
+#include "compiler/bit_ref.h"
 #include "compiler/chassis_view.h"
 #include "compiler/flow_table.h"
 #include "compiler/port_security.h"
 #include "compiler/resolver.h"
 #include "compiler/resolver_deps.h"
+#include "engine/builder.h"
 #include "engine/datapath.h"
 #include "lflow/actions.h"
 #include "lflow/expr.h"
@@ -46,6 +50,25 @@ struct FlowReport {
     std::string_view actions() const { return flow ? std::string_view(flow->actions_text) : std::string_view(); }
 };
 
+// One stage (pipeline, table) of a datapath as compiled last time: reused - its block adopted
+// by the next build - while its flows are the same (fp), their lowered matches still hold,
+// what lowering the actions resolved still resolves the same way (deps), and the aux stages
+// its actions call get the same tables again (aux, replayed in order).
+struct StageUnit {
+    uint64_t fp = 0;  // the stage's flows (content hashes), order-independent
+    engine::StageBlockPtr block;  // null: not reusable
+    ResolverDeps deps;
+    struct AuxCall {
+        AuxKind kind = AuxKind::Count;
+        std::optional<BitRef> result;
+        std::vector<BitRef> args;
+        uint8_t table = 0;
+    };
+    std::vector<AuxCall> aux;
+    std::vector<FlowReport> reports;  // action offsets relative to the block's code
+    bool replay(AuxStages& stages) const;
+};
+
 // One datapath's lowered flow matches and port-security rules, kept across generations. An
 // entry is reused while its input is the same (the parse, the port_security column) and
 // every name its lowering resolved still resolves the same way (resolver_deps.h): a change
@@ -65,6 +88,7 @@ struct MatchCache {
     };
     std::unordered_map<ovsdb::Uuid, Entry, ovsdb::UuidHash> by_flow;
     std::map<std::string, PortSecEntry, std::less<>> port_sec[2];  // [ingress?0:1] by port
+    std::map<std::pair<int, int>, StageUnit> stages;  // by (pipeline, table)
 };
 
 struct CompiledDatapath {

@@ -25,14 +25,16 @@
 namespace scs::compiler {
 
 
+// The aux stage (aux_stages.h) a call needs in this pipeline: records the call's result and
+// argument fields, returns the stage's table id.
+using AuxFn = std::function<Result<uint8_t>(AuxKind kind, const BitRef* result, std::vector<BitRef> args)>;
+
 struct LowerContext {
     engine::DatapathBuilder& b;
     engine::Pipe pipe;
     uint8_t table;
     const lflow::Resolver& resolver;
-    // The aux stage (aux_stages.h) a call needs in this pipeline: records the call's result
-    // and argument fields, returns the stage's table id.
-    std::function<Result<uint8_t>(AuxKind kind, const BitRef* result, std::vector<BitRef> args)> aux_stage;
+    AuxFn aux_stage;
     std::vector<std::string> unimplemented;  // out: names of actions compiled to drops
     std::vector<std::string> not_performed;  // out: learning actions skipped (packet goes on)
 };

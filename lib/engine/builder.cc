@@ -204,6 +204,76 @@ void DatapathBuilder::force_kind(Pipe pipe, uint8_t table, StageKind kind) {
     s.kind = kind;
 }
 
+void DatapathBuilder::begin_block(Pipe pipe, uint8_t table) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    if (table >= specs.size()) return fail(fmt::format("begin_block: no table {}", table));
+    StageSpec& s = specs[table];
+    s.bracketed = s.open = true;
+    s.code_begin = static_cast<uint32_t>(dp_->program.code.size());
+    s.const_begin = static_cast<uint32_t>(dp_->program.consts.size());
+    s.unimpl_begin = dp_->unimplemented_insns;
+}
+
+void DatapathBuilder::end_block(Pipe pipe, uint8_t table) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    if (table >= specs.size() || !specs[table].open) return fail(fmt::format("end_block: table {} has no open block", table));
+    StageSpec& s = specs[table];
+    s.open = false;
+    s.code_end = static_cast<uint32_t>(dp_->program.code.size());
+    s.const_end = static_cast<uint32_t>(dp_->program.consts.size());
+    s.unimpl_end = dp_->unimplemented_insns;
+}
+
+uint32_t DatapathBuilder::adopt(Pipe pipe, uint8_t table, StageBlockPtr block) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    if (table >= specs.size() || !block) return fail(fmt::format("adopt: no table {} or no block", table)), 0;
+    StageSpec& s = specs[table];
+    Program& prog = dp_->program;
+    const auto base = static_cast<uint32_t>(prog.code.size());
+    const auto const_base = static_cast<uint32_t>(prog.consts.size());
+    prog.code.insert(prog.code.end(), block->code.begin(), block->code.end());
+    for (std::size_t i = base; i < prog.code.size(); ++i) {
+        Insn& insn = prog.code[i];
+        if (insn.op == Op::Clone) insn.a += base;
+        else if (insn.op == Op::Load) insn.a += const_base;
+    }
+    prog.consts.insert(prog.consts.end(), block->consts.begin(), block->consts.end());
+    dp_->unimplemented_insns += block->unimplemented;
+    s.adopted = true;
+    s.adopted_at = base;
+    s.block = std::move(block);
+    return base;
+}
+
+StageBlockPtr DatapathBuilder::block(Pipe pipe, uint8_t table) const {
+    const auto& specs = specs_[static_cast<int>(pipe)];
+    return table < specs.size() ? specs[table].block : nullptr;
+}
+
+// The stage's code and constants cut out of the program, offsets made relative to them; null
+// when a flow of the stage points outside its bracket (then it cannot move on its own).
+StageBlockPtr DatapathBuilder::make_block(const StageSpec& spec, const Stage* built) const {
+    const Program& prog = dp_->program;
+    auto inside = [&](uint32_t a) { return a >= spec.code_begin && a < spec.code_end; };
+    for (const FlowSpec& f : spec.flows)
+        if (!inside(f.action)) return nullptr;
+    auto b = std::make_shared<StageBlock>();
+    b->code.assign(prog.code.begin() + spec.code_begin, prog.code.begin() + spec.code_end);
+    for (Insn& i : b->code) {
+        if (i.op == Op::Clone) {
+            if (!inside(i.a)) return nullptr;
+            i.a -= spec.code_begin;
+        } else if (i.op == Op::Load) {
+            i.a -= spec.const_begin;
+        }
+    }
+    b->consts.assign(prog.consts.begin() + spec.const_begin, prog.consts.begin() + spec.const_end);
+    b->unimplemented = spec.unimpl_end - spec.unimpl_begin;
+    if (built) b->stage = built->shifted(0u - spec.code_begin);
+    else b->elided = true;
+    return b;
+}
+
 void DatapathBuilder::port(uint32_t key, std::string name, const PortEntry& e) {
     if (key == 0 || key >= Datapath::kMcastBase)
         return fail(fmt::format("port {}: key {} outside 1..32767", name, key));
@@ -435,15 +505,31 @@ Result<DatapathPtr> DatapathBuilder::build() {
         // Walk backwards so compact_of[t] can point at the first kept stage >= t.
         std::vector<bool> keep(specs.size());
         for (std::size_t t = 0; t < specs.size(); ++t) {
-            const auto& fl = specs[t].flows;
+            const StageSpec& spec = specs[t];
+            const auto& fl = spec.flows;
+            if (spec.open) return make_error(fmt::format("datapath {}: stage {}: block never ended", dp_->name, spec.name));
+            if (spec.adopted && !fl.empty())
+                return make_error(fmt::format("datapath {}: stage {}: flows given for an adopted stage", dp_->name, spec.name));
             // A stage whose one flow is the catch-all `next;` is elided: it costs nothing.
-            keep[t] = !(fl.size() == 1 && fl[0].match.empty_mask() &&
-                        is_plain_next(fl[0].action, pipe, static_cast<uint8_t>(t)));
+            keep[t] = spec.adopted ? !spec.block->elided
+                                   : !(fl.size() == 1 && fl[0].match.empty_mask() &&
+                                       is_plain_next(fl[0].action, pipe, static_cast<uint8_t>(t)));
         }
         for (std::size_t t = 0; t < specs.size(); ++t) {
-            if (!keep[t]) continue;
+            StageSpec& spec = specs[t];
+            if (!keep[t]) {
+                if (spec.bracketed && !spec.adopted) spec.block = make_block(spec, nullptr);
+                continue;
+            }
             Stage st;
-            if (auto r = build_stage(pipe, static_cast<uint8_t>(t), specs[t], st); !r) return make_error(r.error());
+            if (spec.adopted) {
+                st = spec.block->stage.shifted(spec.adopted_at);
+                st.name = spec.name;
+                st.table_id = static_cast<uint8_t>(t);
+            } else {
+                if (auto r = build_stage(pipe, static_cast<uint8_t>(t), spec, st); !r) return make_error(r.error());
+                if (spec.bracketed) spec.block = make_block(spec, &st);
+            }
             pl.stages.push_back(std::move(st));
         }
         uint16_t next_kept = static_cast<uint16_t>(pl.stages.size());

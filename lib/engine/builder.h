@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,6 +55,20 @@ private:
     uint32_t start_;
 };
 
+// One stage compiled on its own: its lookup structures with action offsets relative to its
+// action code, and that code (Clone targets relative to it, Load constants relative to
+// `consts`). The compiler keeps it across generations and adopts it into the next build of
+// its datapath while the stage's flows and what they resolved stay the same: adopting costs
+// a copy and one add per rule instead of lowering and inserting every flow again.
+struct StageBlock {
+    Stage stage;
+    std::vector<Insn> code;
+    std::vector<uint8_t> consts;
+    uint32_t unimplemented = 0;  // Unimplemented instructions in `code`
+    bool elided = false;         // only the default `next;`: not kept in the pipeline
+};
+using StageBlockPtr = std::shared_ptr<const StageBlock>;
+
 struct FlowSpec {
     int32_t priority = 0;
     Match match;
@@ -74,6 +89,18 @@ public:
     // Forces a stage's structure (tests, benchmarks); build() fails if the flows do not fit.
     void force_kind(Pipe pipe, uint8_t table, StageKind kind);
 
+    // Brackets the action lists of one stage's flows: every flow() of the stage between the
+    // two, pointing at actions made between them. build() then also returns the stage as a
+    // StageBlock (block()).
+    void begin_block(Pipe pipe, uint8_t table);
+    void end_block(Pipe pipe, uint8_t table);
+    // The stage as built before (a block() of an earlier build): its code is appended to the
+    // program now; no flow() may be given for the stage. Returns the offset its code got.
+    uint32_t adopt(Pipe pipe, uint8_t table, StageBlockPtr block);
+    uint32_t code_size() const { return static_cast<uint32_t>(dp_->program.code.size()); }
+    // After build(): the stage's block, for stages bracketed or adopted; null otherwise.
+    StageBlockPtr block(Pipe pipe, uint8_t table) const;
+
     void port(uint32_t key, std::string name, const PortEntry& e);
     void group(uint32_t key, std::string name, std::vector<uint32_t> members);
 
@@ -90,7 +117,14 @@ private:
         std::vector<FlowSpec> flows;
         bool forced = false;
         StageKind kind = StageKind::Classifier;
+        // begin_block()/end_block(): the code and constants made for it ([begin, end)).
+        bool bracketed = false, open = false;
+        uint32_t code_begin = 0, code_end = 0, const_begin = 0, const_end = 0, unimpl_begin = 0, unimpl_end = 0;
+        StageBlockPtr block;    // adopted, or made by build()
+        uint32_t adopted_at = 0;  // where an adopted block's code went
+        bool adopted = false;
     };
+    StageBlockPtr make_block(const StageSpec& spec, const Stage* built) const;
     Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
 

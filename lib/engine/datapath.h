@@ -34,6 +34,21 @@ struct Stage {
     uint32_t miss_action = kNoAction;  // run when nothing matches; kNoAction = NoMatch drop
     std::size_t n_rules = 0;
 
+    Stage() = default;
+    Stage(Stage&&) = default;
+    Stage& operator=(Stage&&) = default;
+    // A deep copy whose action offsets (rules and miss action) are `delta` (mod 2^32) further.
+    Stage shifted(uint32_t delta) const;
+
+    // Every rule's lookup structure: the specialised one, then the residual classifier.
+    template <typename F>
+    void for_each_subtable(F&& f) const {
+        if (exact) f(*exact);
+        if (lpm)
+            for (const Subtable& st : lpm->subtables()) f(st);
+        for (const Subtable& st : residual.subtables()) f(st);
+    }
+
     // The rules' digest (table.h), independent of the order they were built in. For tests.
     uint64_t digest() const {
         uint64_t d = residual.digest();

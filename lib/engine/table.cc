@@ -174,6 +174,18 @@ void Classifier::finalize() {
     });
 }
 
+void Subtable::shift_actions(uint32_t delta) {
+    for (uint32_t& a : action_) a += delta;
+}
+
+void Classifier::shift_actions(uint32_t delta) {
+    for (Subtable& st : subtables_) st.shift_actions(delta);
+}
+
+void LpmTable::shift_actions(uint32_t delta) {
+    for (Subtable& st : by_len_) st.shift_actions(delta);
+}
+
 uint64_t Classifier::digest() const {
     uint64_t d = 0;
     for (const Subtable& st : subtables_) d += st.digest();

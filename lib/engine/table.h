@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,15 @@ public:
     // the higher priority wins (the lower one can never match) and false is returned.
     bool insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule);
     void finalize();  // sizes the bucket array; call once after all inserts
+    // Adds `delta` (mod 2^32) to every rule's action offset: the table moved with its action
+    // lists to another place in a program (DatapathBuilder::adopt()).
+    void shift_actions(uint32_t delta);
+    // f(masked value words, priority, action, rule) for every rule, in insertion order.
+    template <typename F>
+    void for_each_rule(F&& f) const {
+        for (std::size_t e = 0; e < prio_.size(); ++e)
+            f(std::span<const uint64_t>(values_.data() + e * n_words_, n_words_), prio_[e], action_[e], rule_[e]);
+    }
 
     SCS_ALWAYS_INLINE uint32_t hash_of(const FlowKey& k) const {
         const uint64_t* kw = key_words(k);
@@ -175,6 +185,8 @@ public:
     std::size_t n_subtables() const { return subtables_.size(); }
     uint64_t digest() const;  // Subtable::digest() over all
     std::size_t size() const;
+    void shift_actions(uint32_t delta);
+    const std::vector<Subtable>& subtables() const { return subtables_; }
 
     SCS_ALWAYS_INLINE bool lookup(const FlowKey& k, Hit& out, Wildcards* wc = nullptr) const {
         bool found = false;
@@ -223,6 +235,8 @@ public:
 
     uint16_t field_offset() const { return off_; }
     uint64_t digest() const;  // Subtable::digest() over all (not the guard)
+    void shift_actions(uint32_t delta);
+    const std::vector<Subtable>& subtables() const { return by_len_; }
 
 private:
     uint16_t off_;

@@ -224,21 +224,36 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
     ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
     EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::Compiled);
 
+    // A flow whose actions alone name vm9, in a stage no match of which names it; then vm9's
+    // tunnel key changes: that stage, built earlier, must not be reused with the old key.
+    ovsdb::LogicalFlow h = f;
+    h.uuid = *ovsdb::Uuid::parse("5c5be9c4-0000-4000-8000-000000000004");
+    h.table_id = 24;
+    h.stage_name.clear();
+    h.match = "eth.dst == fa:16:3e:01:00:16";
+    h.content_hash = ovsdb::content_hash(h);
+    sb.logical_flows.push_back(h);
+    step("a flow whose actions name vm9", 5);
+    std::find_if(sb.ports.begin(), sb.ports.end(), [](auto& p) { return p.logical_port == "vm9"; })->tunnel_key += 5;
+    step("vm9's tunnel key changed", 6);
+    ASSERT_NE(report_of(compiler.report(), h.uuid), nullptr);
+    EXPECT_EQ(report_of(compiler.report(), h.uuid)->status, FlowStatus::Compiled);
+
     // Port security of an existing port changes: its cached rules must be rebuilt.
     auto vm1 = std::find_if(sb.ports.begin(), sb.ports.end(), [](auto& p) { return p.logical_port == "vm1"; });
     ASSERT_NE(vm1, sb.ports.end());
     vm1->port_security = {"fa:16:3e:01:00:99 10.0.1.11 10.0.1.99"};
-    step("port security of vm1", 5);
+    step("port security of vm1", 7);
 
     // A neighbour learned by the router: its get_arp/lookup_arp stages must be rebuilt.
     const auto lr0 = std::find_if(sb.datapaths.begin(), sb.datapaths.end(), [](auto& d) { return d.name == "lr0"; })->uuid;
     sb.mac_bindings.push_back(ovsdb::MacBinding{"lr0-ext", "172.24.4.99", "0a:00:00:00:00:99", lr0});
-    step("a MAC binding", 6);
+    step("a MAC binding", 8);
     EXPECT_GE(compiler.report().stats.recompiled, 1u);
 
     // The port goes again.
     sb.ports.erase(std::find_if(sb.ports.begin(), sb.ports.end(), [](auto& p) { return p.logical_port == "vm9"; }));
-    step("the port removed", 7);
+    step("the port removed", 9);
     ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
     EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::NeverMatches);
 }
