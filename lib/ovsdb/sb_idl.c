@@ -591,39 +591,58 @@ reconcile_chassis(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn)
 /* controller/binding.c of OVN: claim = chassis ours (and `up` as the caller says), release =
  * chassis [] and up false. */
 static void
-reconcile_ports(struct scs_sb_idl *sb, const struct sbrec_chassis *ours)
+reconcile_port(struct scs_sb_idl *sb, const struct sbrec_chassis *ours,
+               const struct sbrec_port_binding *pb)
+{
+    const bool bound_here = ours && pb->chassis
+                            && uuid_equals(&pb->chassis->header_.uuid, &ours->header_.uuid);
+    /* A port whose requested_chassis names another chassis is not ours to take, even if
+     * listed (binding.c of OVN: the CMS pins it; during a live migration both chassis have
+     * the interface). */
+    const bool requested_elsewhere = ours && pb->requested_chassis
+                                     && !uuid_equals(&pb->requested_chassis->header_.uuid,
+                                                     &ours->header_.uuid);
+    const bool claim = ours && sb->want_chassis && !requested_elsewhere
+                       && sset_contains(&sb->claims, pb->logical_port);
+    if (claim) {
+        const bool up = sset_contains(&sb->up_ports, pb->logical_port);
+        if (!bound_here) {
+            sbrec_port_binding_set_chassis(pb, ours);
+        }
+        if (pb->n_up != 1 || pb->up[0] != up) {
+            sbrec_port_binding_set_up(pb, &up, 1);
+        }
+    } else if (bound_here) {
+        const bool down = false;
+        sbrec_port_binding_set_chassis(pb, NULL);
+        sbrec_port_binding_set_up(pb, &down, 1);
+    }
+}
+
+/* Every Port_Binding (PORTS_ALL), or only those the last update changed (PORTS_CHANGED: a
+ * claim can only have moved on a row that changed when nothing else did). */
+enum reconcile_scope { PORTS_NONE, PORTS_CHANGED, PORTS_ALL };
+
+static void
+reconcile_ports(struct scs_sb_idl *sb, const struct sbrec_chassis *ours,
+                enum reconcile_scope scope)
 {
     const struct sbrec_port_binding *pb;
-    SBREC_PORT_BINDING_FOR_EACH (pb, sb->idl) {
-        const bool bound_here = ours && pb->chassis
-                                && uuid_equals(&pb->chassis->header_.uuid,
-                                               &ours->header_.uuid);
-        /* A port whose requested_chassis names another chassis is not ours to take, even
-         * if listed (binding.c of OVN: the CMS pins it; during a live migration both
-         * chassis have the interface). */
-        const bool requested_elsewhere = ours && pb->requested_chassis
-                                         && !uuid_equals(&pb->requested_chassis->header_.uuid,
-                                                         &ours->header_.uuid);
-        const bool claim = ours && sb->want_chassis && !requested_elsewhere
-                           && sset_contains(&sb->claims, pb->logical_port);
-        if (claim) {
-            const bool up = sset_contains(&sb->up_ports, pb->logical_port);
-            if (!bound_here) {
-                sbrec_port_binding_set_chassis(pb, ours);
+    if (scope == PORTS_ALL) {
+        SBREC_PORT_BINDING_FOR_EACH (pb, sb->idl) {
+            reconcile_port(sb, ours, pb);
+        }
+    } else if (scope == PORTS_CHANGED) {
+        SBREC_PORT_BINDING_FOR_EACH_TRACKED (pb, sb->idl) {
+            if (!sbrec_port_binding_is_deleted(pb)) {
+                reconcile_port(sb, ours, pb);
             }
-            if (pb->n_up != 1 || pb->up[0] != up) {
-                sbrec_port_binding_set_up(pb, &up, 1);
-            }
-        } else if (bound_here) {
-            const bool down = false;
-            sbrec_port_binding_set_chassis(pb, NULL);
-            sbrec_port_binding_set_up(pb, &down, 1);
         }
     }
 }
 
 static void
-reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn, bool ports)
+reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn, enum reconcile_scope ports)
 {
     const struct sbrec_chassis *ours;
     if (sb->want_chassis) {
@@ -631,9 +650,7 @@ reconcile(struct scs_sb_idl *sb, struct ovsdb_idl_txn *txn, bool ports)
     } else {
         ours = find_chassis(sb->idl, sb->chassis_name);
     }
-    if (ports) {
-        reconcile_ports(sb, ours);
-    }
+    reconcile_ports(sb, ours, ports);
     if (sb->releasing && sb->chassis_name) {
         /* As ovn-controller does on exit: our rows go; Port_Binding.chassis is a weak
          * reference and would be cleared anyway, `up` is cleared above. */
@@ -706,14 +723,18 @@ run_txn(struct scs_sb_idl *sb)
     if (sb->retry_at && !retry_due && !sb->write_dirty) {
         return;     /* after a failure, wait for the backoff even if the replica moved */
     }
-    /* Every Port_Binding is visited only when something could have moved a claim: our
-     * wishes (write_dirty), a retry, a resync, or a changed Port_Binding or Chassis row (the
-     * replica's tracked changes are still there: take_changes() clears them later). A
-     * Logical_Flow update - the common case, tens of thousands of ports - skips the walk. */
-    const bool ports = sb->write_dirty || retry_due || sb->full_resync || sb->releasing
-                       || sb->reconciled_seqno == 0
-                       || sbrec_port_binding_track_get_first(sb->idl)
-                       || sbrec_chassis_track_get_first(sb->idl);
+    /* Every Port_Binding is visited only when something could have moved any claim: our
+     * wishes (write_dirty), a retry, a resync, or a changed Chassis row. Changed Port_Binding
+     * rows alone (the replica's tracked changes are still there: take_changes() clears them
+     * later) are visited one by one; a Logical_Flow update - the common case, with tens of
+     * thousands of ports - visits none. */
+    enum reconcile_scope ports = PORTS_NONE;
+    if (sb->write_dirty || retry_due || sb->full_resync || sb->releasing
+        || sb->reconciled_seqno == 0 || sbrec_chassis_track_get_first(sb->idl)) {
+        ports = PORTS_ALL;
+    } else if (sbrec_port_binding_track_get_first(sb->idl)) {
+        ports = PORTS_CHANGED;
+    }
     struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(sb->idl);
     reconcile(sb, txn, ports);
     sb->write_dirty = false;
