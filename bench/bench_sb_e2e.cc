@@ -293,7 +293,7 @@ void run_e2e(benchmark::State& state, const std::function<Change(unsigned i)>& m
     unsigned i = 0;
     const std::size_t base = c.snap.logical_flows.size();
     uint64_t phases_ns[Chassis::kPhases] = {};
-    std::size_t recompiled = 0, parsed = 0, compiles = 0;
+    std::size_t recompiled = 0, parsed = 0, compiles = 0, view_reused = 0, flows_followed = 0;
     for (auto _ : state) {
         const Change ch = make(i++);
         auto has = [&](std::size_t flows, bool port) {
@@ -314,6 +314,8 @@ void run_e2e(benchmark::State& state, const std::function<Change(unsigned i)>& m
         for (int p = 0; p < Chassis::kPhases; ++p) phases_ns[p] += c.phase_ns[p];
         recompiled += c.compiler->report().stats.recompiled;
         parsed += c.compiler->report().stats.parsed;
+        view_reused += c.compiler->view_reused() ? 1 : 0;
+        flows_followed += c.compiler->flows_followed() ? 1 : 0;
         ++compiles;
         auto r = rpc.reply(id);
         if (!r || r->find("\"error\":\"") != std::string::npos) return state.SkipWithError("transaction failed");
@@ -333,6 +335,9 @@ void run_e2e(benchmark::State& state, const std::function<Change(unsigned i)>& m
         state.counters[names[p]] = static_cast<double>(phases_ns[p]) / 1e6 / static_cast<double>(compiles);
     state.counters["recompiled_dps"] = static_cast<double>(recompiled) / static_cast<double>(compiles);
     state.counters["parsed"] = static_cast<double>(parsed) / static_cast<double>(compiles);
+    // How often the compile could reuse the port placement, and follow the changed flow rows.
+    state.counters["view_reused"] = static_cast<double>(view_reused) / static_cast<double>(compiles);
+    state.counters["flows_followed"] = static_cast<double>(flows_followed) / static_cast<double>(compiles);
 }
 
 // A static route in lr0, ip4.dst == 172.18.<k/250>.<k%250+1>/32 (a range the dump does not use).

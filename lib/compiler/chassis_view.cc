@@ -1,8 +1,12 @@
 #include "compiler/chassis_view.h"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 
 #include <fmt/format.h>
+
+#include "common/mix.h"
 
 namespace scs::compiler {
 
@@ -31,12 +35,20 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     placed_.resize(dps_.size());
     pb_by_name_.reserve(sb.ports.size());
     placement_by_name_.reserve(sb.ports.size());
-    std::vector<uint64_t> name_hash;  // per sb.ports row: each name is hashed once
+    // Per sb.ports row: its name hashed once, and its datapath's index.
+    std::vector<uint64_t> name_hash;
+    std::vector<uint32_t> dp_at;
     name_hash.reserve(sb.ports.size());
+    dp_at.reserve(sb.ports.size());
+    std::vector<uint32_t> n_ports(dps_.size());
     for (const auto& p : sb.ports) {
         name_hash.push_back(decltype(pb_by_name_)::hash(p.logical_port));
         pb_by_name_.put(&p, name_hash.back());
+        const uint32_t at = p.datapath ? dp_index_.find(*p.datapath) : UuidSlots::kNone;
+        dp_at.push_back(at);
+        if (at != UuidSlots::kNone) ++n_ports[at];
     }
+    for (std::size_t i = 0; i < dps_.size(); ++i) placed_[i].reserve(n_ports[i]);
     // The configured VIFs by row: placing a port then asks a pointer, not a map of names.
     for (const auto& [lport, dpdk] : cfg.vifs)
         if (const PortBinding* pb = pb_by_name_.find(lport)) vif_port_.emplace(pb, dpdk);
@@ -68,16 +80,21 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     }
 
     // Place every port of every datapath.
+    static_assert(sizeof(PortEntry) == 16 && std::is_trivially_copyable_v<PortEntry>);
     for (std::size_t i = 0; i < sb.ports.size(); ++i) {
-        const PortBinding& pb = sb.ports[i];
-        if (!pb.datapath) continue;
-        const uint32_t at = dp_index_.find(*pb.datapath);
+        const uint32_t at = dp_at[i];
         if (at == UuidSlots::kNone) continue;
+        const PortBinding& pb = sb.ports[i];
         PortPlacement& p = placed_[at].emplace_back();
         p.pb = &pb;
         p.name_hash = name_hash[i];
         p.dp_key = static_cast<uint32_t>(dps_[at]->tunnel_key);
         place(p, pb);
+        uint64_t entry[2];
+        std::memcpy(entry, &p.entry, sizeof entry);
+        p.key_digest = mix64(p.name_hash ^ mix64(static_cast<uint64_t>(pb.tunnel_key)));
+        p.digest = mix64(p.key_digest ^ mix64(entry[0] ^ mix64(entry[1] ^ mix64(pb.security_hash ? pb.security_hash
+                                                                                                 : ovsdb::port_security_hash(pb)))));
     }
     for (const auto& v : placed_)
         for (const PortPlacement& p : v) placement_by_name_.put(&p, p.name_hash);

@@ -50,6 +50,9 @@ struct PortPlacement {
     std::string_view chassis;  // where it is resident ("" unbound / not chassis-bound)
     std::string_view note;     // why it is None, when it is
     uint64_t name_hash = 0;    // NameIndex hash of pb->logical_port (fingerprints reuse it)
+    // What the compiler's datapath fingerprints need of the port, digested while its row is
+    // at hand: its name and tunnel key; and those with its placement and port security.
+    uint64_t key_digest = 0, digest = 0;
 };
 
 inline std::string_view logical_port_of(const ovsdb::PortBinding& pb) { return pb.logical_port; }

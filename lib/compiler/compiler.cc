@@ -2,7 +2,6 @@
 
 #include <time.h>
 
-#include <cstring>
 #include <functional>
 #include <string_view>
 #include <type_traits>
@@ -198,18 +197,9 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         env.word(resident.h);
         auto [ports_fp, fresh] = view_.ports.try_emplace(uuid);
         if (fresh) {  // once per view: ports only change with it
-            static_assert(sizeof(engine::PortEntry) == 16 && std::is_trivially_copyable_v<engine::PortEntry>);
             for (const PortPlacement& p : view.ports(uuid)) {
-                Fingerprint pf;
-                pf.word(p.name_hash);  // the name, hashed once by the view
-                pf.pod(p.pb->tunnel_key);
-                ports_fp->second.first += mix64(pf.h);
-                uint64_t entry[2];
-                std::memcpy(entry, &p.entry, sizeof entry);
-                pf.word(entry[0]);
-                pf.word(entry[1]);
-                pf.word(p.pb->security_hash ? p.pb->security_hash : ovsdb::port_security_hash(*p.pb));
-                ports_fp->second.second += mix64(pf.h);
+                ports_fp->second.first += p.key_digest;
+                ports_fp->second.second += p.digest;
             }
         }
         const auto [keys_h, ports_h] = ports_fp->second;

@@ -166,31 +166,47 @@ MulticastGroup mcgroup_from(const scs_sb_mcgroup_view* v) {
 }
 
 // Replaces, removes or appends the rows of `rows` named in `changed` (row order is not kept:
-// a removed row's place is taken by the last one).
+// a removed row's place is taken by the last one). `at` indexes the rows by UUID; it is
+// rebuilt first when it does not describe them.
 template <typename Row>
-void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed) {
+void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed,
+                std::unordered_map<Uuid, uint32_t, UuidHash>& at) {
     if (changed.empty()) return;
-    uint64_t bloom = 0;  // a cheap first test on the scan over every row
-    for (const auto& [u, r] : changed) bloom |= 1ull << (u.parts[0] & 63);
-    std::set<Uuid> seen;
-    for (size_t i = 0; i < rows.size() && seen.size() < changed.size();) {
-        const Uuid& u = rows[i].uuid;
-        auto it = (bloom >> (u.parts[0] & 63)) & 1 ? changed.find(u) : changed.end();
-        if (it == changed.end()) {
-            ++i;
-            continue;
+    auto rebuild = [&] {
+        at.clear();
+        at.reserve(rows.size());
+        for (size_t i = 0; i < rows.size(); ++i) at[rows[i].uuid] = static_cast<uint32_t>(i);
+    };
+    if (at.size() != rows.size()) rebuild();
+    for (const auto& [u, r] : changed) {
+        auto it = at.find(u);
+        if (it != at.end() && (it->second >= rows.size() || rows[it->second].uuid != u)) {
+            rebuild();  // stale: someone else changed the rows
+            it = at.find(u);
         }
-        seen.insert(it->first);
-        if (it->second) {
-            rows[i] = *it->second;
-            ++i;
+        if (it == at.end()) {
+            if (!r) continue;
+            at[u] = static_cast<uint32_t>(rows.size());
+            rows.push_back(*r);
+        } else if (r) {
+            rows[it->second] = *r;
         } else {
-            if (i + 1 != rows.size()) rows[i] = std::move(rows.back());
+            const uint32_t i = it->second;
+            at.erase(it);
+            if (i + 1 != rows.size()) {
+                rows[i] = std::move(rows.back());
+                at[rows[i].uuid] = i;
+            }
             rows.pop_back();
         }
     }
-    for (const auto& [u, r] : changed)
-        if (r && !seen.count(u)) rows.push_back(*r);
+}
+
+// The same without an index, for small tables.
+template <typename Row>
+void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed) {
+    std::unordered_map<Uuid, uint32_t, UuidHash> at;
+    apply_rows(rows, changed, at);
 }
 
 template <typename Row>
@@ -430,7 +446,7 @@ void SbClient::update_snapshot(Snapshot& snap, Changes& ch) const {
     if (ch.sb_global) tables |= kSbGlobal;
     copy_tables(snap, tables);
 
-    if (!(tables & kPorts)) apply_rows(snap.ports, ch.port_rows);
+    if (!(tables & kPorts)) apply_rows(snap.ports, ch.port_rows, snap.port_at);
     if (!(tables & kMulticastGroups)) apply_rows(snap.multicast_groups, ch.mcgroup_rows);
     if (tables & kLogicalFlows) {
         ch.lflow_rows.clear();
@@ -468,7 +484,7 @@ void SbClient::update_snapshot(Snapshot& snap, Changes& ch) const {
                 &ctx);
     }
     if (!ch.lflow_rows.empty()) {
-        apply_rows(snap.logical_flows, ch.lflow_rows);
+        apply_rows(snap.logical_flows, ch.lflow_rows, snap.flow_at);
         ++snap.flows_version;
     }
     snap.rejected_logical_flows += ch.rejected_logical_flows;
@@ -497,6 +513,7 @@ void SbClient::copy_tables(Snapshot& snap, unsigned tables) const {
 
     if (tables & kPorts) {
         snap.ports.clear();
+        snap.port_at.clear();
         scs_sb_idl_for_each_port(
             idl_,
             [](void* ctx, const scs_sb_port_view* v) {
@@ -529,6 +546,7 @@ void SbClient::copy_tables(Snapshot& snap, unsigned tables) const {
 
     if (tables & kLogicalFlows) {
         snap.logical_flows.clear();
+        snap.flow_at.clear();
         snap.rejected_logical_flows = 0;
         snap.flows_version = new_flows_lineage();
         scs_sb_idl_for_each_lflow(

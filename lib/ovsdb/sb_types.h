@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace scs::ovsdb {
@@ -166,6 +167,10 @@ struct Snapshot {
     // changed rows one by one (and then lists them all in Changes::lflow_rows); a copy of the
     // whole table takes a value no snapshot had before. 0: not maintained (files, tests).
     uint64_t flows_version = 0;
+    // Where each row of logical_flows and ports is, by UUID: kept by
+    // SbClient::update_snapshot() so that a change finds its row without a scan, and rebuilt
+    // by it whenever it does not describe the vector (e.g. after the table was copied whole).
+    std::unordered_map<Uuid, uint32_t, UuidHash> flow_at, port_at;
 };
 
 // A flows_version no snapshot of this process had before (for a whole-table copy).

@@ -466,10 +466,22 @@ TEST_F(SbDumpTest, UpdateSnapshotFollowsChanges) {
     ASSERT_TRUE(c.ok());
     SbClient& client = **c;
     Snapshot snap;
+    // The row indexes update_snapshot() keeps must describe the vectors whenever it used them.
+    auto indexed = [](const auto& rows, const auto& at) {
+        if (at.empty()) return true;  // not built (yet)
+        if (at.size() != rows.size()) return false;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            auto it = at.find(rows[i].uuid);
+            if (it == at.end() || it->second != i) return false;
+        }
+        return true;
+    };
     auto follow = [&](const std::function<bool(const Snapshot&)>& arrived) {
         return run_until(client, [&] {
             Changes ch = client.take_changes();
             if (!ch.empty()) client.update_snapshot(snap, ch);
+            EXPECT_TRUE(indexed(snap.logical_flows, snap.flow_at));
+            EXPECT_TRUE(indexed(snap.ports, snap.port_at));
             return arrived(snap);
         });
     };
@@ -512,4 +524,5 @@ TEST_F(SbDumpTest, UpdateSnapshotFollowsChanges) {
                });
     }));
     EXPECT_EQ(canon(snap), canon(client.snapshot()));
+    EXPECT_FALSE(snap.flow_at.empty()) << "flow changes were applied without the index";
 }
