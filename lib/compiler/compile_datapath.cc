@@ -180,9 +180,9 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     };
 
     // Stage by stage. With a cache, a stage whose flows, lowered matches, resolved names and
-    // aux-stage tables are what they were is adopted as built last time (engine::StageBlock).
+    // aux-stage tables are what they were is adopted from the last build (engine::StageBlock).
     std::map<std::pair<int, int>, StageUnit> units;
-    std::vector<std::pair<StageUnit*, std::pair<Pipe, uint8_t>>> fresh_units;  // block after build()
+    std::vector<std::pair<StageUnit*, std::pair<Pipe, uint8_t>>> placed;  // where each went: after build()
     out.flows.reserve(flows.size());
     for (int pi = 0; pi < 2; ++pi) {
         const Pipe pipe = static_cast<Pipe>(pi);
@@ -212,6 +212,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                     FlowReport& rep = out.flows.emplace_back(r);
                     if (rep.action != engine::kNoAction) rep.action += base;
                 }
+                placed.push_back({&unit, {pipe, table}});
                 continue;
             }
             unit = StageUnit{};
@@ -234,7 +235,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                 if (kept.action != engine::kNoAction) kept.action -= base;
             }
             b.end_block(pipe, table);
-            fresh_units.push_back({&unit, {pipe, table}});
+            placed.push_back({&unit, {pipe, table}});
         }
     }
 
@@ -269,7 +270,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     auto built = b.build();
     if (!built) return make_error(built.error());
     if (matches) {
-        for (auto& [unit, at] : fresh_units) unit->block = b.block(at.first, at.second);
+        for (auto& [unit, at] : placed) unit->block = b.block(at.first, at.second);
         matches->stages = std::move(units);
     }
     out.dp = std::move(*built);

@@ -56,7 +56,7 @@ struct FlowReport {
 // its actions call get the same tables again (aux, replayed in order).
 struct StageUnit {
     uint64_t fp = 0;  // the stage's flows (content hashes), order-independent
-    engine::StageBlockPtr block;  // null: not reusable
+    engine::StageBlockPtr block;  // where it is in the last build; null: not reusable
     ResolverDeps deps;
     struct AuxCall {
         AuxKind kind = AuxKind::Count;

@@ -226,22 +226,31 @@ void DatapathBuilder::end_block(Pipe pipe, uint8_t table) {
 
 uint32_t DatapathBuilder::adopt(Pipe pipe, uint8_t table, StageBlockPtr block) {
     auto& specs = specs_[static_cast<int>(pipe)];
-    if (table >= specs.size() || !block) return fail(fmt::format("adopt: no table {} or no block", table)), 0;
+    if (table >= specs.size() || !block || !block->dp) return fail(fmt::format("adopt: no table {} or no block", table)), 0;
     StageSpec& s = specs[table];
+    const Program& from = block->dp->program;
+    if (block->code_end > from.code.size() || block->const_end > from.consts.size() ||
+        block->code_begin > block->code_end || block->const_begin > block->const_end)
+        return fail(fmt::format("adopt: table {}: block outside its program", table)), 0;
     Program& prog = dp_->program;
     const auto base = static_cast<uint32_t>(prog.code.size());
     const auto const_base = static_cast<uint32_t>(prog.consts.size());
-    prog.code.insert(prog.code.end(), block->code.begin(), block->code.end());
+    prog.code.insert(prog.code.end(), from.code.begin() + block->code_begin, from.code.begin() + block->code_end);
     for (std::size_t i = base; i < prog.code.size(); ++i) {
         Insn& insn = prog.code[i];
-        if (insn.op == Op::Clone) insn.a += base;
-        else if (insn.op == Op::Load) insn.a += const_base;
+        if (insn.op == Op::Clone) insn.a = insn.a - block->code_begin + base;
+        else if (insn.op == Op::Load) insn.a = insn.a - block->const_begin + const_base;
     }
-    prog.consts.insert(prog.consts.end(), block->consts.begin(), block->consts.end());
+    prog.consts.insert(prog.consts.end(), from.consts.begin() + block->const_begin, from.consts.begin() + block->const_end);
     dp_->unimplemented_insns += block->unimplemented;
-    s.adopted = true;
-    s.adopted_at = base;
-    s.block = std::move(block);
+    s.bracketed = true;
+    s.code_begin = base;
+    s.code_end = static_cast<uint32_t>(prog.code.size());
+    s.const_begin = const_base;
+    s.const_end = static_cast<uint32_t>(prog.consts.size());
+    s.unimpl_begin = dp_->unimplemented_insns - block->unimplemented;
+    s.unimpl_end = dp_->unimplemented_insns;
+    s.adopted = std::move(block);
     return base;
 }
 
@@ -250,28 +259,16 @@ StageBlockPtr DatapathBuilder::block(Pipe pipe, uint8_t table) const {
     return table < specs.size() ? specs[table].block : nullptr;
 }
 
-// The stage's code and constants cut out of the program, offsets made relative to them; null
-// when a flow of the stage points outside its bracket (then it cannot move on its own).
-StageBlockPtr DatapathBuilder::make_block(const StageSpec& spec, const Stage* built) const {
-    const Program& prog = dp_->program;
+// Whether a bracketed stage's rules and clone bodies all point into its bracket (so that it
+// can move on its own).
+bool DatapathBuilder::self_contained(const StageSpec& spec) const {
     auto inside = [&](uint32_t a) { return a >= spec.code_begin && a < spec.code_end; };
     for (const FlowSpec& f : spec.flows)
-        if (!inside(f.action)) return nullptr;
-    auto b = std::make_shared<StageBlock>();
-    b->code.assign(prog.code.begin() + spec.code_begin, prog.code.begin() + spec.code_end);
-    for (Insn& i : b->code) {
-        if (i.op == Op::Clone) {
-            if (!inside(i.a)) return nullptr;
-            i.a -= spec.code_begin;
-        } else if (i.op == Op::Load) {
-            i.a -= spec.const_begin;
-        }
-    }
-    b->consts.assign(prog.consts.begin() + spec.const_begin, prog.consts.begin() + spec.const_end);
-    b->unimplemented = spec.unimpl_end - spec.unimpl_begin;
-    if (built) b->stage = built->shifted(0u - spec.code_begin);
-    else b->elided = true;
-    return b;
+        if (!inside(f.action)) return false;
+    const Program& prog = dp_->program;
+    for (uint32_t i = spec.code_begin; i < spec.code_end; ++i)
+        if (prog.code[i].op == Op::Clone && !inside(prog.code[i].a)) return false;
+    return true;
 }
 
 void DatapathBuilder::port(uint32_t key, std::string name, const PortEntry& e) {
@@ -496,6 +493,8 @@ void DatapathBuilder::fail(std::string msg) {
 
 Result<DatapathPtr> DatapathBuilder::build() {
     if (!error_.empty()) return make_error(error_);
+    std::vector<int32_t> stage_at[2];  // per table: its index in the pipeline's stages, -1 elided
+    std::vector<bool> contained[2];    // per table: bracketed and self-contained
     for (int p = 0; p < 2; ++p) {
         const Pipe pipe = static_cast<Pipe>(p);
         auto& specs = specs_[p];
@@ -504,6 +503,7 @@ Result<DatapathPtr> DatapathBuilder::build() {
         pl.compact_of.assign(specs.size() + 1, 0);
         // Walk backwards so compact_of[t] can point at the first kept stage >= t.
         std::vector<bool> keep(specs.size());
+        std::vector<int32_t> at(specs.size(), -1);  // index in pl.stages
         for (std::size_t t = 0; t < specs.size(); ++t) {
             const StageSpec& spec = specs[t];
             const auto& fl = spec.flows;
@@ -511,27 +511,31 @@ Result<DatapathPtr> DatapathBuilder::build() {
             if (spec.adopted && !fl.empty())
                 return make_error(fmt::format("datapath {}: stage {}: flows given for an adopted stage", dp_->name, spec.name));
             // A stage whose one flow is the catch-all `next;` is elided: it costs nothing.
-            keep[t] = spec.adopted ? !spec.block->elided
+            keep[t] = spec.adopted ? spec.adopted->stage >= 0
                                    : !(fl.size() == 1 && fl[0].match.empty_mask() &&
                                        is_plain_next(fl[0].action, pipe, static_cast<uint8_t>(t)));
         }
         for (std::size_t t = 0; t < specs.size(); ++t) {
             StageSpec& spec = specs[t];
-            if (!keep[t]) {
-                if (spec.bracketed && !spec.adopted) spec.block = make_block(spec, nullptr);
-                continue;
-            }
+            if (!keep[t]) continue;
             Stage st;
-            if (spec.adopted) {
-                st = spec.block->stage.shifted(spec.adopted_at);
+            if (const StageBlock* from = spec.adopted.get()) {
+                const auto& stages = from->dp->pipe[static_cast<int>(from->pipe)].stages;
+                if (static_cast<std::size_t>(from->stage) >= stages.size())
+                    return make_error(fmt::format("datapath {}: stage {}: adopted stage not found", dp_->name, spec.name));
+                st = stages[static_cast<std::size_t>(from->stage)].shifted(spec.code_begin - from->code_begin);
                 st.name = spec.name;
                 st.table_id = static_cast<uint8_t>(t);
-            } else {
-                if (auto r = build_stage(pipe, static_cast<uint8_t>(t), spec, st); !r) return make_error(r.error());
-                if (spec.bracketed) spec.block = make_block(spec, &st);
+            } else if (auto r = build_stage(pipe, static_cast<uint8_t>(t), spec, st); !r) {
+                return make_error(r.error());
             }
+            at[t] = static_cast<int32_t>(pl.stages.size());
             pl.stages.push_back(std::move(st));
         }
+        stage_at[p] = std::move(at);
+        contained[p].resize(specs.size());
+        for (std::size_t t = 0; t < specs.size(); ++t)
+            contained[p][t] = specs[t].bracketed && !specs[t].adopted && self_contained(specs[t]);
         uint16_t next_kept = static_cast<uint16_t>(pl.stages.size());
         for (std::size_t t = specs.size() + 1; t-- > 0;) {
             if (t < specs.size() && keep[t]) --next_kept;
@@ -547,7 +551,25 @@ Result<DatapathPtr> DatapathBuilder::build() {
                                           dp_->name, i.off, i.b ? "egress" : "ingress", pl.n_logical_tables));
         i.a = pl.compact_of[i.off];
     }
-    return DatapathPtr(std::move(dp_));
+    built_ = DatapathPtr(std::move(dp_));
+    // Where each bracketed stage went, for adopting it into a later build.
+    for (int p = 0; p < 2; ++p) {
+        for (std::size_t t = 0; t < specs_[p].size(); ++t) {
+            StageSpec& spec = specs_[p][t];
+            if (!spec.bracketed || (!spec.adopted && !contained[p][t])) continue;
+            auto b = std::make_shared<StageBlock>();
+            b->dp = built_;
+            b->pipe = static_cast<Pipe>(p);
+            b->stage = stage_at[p][t];
+            b->code_begin = spec.code_begin;
+            b->code_end = spec.code_end;
+            b->const_begin = spec.const_begin;
+            b->const_end = spec.const_end;
+            b->unimplemented = spec.unimpl_end - spec.unimpl_begin;
+            spec.block = std::move(b);
+        }
+    }
+    return built_;
 }
 
 }  // namespace scs::engine

@@ -55,17 +55,18 @@ private:
     uint32_t start_;
 };
 
-// One stage compiled on its own: its lookup structures with action offsets relative to its
-// action code, and that code (Clone targets relative to it, Load constants relative to
-// `consts`). The compiler keeps it across generations and adopts it into the next build of
-// its datapath while the stage's flows and what they resolved stay the same: adopting costs
-// a copy and one add per rule instead of lowering and inserting every flow again.
+// Where one stage of a built datapath is: its stage in the pipeline (none when elided, i.e.
+// only the default `next;`) and the range of the program its rules' action lists occupy.
+// The compiler keeps it across generations and adopts the stage into the next build of its
+// datapath while the stage's flows and what they resolved stay the same: adopting copies the
+// tables and the code from the datapath it points into (a copy and one add per rule, instead
+// of lowering and inserting every flow again). Holding it keeps that datapath alive.
 struct StageBlock {
-    Stage stage;
-    std::vector<Insn> code;
-    std::vector<uint8_t> consts;
-    uint32_t unimplemented = 0;  // Unimplemented instructions in `code`
-    bool elided = false;         // only the default `next;`: not kept in the pipeline
+    DatapathPtr dp;
+    Pipe pipe = Pipe::Ingress;
+    int32_t stage = -1;  // index in dp->pipe[pipe].stages; -1: elided
+    uint32_t code_begin = 0, code_end = 0, const_begin = 0, const_end = 0;
+    uint32_t unimplemented = 0;  // Unimplemented instructions in the range
 };
 using StageBlockPtr = std::shared_ptr<const StageBlock>;
 
@@ -90,8 +91,8 @@ public:
     void force_kind(Pipe pipe, uint8_t table, StageKind kind);
 
     // Brackets the action lists of one stage's flows: every flow() of the stage between the
-    // two, pointing at actions made between them. build() then also returns the stage as a
-    // StageBlock (block()).
+    // two, pointing at actions made between them. After build(), block() says where the
+    // stage went.
     void begin_block(Pipe pipe, uint8_t table);
     void end_block(Pipe pipe, uint8_t table);
     // The stage as built before (a block() of an earlier build): its code is appended to the
@@ -117,18 +118,19 @@ private:
         std::vector<FlowSpec> flows;
         bool forced = false;
         StageKind kind = StageKind::Classifier;
-        // begin_block()/end_block(): the code and constants made for it ([begin, end)).
+        // begin_block()/end_block() or adopt(): the code and constants made for it
+        // ([begin, end)).
         bool bracketed = false, open = false;
         uint32_t code_begin = 0, code_end = 0, const_begin = 0, const_end = 0, unimpl_begin = 0, unimpl_end = 0;
-        StageBlockPtr block;    // adopted, or made by build()
-        uint32_t adopted_at = 0;  // where an adopted block's code went
-        bool adopted = false;
+        StageBlockPtr adopted;  // the block it was adopted from
+        StageBlockPtr block;    // after build()
     };
-    StageBlockPtr make_block(const StageSpec& spec, const Stage* built) const;
+    bool self_contained(const StageSpec& spec) const;
+    std::unique_ptr<Datapath> dp_;
+    DatapathPtr built_;
     Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
 
-    std::unique_ptr<Datapath> dp_;
     std::vector<StageSpec> specs_[2];
 };
 
