@@ -1,7 +1,13 @@
-// DatapathBuilder: stage shapes, elision of default-only stages, `next` resolution, errors.
+// DatapathBuilder: stage shapes, elision of default-only stages, `next` resolution, stages
+// adopted from an earlier build, errors.
 #include <gtest/gtest.h>
 
 #include "engine/builder.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <vector>
 
 namespace scs::engine {
 namespace {
@@ -114,6 +120,146 @@ TEST(Builder, BadInputIsAnErrorNotACrash) {
     check([](DatapathBuilder& b) { b.actions(Pipe::Ingress, 0).load_bits(Field::Reg0, 30, 4, 1).done(); }, "reg0[30..33]");
     check([](DatapathBuilder& b) { b.actions(Pipe::Ingress, 0).move(Field::EthSrc, Field::Reg0).done(); }, "widths differ");
     check([](DatapathBuilder& b) { b.actions(Pipe::Ingress, 0).load(Field::Ip6Dst, 1).done(); }, "16-byte field");
+}
+
+// What the action list at `at` does, wherever it and its constants are: instructions with
+// Load constants and Clone bodies followed, Next by its logical table.
+std::vector<uint64_t> action_content(const Program& p, uint32_t at) {
+    std::vector<uint64_t> out;
+    if (at == kNoAction) return out;
+    for (uint32_t i = at; i < p.code.size(); ++i) {
+        const Insn& x = p.code[i];
+        out.push_back(static_cast<uint64_t>(x.op) << 32 | static_cast<uint64_t>(x.off) << 16 | x.len);
+        if (x.op == Op::Load) {
+            for (uint32_t k = 0; k < 2u * x.len; ++k) out.push_back(p.consts.at(x.a + k));
+        } else if (x.op == Op::Clone) {
+            const auto body = action_content(p, x.a);
+            out.insert(out.end(), body.begin(), body.end());
+        } else if (x.op != Op::Next) {
+            out.push_back(x.a);
+        }
+        if (x.op == Op::End) break;
+    }
+    return out;
+}
+
+// Ingress table 0: `n` exact rules loading reg0 (so its code and constants vary in size).
+void first_stage(DatapathBuilder& b, unsigned n) {
+    b.begin_block(Pipe::Ingress, 0);
+    for (unsigned i = 0; i < n; ++i)
+        b.flow(Pipe::Ingress, 0, 10, Match{}.set_u64(Field::EthDst, i + 1),
+               b.actions(Pipe::Ingress, 0).load(Field::Reg0, 1000 + i).next().done());
+    b.flow(Pipe::Ingress, 0, 0, Match{}, b.actions(Pipe::Ingress, 0).next().done());
+    b.end_block(Pipe::Ingress, 0);
+}
+
+TEST(Builder, AdoptedStagesLookUpAndActAsBuilt) {
+    auto ip4 = [] { return Match{}.set_u64(Field::EthType, 0x0800); };
+    // dp1: table 1 routes (LPM, constants, a clone), table 2 a classifier, table 3 default only.
+    DatapathBuilder b1("r", 2, true);
+    b1.stages(Pipe::Ingress, {"t0", "routes", "acl", "skip", "out"});
+    b1.stages(Pipe::Egress, {});
+    first_stage(b1, 3);
+    b1.begin_block(Pipe::Ingress, 1);
+    for (unsigned plen : {8u, 16u, 24u, 32u}) {
+        const uint32_t body = b1.actions(Pipe::Ingress, 1).load(Field::Reg1, plen).output().done();
+        b1.flow(Pipe::Ingress, 1, static_cast<int32_t>(2 * plen + 1), ip4().set_ip4_prefix(Field::Ip4Dst, 0x0a010203, plen),
+                b1.actions(Pipe::Ingress, 1).clone(body).load(Field::Reg0, 0x0a000000 + plen).dec_ttl().next().done());
+    }
+    b1.end_block(Pipe::Ingress, 1);
+    b1.begin_block(Pipe::Ingress, 2);
+    b1.flow(Pipe::Ingress, 2, 10, Match{}.set_u64(Field::Inport, 1), b1.actions(Pipe::Ingress, 2).next().done());
+    b1.flow(Pipe::Ingress, 2, 20, Match{}.set_u64(Field::Reg0, 0x0a000010), b1.actions(Pipe::Ingress, 2).drop().done());
+    b1.flow(Pipe::Ingress, 2, 0, Match{}, b1.actions(Pipe::Ingress, 2).unimplemented(Unimpl::CtNext).done());
+    b1.end_block(Pipe::Ingress, 2);
+    b1.begin_block(Pipe::Ingress, 3);
+    b1.default_next(Pipe::Ingress, 3);
+    b1.end_block(Pipe::Ingress, 3);
+    b1.flow(Pipe::Ingress, 4, 0, Match{}, b1.actions(Pipe::Ingress, 4).output().done());
+    auto dp1 = b1.build();
+    ASSERT_TRUE(dp1.ok()) << dp1.error();
+
+    // dp2: a bigger first stage (everything after it moves), the others adopted; dp3 adopts
+    // them again from dp2, after a smaller one.
+    auto again = [&](DatapathBuilder& from, unsigned n) -> Result<DatapathPtr> {
+        DatapathBuilder b("r", 2, true);
+        b.stages(Pipe::Ingress, {"t0", "routes", "acl", "skip", "out"});
+        b.stages(Pipe::Egress, {});
+        first_stage(b, n);
+        for (uint8_t t : {1, 2, 3}) {
+            auto block = from.block(Pipe::Ingress, t);
+            if (!block) return make_error(fmt::format("no block for table {}", t));
+            b.adopt(Pipe::Ingress, t, block);
+        }
+        b.flow(Pipe::Ingress, 4, 0, Match{}, b.actions(Pipe::Ingress, 4).output().done());
+        auto dp = b.build();
+        if (dp) from = std::move(b);
+        return dp;
+    };
+    DatapathBuilder chain = std::move(b1);
+    auto dp2 = again(chain, 40);
+    ASSERT_TRUE(dp2.ok()) << dp2.error();
+    auto dp3 = again(chain, 1);
+    ASSERT_TRUE(dp3.ok()) << dp3.error();
+
+    const FlowKey probes[] = {
+        ip4().set_u64(Field::Ip4Dst, 0x0a010203).value, ip4().set_u64(Field::Ip4Dst, 0x0a01ff01).value,
+        ip4().set_u64(Field::Ip4Dst, 0x0aff0000).value, ip4().set_u64(Field::Ip4Dst, 0x0b000000).value,
+        Match{}.set_u64(Field::Inport, 1).value,        Match{}.set_u64(Field::Reg0, 0x0a000010).value,
+        Match{}.value,
+    };
+    for (const DatapathPtr& dp : {*dp2, *dp3}) {
+        const Pipeline& want = (*dp1)->pipe[0];
+        const Pipeline& got = dp->pipe[0];
+        ASSERT_EQ(got.stages.size(), want.stages.size()) << "the default-only stage stays elided";
+        EXPECT_EQ(dp->unimplemented_insns, (*dp1)->unimplemented_insns);
+        for (std::size_t s = 1; s < want.stages.size(); ++s) {
+            EXPECT_EQ(got.stages[s].name, want.stages[s].name);
+            EXPECT_EQ(got.stages[s].kind, want.stages[s].kind);
+            EXPECT_EQ(got.stages[s].digest(), want.stages[s].digest());
+            for (const FlowKey& k : probes) {
+                const Hit a = want.stages[s].lookup(k), b = got.stages[s].lookup(k);
+                EXPECT_EQ(a.priority, b.priority) << want.stages[s].name;
+                EXPECT_EQ(a.rule, b.rule) << want.stages[s].name;
+                EXPECT_EQ(action_content((*dp1)->program, a.action), action_content(dp->program, b.action))
+                    << want.stages[s].name;
+            }
+        }
+        // `next` from the adopted stages still lands on the right kept stage.
+        for (const Insn& i : dp->program.code) {
+            if (i.op == Op::Next) {
+                EXPECT_EQ(i.a, got.compact_of[i.off]);
+            }
+        }
+    }
+    // The adopted code did move: otherwise this test would prove nothing.
+    EXPECT_NE(chain.block(Pipe::Ingress, 1)->code_begin, 0u);
+}
+
+TEST(Builder, AdoptingWithFlowsOrAStaleBlockIsAnError) {
+    DatapathBuilder b1("s", 1, false);
+    b1.stages(Pipe::Ingress, {"t0"});
+    b1.stages(Pipe::Egress, {});
+    first_stage(b1, 2);
+    ASSERT_TRUE(b1.build().ok());
+    DatapathBuilder b2("s", 1, false);
+    b2.stages(Pipe::Ingress, {"t0"});
+    b2.stages(Pipe::Egress, {});
+    b2.adopt(Pipe::Ingress, 0, b1.block(Pipe::Ingress, 0));
+    b2.flow(Pipe::Ingress, 0, 5, Match{}.set_u64(Field::Inport, 1), b2.actions(Pipe::Ingress, 0).next().done());
+    EXPECT_FALSE(b2.build().ok());
+    DatapathBuilder b3("s", 1, false);
+    b3.stages(Pipe::Ingress, {"t0"});
+    b3.stages(Pipe::Egress, {});
+    auto stale = std::make_shared<StageBlock>(*b1.block(Pipe::Ingress, 0));
+    stale->code_end += 1000;
+    b3.adopt(Pipe::Ingress, 0, stale);
+    EXPECT_FALSE(b3.build().ok());
+    DatapathBuilder b4("s", 1, false);
+    b4.stages(Pipe::Ingress, {"t0"});
+    b4.stages(Pipe::Egress, {});
+    b4.begin_block(Pipe::Ingress, 0);
+    EXPECT_FALSE(b4.build().ok()) << "a block never ended";
 }
 
 TEST(Fields, NamesResolve) {
