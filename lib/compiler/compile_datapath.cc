@@ -217,6 +217,11 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             }
             unit = StageUnit{};
             unit.fp = fp;
+            std::size_t n_rules = 0;
+            for (const FlowRef* f : stage_flows)
+                if (auto e = matches->by_flow.find((*f)->uuid); e != matches->by_flow.end() && e->second.matches)
+                    n_rules += e->second.matches->size();
+            b.reserve(pipe, table, n_rules);
             const RecordingResolver by(deps, unit.deps);
             auto recording_note = [&unit, &aux_note](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
                 StageUnit::AuxCall call{k, r ? std::optional<BitRef>(*r) : std::nullopt, args, 0};

@@ -193,6 +193,11 @@ void DatapathBuilder::flow(Pipe pipe, uint8_t table, int32_t priority, const Mat
     specs[table].flows.push_back(FlowSpec{priority, m, action});
 }
 
+void DatapathBuilder::reserve(Pipe pipe, uint8_t table, std::size_t n) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    if (table < specs.size()) specs[table].flows.reserve(n);
+}
+
 void DatapathBuilder::default_next(Pipe pipe, uint8_t table) {
     flow(pipe, table, 0, Match{}, actions(pipe, table).next().done());
 }

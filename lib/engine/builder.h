@@ -85,6 +85,8 @@ public:
     void rename_stage(Pipe pipe, uint8_t table, std::string name);
     ActionBuilder actions(Pipe pipe, uint8_t table);
     void flow(Pipe pipe, uint8_t table, int32_t priority, const Match& m, uint32_t action);
+    // Room for `n` flows in the stage (a hint: stages of thousands of rules grow otherwise).
+    void reserve(Pipe pipe, uint8_t table, std::size_t n);
     // Shorthand: a priority-0 catch-all `next;` (OVN's default flow of most stages).
     void default_next(Pipe pipe, uint8_t table);
     // Forces a stage's structure (tests, benchmarks); build() fails if the flows do not fit.
