@@ -7,7 +7,9 @@
 //                      compiler, as the daemon does after a Southbound update
 //   IncrementalRoute   one static route in a router's lr_in_ip_routing added or removed again
 //                      (only Logical_Flow rows change: the port placement is reused)
-// Both change one Snapshot in place and give the hint the daemon derives from the
+//   IncrementalAcl     one security-group rule (a stateful ACL flow in a switch's ls_out_acl)
+//                      added or removed again: only Logical_Flow rows change
+// All three change one Snapshot in place and give the hint the daemon derives from the
 // Southbound's change tracking.
 // Times are wall clock (CLOCK_MONOTONIC via Google Benchmark's real time); each case runs
 // several repetitions and reports median, mean and spread.
@@ -191,6 +193,10 @@ void BM_IncrementalRoute(benchmark::State& state) {
     incremental(state, [](ovsdb::Snapshot& s) { return bench::add_route(s, 0, 0); });
 }
 
+void BM_IncrementalAcl(benchmark::State& state) {
+    incremental(state, [](ovsdb::Snapshot& s) { return bench::add_acl(s, 0, 0); });
+}
+
 // Copying the whole Southbound (what SbClient::snapshot() costs on top, roughly).
 void BM_SnapshotCopy(benchmark::State& state) {
     const ovsdb::Snapshot* sb = big_sb();
@@ -211,6 +217,7 @@ BENCHMARK(BM_ParseAllFlows)->Unit(benchmark::kMillisecond)->UseRealTime()->Repet
 BENCHMARK(BM_FullCompile)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions)->Iterations(1);
 BENCHMARK(BM_IncrementalPort)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions);
 BENCHMARK(BM_IncrementalRoute)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions);
+BENCHMARK(BM_IncrementalAcl)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions);
 BENCHMARK(BM_SnapshotCopy)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(kRepetitions);
 
 }  // namespace

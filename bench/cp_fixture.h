@@ -143,4 +143,19 @@ inline bool add_route(ovsdb::Snapshot& sb, unsigned r, unsigned k) {
     return true;
 }
 
+// One more security-group rule on switch ls<s>, as ovn-northd writes an OpenStack security
+// group rule allowing TCP port 2200+k from 10.9.<k/250>.<k%250+1> to the switch's first VM
+// (a stateful ACL in ls_in_acl, its verdict through the conntrack registers).
+inline bool add_acl(ovsdb::Snapshot& sb, unsigned s, unsigned k) {
+    const ovsdb::DatapathBinding* ls = datapath_named(sb, fmt::format("ls{}", s));
+    if (!ls) return false;
+    const ovsdb::Uuid lsu = ls->uuid;
+    sb.logical_flows.push_back(lflow(
+        bench_uuid(7, s * 100000 + k), lsu, stage_table(sb, lsu, "ls_out_acl"), 2002, "ls_out_acl",
+        fmt::format("reg0[7] == 1 && (outport == \"ls{}-p0\" && ip4 && ip4.src == 10.9.{}.{} && tcp && tcp.dst == {})", s,
+                    k / 250, k % 250 + 1, 2200 + k % 1000),
+        "reg0[1] = 1; next;"));
+    return true;
+}
+
 }  // namespace scs::bench
