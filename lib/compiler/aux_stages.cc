@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/mix.h"
 #include "compiler/chassis_view.h"
 #include "compiler/compile_datapath.h"
 #include "compiler/port_security.h"
@@ -173,22 +174,42 @@ Result<uint8_t> AuxStages::note(AuxKind k, const BitRef* result, std::vector<Bit
     return use.back().table;
 }
 
+Result<void> emit_aux_stage(engine::DatapathBuilder& b, Pipe pipe, const AuxUse& u, const ovsdb::DatapathBinding& dp,
+                            const ovsdb::Snapshot& sb, const ChassisView& view, const DepCheck& names, MatchCache* cache,
+                            std::vector<std::string>& errors) {
+    const AuxKind k = u.kind;
+    const uint8_t table = u.table;
+    Result<void> r;
+    if (k == AuxKind::PortSecIn || k == AuxKind::PortSecOut)
+        r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, names, cache, errors);
+    else
+        r = emit_neighbors(b, pipe, table, k, u, dp, sb, names.resolver(), errors);
+    if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(k), r.error()));
+    // Anything else: the caller's default answer stands and the call returns.
+    b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
+    return {};
+}
+
+std::string aux_stage_title(const AuxUse& u) {
+    return fmt::format("{}{}", aux_stage_name(u.kind), u.args.empty() ? "" : "()");
+}
+
+uint64_t aux_use_digest(const AuxUse& u) {
+    auto ref = [](const BitRef& r) {
+        return static_cast<uint64_t>(r.field) << 32 | static_cast<uint64_t>(r.bit) << 16 | r.n_bits;
+    };
+    uint64_t h = mix64(static_cast<uint64_t>(u.kind) << 8 | u.table);
+    h = mix64(h ^ ref(u.result));
+    for (const BitRef& a : u.args) h = mix64(h ^ ref(a));
+    return h;
+}
+
 Result<void> emit_aux_stages(engine::DatapathBuilder& b, Pipe pipe, const AuxStages& aux, const ovsdb::DatapathBinding& dp,
                              const ovsdb::Snapshot& sb, const ChassisView& view, const DepCheck& names, MatchCache* cache,
                              std::vector<std::string>& errors) {
-    const lflow::Resolver& resolver = names.resolver();
     for (const AuxUse& u : aux.use) {
-        const AuxKind k = u.kind;
-        const uint8_t table = u.table;
-        b.rename_stage(pipe, table, fmt::format("{}{}", aux_stage_name(k), u.args.empty() ? "" : "()"));
-        Result<void> r;
-        if (k == AuxKind::PortSecIn || k == AuxKind::PortSecOut)
-            r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, names, cache, errors);
-        else
-            r = emit_neighbors(b, pipe, table, k, u, dp, sb, resolver, errors);
-        if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(k), r.error()));
-        // Anything else: the caller's default answer stands and the call returns.
-        b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
+        b.rename_stage(pipe, u.table, aux_stage_title(u));
+        if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, names, cache, errors); !r) return r;
     }
     return {};
 }

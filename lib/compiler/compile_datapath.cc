@@ -94,7 +94,7 @@ PipeShape shape(const std::vector<FlowRef>& flows, Pipe pipe) {
 
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, MatchCache* matches) {
+                                          const NameTables& names, MatchCache* matches, uint64_t env) {
     CompiledDatapath out;
     out.binding = &dp;
     if (dp.tunnel_key <= 0 || dp.tunnel_key >= (1 << 24))
@@ -244,9 +244,37 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         }
     }
 
-    for (int pipe = 0; pipe < 2; ++pipe)
-        if (auto r = emit_aux_stages(b, static_cast<Pipe>(pipe), aux[pipe], dp, sb, view, deps, matches, out.errors); !r)
-            return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
+    // The aux stages: with a cache and the datapath's inputs other than its flows known
+    // (`env`), one whose use and inputs are what they were is adopted too.
+    for (int pi = 0; pi < 2; ++pi) {
+        const Pipe pipe = static_cast<Pipe>(pi);
+        if (!matches || env == 0) {
+            if (auto r = emit_aux_stages(b, pipe, aux[pi], dp, sb, view, deps, matches, out.errors); !r)
+                return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
+            continue;
+        }
+        for (const AuxUse& u : aux[pi].use) {
+            b.rename_stage(pipe, u.table, aux_stage_title(u));
+            const uint64_t fp = mix64(env ^ aux_use_digest(u));
+            StageUnit& unit = units[{pi, static_cast<int>(u.table)}];
+            if (auto old = matches->stages.find({pi, static_cast<int>(u.table)}); old != matches->stages.end())
+                unit = std::move(old->second);
+            if (!(unit.block && unit.fp == fp)) {
+                unit = StageUnit{};
+                unit.fp = fp;
+                std::vector<std::string> errors;
+                b.begin_block(pipe, u.table);
+                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, errors); !r)
+                    return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
+                b.end_block(pipe, u.table);
+                unit.errors = std::move(errors);
+            } else {
+                b.adopt(pipe, u.table, unit.block);
+            }
+            out.errors.insert(out.errors.end(), unit.errors.begin(), unit.errors.end());
+            placed.push_back({&unit, {pipe, u.table}});
+        }
+    }
 
     for (const PortPlacement& p : view.ports(dp.uuid)) {
         const int64_t key = p.pb->tunnel_key;

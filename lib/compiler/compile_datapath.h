@@ -53,7 +53,8 @@ struct FlowReport {
 // One stage (pipeline, table) of a datapath as compiled last time: reused - its block adopted
 // by the next build - while its flows are the same (fp), their lowered matches still hold,
 // what lowering the actions resolved still resolves the same way (deps), and the aux stages
-// its actions call get the same tables again (aux, replayed in order).
+// its actions call get the same tables again (aux, replayed in order). An aux stage is reused
+// while its use and everything of the datapath but its flows are the same (fp).
 struct StageUnit {
     uint64_t fp = 0;  // the stage's flows (content hashes), order-independent
     engine::StageBlockPtr block;  // where it is in the last build; null: not reusable
@@ -66,6 +67,7 @@ struct StageUnit {
     };
     std::vector<AuxCall> aux;
     std::vector<FlowReport> reports;  // action offsets relative to the block's code
+    std::vector<std::string> errors;  // an aux stage's (e.g. port-security entries skipped)
     bool replay(AuxStages& stages) const;
 };
 
@@ -100,8 +102,11 @@ struct CompiledDatapath {
     std::vector<std::string> errors;  // port-security entries etc. that were skipped
 };
 
+// `env`: a fingerprint of everything the datapath's compile reads but its flows (ports and
+// their placement, port security, MAC bindings, groups, names, residency, tunnels); 0 if not
+// known. With `matches`, aux stages are reused while it and their use are unchanged.
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, MatchCache* matches = nullptr);
+                                          const NameTables& names, MatchCache* matches = nullptr, uint64_t env = 0);
 
 }  // namespace scs::compiler

@@ -218,10 +218,11 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         const auto [group_keys_h, groups_h] = groups_fp->second;
         env.word(group_keys_h);
         fp.word(env.h);
-        fp.word(local.flows ? local.flows->hash : 0);
         fp.word(local.neighbors_h);
         fp.word(ports_h);
         fp.word(groups_h);
+        const uint64_t but_flows = fp.h ? fp.h : 1;  // for the aux stages (compile_datapath())
+        fp.word(local.flows ? local.flows->hash : 0);
         std::shared_ptr<const CompiledDatapath> out;
         auto old = cache_.find(uuid);
         std::shared_ptr<MatchCache> matches = old != cache_.end() ? old->second.matches : nullptr;
@@ -229,7 +230,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         if (old != cache_.end() && old->second.fingerprint == fp.h) {
             out = old->second.out;
         } else {
-            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get());
+            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get(), but_flows);
             // Flows and ports gone from the datapath leave the cache.
             if (matches->by_flow.size() > dp_flows.size()) {
                 std::set<ovsdb::Uuid> live;

@@ -1,6 +1,6 @@
 // What a compile decided, as text to compare: per datapath its program size, per stage its
 // structure, rule count, rules (Stage::digest()) and what each rule's actions do, its
-// multicast groups' members, per flow its status, rule count and actions. Actions are
+// multicast groups' members, per flow its status, rule count and actions; the warnings. Actions are
 // digested by content (instructions, constants, clone bodies), not by offset: two compiles
 // of the same Southbound (incremental, with stages adopted from earlier builds, or from
 // scratch) must give the same summary.
@@ -76,6 +76,9 @@ inline std::string compile_summary(const compiler::CompileReport& rep) {
     std::sort(dps.begin(), dps.end());
     std::string out;
     for (const auto& s : dps) out += s;
+    std::vector<std::string> warnings = rep.warnings;
+    std::sort(warnings.begin(), warnings.end());
+    for (const auto& w : warnings) out += fmt::format("warning: {}\n", w);
     std::vector<std::string> claims(rep.claims.begin(), rep.claims.end());
     out += fmt::format("claims: {}\n", fmt::join(claims, " "));
     return out;

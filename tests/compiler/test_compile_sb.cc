@@ -244,6 +244,21 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
     ASSERT_NE(vm1, sb.ports.end());
     vm1->port_security = {"fa:16:3e:01:00:99 10.0.1.11 10.0.1.99"};
     step("port security of vm1", 7);
+    // An entry that does not parse is skipped with a warning - also when the port-security
+    // stage is adopted by a later build (a flow elsewhere changes).
+    vm1->port_security = {"fa:16:3e:01:00:99 10.0.1.11", "not-a-mac"};
+    step("an unusable port-security entry", 70);
+    ASSERT_TRUE(std::any_of(compiler.report().warnings.begin(), compiler.report().warnings.end(),
+                            [](const std::string& w) { return w.find("not-a-mac") != std::string::npos; }));
+    h.actions = "drop;";
+    h.content_hash = ovsdb::content_hash(h);
+    std::find_if(sb.logical_flows.begin(), sb.logical_flows.end(), [&](auto& x) { return x.uuid == h.uuid; })->actions =
+        h.actions;
+    std::find_if(sb.logical_flows.begin(), sb.logical_flows.end(), [&](auto& x) { return x.uuid == h.uuid; })->content_hash =
+        h.content_hash;
+    step("a flow elsewhere in the switch changed", 71);
+    EXPECT_TRUE(std::any_of(compiler.report().warnings.begin(), compiler.report().warnings.end(),
+                            [](const std::string& w) { return w.find("not-a-mac") != std::string::npos; }));
 
     // A neighbour learned by the router: its get_arp/lookup_arp stages must be rebuilt.
     const auto lr0 = std::find_if(sb.datapaths.begin(), sb.datapaths.end(), [](auto& d) { return d.name == "lr0"; })->uuid;
