@@ -204,14 +204,4 @@ uint64_t aux_use_digest(const AuxUse& u) {
     return h;
 }
 
-Result<void> emit_aux_stages(engine::DatapathBuilder& b, Pipe pipe, const AuxStages& aux, const ovsdb::DatapathBinding& dp,
-                             const ovsdb::Snapshot& sb, const ChassisView& view, const DepCheck& names, MatchCache* cache,
-                             std::vector<std::string>& errors) {
-    for (const AuxUse& u : aux.use) {
-        b.rename_stage(pipe, u.table, aux_stage_title(u));
-        if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, names, cache, errors); !r) return r;
-    }
-    return {};
-}
-
 }  // namespace scs::compiler

@@ -51,13 +51,9 @@ struct AuxStages {
     Result<uint8_t> note(AuxKind k, const BitRef* result, std::vector<BitRef> args);
 };
 
-// Emits the rules of every used aux stage of `pipe` into `b`, each named (rename_stage()) by
-// aux_stage_title(). Port-security rules are taken from `cache` (when given) for ports whose
+// Emits the rules of one used aux stage into `b` (its name, aux_stage_title(), is the
+// caller's to set). Port-security rules are taken from `cache` (when given) for ports whose
 // column and names did not change.
-Result<void> emit_aux_stages(engine::DatapathBuilder& b, engine::Pipe pipe, const AuxStages& aux,
-                             const ovsdb::DatapathBinding& dp, const ovsdb::Snapshot& sb, const ChassisView& view,
-                             const DepCheck& names, MatchCache* cache, std::vector<std::string>& errors);
-// The rules of one aux stage (not its name).
 Result<void> emit_aux_stage(engine::DatapathBuilder& b, engine::Pipe pipe, const AuxUse& use,
                             const ovsdb::DatapathBinding& dp, const ovsdb::Snapshot& sb, const ChassisView& view,
                             const DepCheck& names, MatchCache* cache, std::vector<std::string>& errors);

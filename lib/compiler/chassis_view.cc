@@ -92,9 +92,9 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
         place(p, pb);
         uint64_t entry[2];
         std::memcpy(entry, &p.entry, sizeof entry);
+        const uint64_t security = pb.security_hash ? pb.security_hash : ovsdb::port_security_hash(pb);
         p.key_digest = mix64(p.name_hash ^ mix64(static_cast<uint64_t>(pb.tunnel_key)));
-        p.digest = mix64(p.key_digest ^ mix64(entry[0] ^ mix64(entry[1] ^ mix64(pb.security_hash ? pb.security_hash
-                                                                                                 : ovsdb::port_security_hash(pb)))));
+        p.digest = mix64(p.key_digest ^ mix64(entry[0] ^ mix64(entry[1] ^ mix64(security))));
     }
     for (const auto& v : placed_)
         for (const PortPlacement& p : v) placement_by_name_.put(&p, p.name_hash);

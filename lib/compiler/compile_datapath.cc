@@ -112,22 +112,35 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     aux[0].first_table = shapes[0].first_aux;
     aux[1].first_table = shapes[1].first_aux;
 
-    // The stage's flows' matches, lowered again where their cached lowering no longer holds;
-    // true if any was.
-    auto refresh_matches = [&](const std::vector<const FlowRef*>& stage_flows) {
+    // The stage's flows' matches, lowered again where their cached lowering no longer holds:
+    // whether any was, and how many matches the stage has.
+    struct Refreshed {
         bool changed = false;
+        std::size_t rules = 0;
+    };
+    auto refresh_matches = [&](const std::vector<const FlowRef*>& stage_flows) {
+        Refreshed r;
         for (const FlowRef* fr : stage_flows) {
             const ParsedFlow* f = fr->get();
             if (!f->expr || !f->error.empty()) continue;
             MatchCache::Entry& e = matches->by_flow[f->uuid];
-            if (e.expr == f->expr && e.prereqs == f->action_prereqs && deps.hold(e.deps)) continue;
-            e.expr = f->expr;
-            e.prereqs = f->action_prereqs;
-            e.deps.clear();
-            e.matches = lower_match(*f, RecordingResolver(deps, e.deps));
-            changed = true;
+            if (e.expr != f->expr || e.prereqs != f->action_prereqs || !deps.hold(e.deps)) {
+                e.expr = f->expr;
+                e.prereqs = f->action_prereqs;
+                e.deps.clear();
+                e.matches = lower_match(*f, RecordingResolver(deps, e.deps));
+                r.changed = true;
+            }
+            if (e.matches) r.rules += e.matches->size();
         }
-        return changed;
+        return r;
+    };
+    // The unit a stage had in the last build (empty if none), moved to this build's map.
+    std::map<std::pair<int, int>, StageUnit> units;
+    auto take_unit = [&](int pipe, uint8_t table) -> StageUnit& {
+        StageUnit& unit = units[{pipe, table}];
+        if (auto old = matches->stages.find({pipe, table}); old != matches->stages.end()) unit = std::move(old->second);
+        return unit;
     };
 
     // One flow lowered into `b`: its rules and actions, and its report line.
@@ -181,7 +194,6 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
 
     // Stage by stage. With a cache, a stage whose flows, lowered matches, resolved names and
     // aux-stage tables are what they were is adopted from the last build (engine::StageBlock).
-    std::map<std::pair<int, int>, StageUnit> units;
     std::vector<std::pair<StageUnit*, std::pair<Pipe, uint8_t>>> placed;  // where each went: after build()
     out.flows.reserve(flows.size());
     for (int pi = 0; pi < 2; ++pi) {
@@ -202,11 +214,9 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             }
             uint64_t fp = stage_flows.size();
             for (const FlowRef* f : stage_flows) fp += mix64((*f)->content_hash);
-            const bool matches_changed = refresh_matches(stage_flows);
-            StageUnit& unit = units[{pi, static_cast<int>(t)}];
-            if (auto old = matches->stages.find({pi, static_cast<int>(t)}); old != matches->stages.end())
-                unit = std::move(old->second);
-            if (unit.block && unit.fp == fp && !matches_changed && deps.hold(unit.deps) && unit.replay(aux[pi])) {
+            const Refreshed stage_matches = refresh_matches(stage_flows);
+            StageUnit& unit = take_unit(pi, table);
+            if (unit.block && unit.fp == fp && !stage_matches.changed && deps.hold(unit.deps) && unit.replay(aux[pi])) {
                 const uint32_t base = b.adopt(pipe, table, unit.block);
                 for (const FlowReport& r : unit.reports) {
                     FlowReport& rep = out.flows.emplace_back(r);
@@ -217,11 +227,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             }
             unit = StageUnit{};
             unit.fp = fp;
-            std::size_t n_rules = 0;
-            for (const FlowRef* f : stage_flows)
-                if (auto e = matches->by_flow.find((*f)->uuid); e != matches->by_flow.end() && e->second.matches)
-                    n_rules += e->second.matches->size();
-            b.reserve(pipe, table, n_rules);
+            b.reserve(pipe, table, stage_matches.rules);
             const RecordingResolver by(deps, unit.deps);
             auto recording_note = [&unit, &aux_note](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
                 StageUnit::AuxCall call{k, r ? std::optional<BitRef>(*r) : std::nullopt, args, 0};
@@ -232,8 +238,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                 }
                 return got;
             };
-            const uint32_t base = b.code_size();
-            b.begin_block(pipe, table);
+            const uint32_t base = b.begin_block(pipe, table);
             for (const FlowRef* f : stage_flows) {
                 const FlowReport& rep = out.flows.emplace_back(lower_flow(*f, by, recording_note));
                 FlowReport& kept = unit.reports.emplace_back(rep);
@@ -248,28 +253,24 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     // (`env`), one whose use and inputs are what they were is adopted too.
     for (int pi = 0; pi < 2; ++pi) {
         const Pipe pipe = static_cast<Pipe>(pi);
-        if (!matches || env == 0) {
-            if (auto r = emit_aux_stages(b, pipe, aux[pi], dp, sb, view, deps, matches, out.errors); !r)
-                return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
-            continue;
-        }
         for (const AuxUse& u : aux[pi].use) {
             b.rename_stage(pipe, u.table, aux_stage_title(u));
+            if (!matches || env == 0) {
+                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, out.errors); !r)
+                    return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
+                continue;
+            }
             const uint64_t fp = mix64(env ^ aux_use_digest(u));
-            StageUnit& unit = units[{pi, static_cast<int>(u.table)}];
-            if (auto old = matches->stages.find({pi, static_cast<int>(u.table)}); old != matches->stages.end())
-                unit = std::move(old->second);
-            if (!(unit.block && unit.fp == fp)) {
+            StageUnit& unit = take_unit(pi, u.table);
+            if (unit.block && unit.fp == fp) {
+                b.adopt(pipe, u.table, unit.block);
+            } else {
                 unit = StageUnit{};
                 unit.fp = fp;
-                std::vector<std::string> errors;
                 b.begin_block(pipe, u.table);
-                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, errors); !r)
+                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, unit.errors); !r)
                     return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
                 b.end_block(pipe, u.table);
-                unit.errors = std::move(errors);
-            } else {
-                b.adopt(pipe, u.table, unit.block);
             }
             out.errors.insert(out.errors.end(), unit.errors.begin(), unit.errors.end());
             placed.push_back({&unit, {pipe, u.table}});

@@ -46,10 +46,10 @@ struct CompileReport {
 
 // What the caller knows about the Snapshot given to compile(), relative to the one given to
 // the previous compile(): the daemon derives it from the Southbound's change tracking
-// (hint_from(), after SbClient::update_snapshot()). With `ports_same`, the placement of every port (ChassisView: tens of
-// thousands of Port_Binding rows) is reused instead of rebuilt - only if it is the same
-// Snapshot object and its Port_Binding, Datapath_Binding and Chassis vectors are where and
-// as long as they were, which the compiler checks.
+// (hint_from(), after SbClient::update_snapshot()). With `ports_same`, the placement of
+// every port (ChassisView: tens of thousands of Port_Binding rows) is reused instead of
+// rebuilt - only if it is the same Snapshot object and its Port_Binding, Datapath_Binding
+// and Chassis vectors are where and as long as they were, which the compiler checks.
 struct CompileHint {
     bool ports_same = false;   // Port_Binding, Datapath_Binding, Chassis, Encap, Gateway_Chassis,
                                // HA_Chassis(_Group) rows all unchanged

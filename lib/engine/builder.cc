@@ -209,14 +209,16 @@ void DatapathBuilder::force_kind(Pipe pipe, uint8_t table, StageKind kind) {
     s.kind = kind;
 }
 
-void DatapathBuilder::begin_block(Pipe pipe, uint8_t table) {
+uint32_t DatapathBuilder::begin_block(Pipe pipe, uint8_t table) {
     auto& specs = specs_[static_cast<int>(pipe)];
-    if (table >= specs.size()) return fail(fmt::format("begin_block: no table {}", table));
+    const auto code = static_cast<uint32_t>(dp_->program.code.size());
+    if (table >= specs.size()) return fail(fmt::format("begin_block: no table {}", table)), code;
     StageSpec& s = specs[table];
     s.bracketed = s.open = true;
-    s.code_begin = static_cast<uint32_t>(dp_->program.code.size());
+    s.code_begin = code;
     s.const_begin = static_cast<uint32_t>(dp_->program.consts.size());
     s.unimpl_begin = dp_->unimplemented_insns;
+    return code;
 }
 
 void DatapathBuilder::end_block(Pipe pipe, uint8_t table) {
@@ -232,13 +234,13 @@ void DatapathBuilder::end_block(Pipe pipe, uint8_t table) {
 uint32_t DatapathBuilder::adopt(Pipe pipe, uint8_t table, StageBlockPtr block) {
     auto& specs = specs_[static_cast<int>(pipe)];
     if (table >= specs.size() || !block || !block->dp) return fail(fmt::format("adopt: no table {} or no block", table)), 0;
-    StageSpec& s = specs[table];
     const Program& from = block->dp->program;
     if (block->code_end > from.code.size() || block->const_end > from.consts.size() ||
         block->code_begin > block->code_end || block->const_begin > block->const_end)
         return fail(fmt::format("adopt: table {}: block outside its program", table)), 0;
+    // The block's code and constants, bracketed as if made here, offsets moved with them.
     Program& prog = dp_->program;
-    const auto base = static_cast<uint32_t>(prog.code.size());
+    const uint32_t base = begin_block(pipe, table);
     const auto const_base = static_cast<uint32_t>(prog.consts.size());
     prog.code.insert(prog.code.end(), from.code.begin() + block->code_begin, from.code.begin() + block->code_end);
     for (std::size_t i = base; i < prog.code.size(); ++i) {
@@ -248,14 +250,8 @@ uint32_t DatapathBuilder::adopt(Pipe pipe, uint8_t table, StageBlockPtr block) {
     }
     prog.consts.insert(prog.consts.end(), from.consts.begin() + block->const_begin, from.consts.begin() + block->const_end);
     dp_->unimplemented_insns += block->unimplemented;
-    s.bracketed = true;
-    s.code_begin = base;
-    s.code_end = static_cast<uint32_t>(prog.code.size());
-    s.const_begin = const_base;
-    s.const_end = static_cast<uint32_t>(prog.consts.size());
-    s.unimpl_begin = dp_->unimplemented_insns - block->unimplemented;
-    s.unimpl_end = dp_->unimplemented_insns;
-    s.adopted = std::move(block);
+    end_block(pipe, table);
+    specs[table].adopted = std::move(block);
     return base;
 }
 
@@ -499,7 +495,7 @@ void DatapathBuilder::fail(std::string msg) {
 Result<DatapathPtr> DatapathBuilder::build() {
     if (!error_.empty()) return make_error(error_);
     std::vector<int32_t> stage_at[2];  // per table: its index in the pipeline's stages, -1 elided
-    std::vector<bool> contained[2];    // per table: bracketed and self-contained
+    std::vector<bool> movable[2];      // per table: adopted, or bracketed and self-contained
     for (int p = 0; p < 2; ++p) {
         const Pipe pipe = static_cast<Pipe>(p);
         auto& specs = specs_[p];
@@ -538,9 +534,9 @@ Result<DatapathPtr> DatapathBuilder::build() {
             pl.stages.push_back(std::move(st));
         }
         stage_at[p] = std::move(at);
-        contained[p].resize(specs.size());
+        movable[p].resize(specs.size());
         for (std::size_t t = 0; t < specs.size(); ++t)
-            contained[p][t] = specs[t].bracketed && !specs[t].adopted && self_contained(specs[t]);
+            movable[p][t] = specs[t].adopted || (specs[t].bracketed && self_contained(specs[t]));
         uint16_t next_kept = static_cast<uint16_t>(pl.stages.size());
         for (std::size_t t = specs.size() + 1; t-- > 0;) {
             if (t < specs.size() && keep[t]) --next_kept;
@@ -556,14 +552,14 @@ Result<DatapathPtr> DatapathBuilder::build() {
                                           dp_->name, i.off, i.b ? "egress" : "ingress", pl.n_logical_tables));
         i.a = pl.compact_of[i.off];
     }
-    built_ = DatapathPtr(std::move(dp_));
+    DatapathPtr built(std::move(dp_));
     // Where each bracketed stage went, for adopting it into a later build.
     for (int p = 0; p < 2; ++p) {
         for (std::size_t t = 0; t < specs_[p].size(); ++t) {
             StageSpec& spec = specs_[p][t];
-            if (!spec.bracketed || (!spec.adopted && !contained[p][t])) continue;
+            if (!movable[p][t]) continue;
             auto b = std::make_shared<StageBlock>();
-            b->dp = built_;
+            b->dp = built;
             b->pipe = static_cast<Pipe>(p);
             b->stage = stage_at[p][t];
             b->code_begin = spec.code_begin;
@@ -574,7 +570,7 @@ Result<DatapathPtr> DatapathBuilder::build() {
             spec.block = std::move(b);
         }
     }
-    return built_;
+    return built;
 }
 
 }  // namespace scs::engine

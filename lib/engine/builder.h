@@ -95,12 +95,11 @@ public:
     // Brackets the action lists of one stage's flows: every flow() of the stage between the
     // two, pointing at actions made between them. After build(), block() says where the
     // stage went.
-    void begin_block(Pipe pipe, uint8_t table);
+    uint32_t begin_block(Pipe pipe, uint8_t table);  // returns where the stage's code starts
     void end_block(Pipe pipe, uint8_t table);
     // The stage as built before (a block() of an earlier build): its code is appended to the
     // program now; no flow() may be given for the stage. Returns the offset its code got.
     uint32_t adopt(Pipe pipe, uint8_t table, StageBlockPtr block);
-    uint32_t code_size() const { return static_cast<uint32_t>(dp_->program.code.size()); }
     // After build(): the stage's block, for stages bracketed or adopted; null otherwise.
     StageBlockPtr block(Pipe pipe, uint8_t table) const;
 
@@ -129,7 +128,6 @@ private:
     };
     bool self_contained(const StageSpec& spec) const;
     std::unique_ptr<Datapath> dp_;
-    DatapathPtr built_;
     Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
 
