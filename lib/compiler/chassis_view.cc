@@ -47,7 +47,14 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
         const uint32_t at = p.datapath ? dp_index_.find(*p.datapath) : UuidSlots::kNone;
         dp_at.push_back(at);
         if (at != UuidSlots::kNone) ++n_ports[at];
+        // Ports other ports' placements name (update() must not change them one by one).
+        const char* names = p.type == "chassisredirect" ? "distributed-port"
+                            : p.type == "patch" || p.type == "l3gateway" ? "peer"
+                                                                         : nullptr;
+        if (const std::string* n = names ? option(p, names) : nullptr)
+            referenced_.push_back(decltype(pb_by_name_)::hash(*n));
     }
+    std::sort(referenced_.begin(), referenced_.end());
     for (std::size_t i = 0; i < dps_.size(); ++i) placed_[i].reserve(n_ports[i]);
     // The configured VIFs by row: placing a port then asks a pointer, not a map of names.
     for (const auto& [lport, dpdk] : cfg.vifs)
@@ -80,21 +87,12 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
     }
 
     // Place every port of every datapath.
-    static_assert(sizeof(PortEntry) == 16 && std::is_trivially_copyable_v<PortEntry>);
+    rows_at_ = sb.ports.data();
+    rows_.resize(sb.ports.size());
     for (std::size_t i = 0; i < sb.ports.size(); ++i) {
-        const uint32_t at = dp_at[i];
-        if (at == UuidSlots::kNone) continue;
         const PortBinding& pb = sb.ports[i];
-        PortPlacement& p = placed_[at].emplace_back();
-        p.pb = &pb;
-        p.name_hash = name_hash[i];
-        p.dp_key = static_cast<uint32_t>(dps_[at]->tunnel_key);
-        place(p, pb);
-        uint64_t entry[2];
-        std::memcpy(entry, &p.entry, sizeof entry);
-        const uint64_t security = pb.security_hash ? pb.security_hash : ovsdb::port_security_hash(pb);
-        p.key_digest = mix64(p.name_hash ^ mix64(static_cast<uint64_t>(pb.tunnel_key)));
-        p.digest = mix64(p.key_digest ^ mix64(entry[0] ^ mix64(entry[1] ^ mix64(security))));
+        rows_[i] = RowSlot{pb.uuid, name_hash[i], UuidSlots::kNone, 0, leaf(pb, name_hash[i], vif_port_.count(&pb) != 0)};
+        if (dp_at[i] != UuidSlots::kNone) place_row(static_cast<uint32_t>(i), dp_at[i], name_hash[i]);
     }
     for (const auto& v : placed_)
         for (const PortPlacement& p : v) placement_by_name_.put(&p, p.name_hash);
@@ -131,6 +129,153 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
         if (!used)
             warnings_.push_back(fmt::format("provider {} (DPDK port {}): no localnet port uses this network", net, dpdk));
     }
+}
+
+bool ChassisView::leaf(const PortBinding& pb, uint64_t name_hash, bool vif) const {
+    const std::string& t = pb.type;
+    return !vif && t != "patch" && t != "l3gateway" && t != "chassisredirect" && t != "localnet" &&
+           !std::binary_search(referenced_.begin(), referenced_.end(), name_hash);
+}
+
+void ChassisView::place_row(uint32_t row, uint32_t at, uint64_t h) {
+    static_assert(sizeof(PortEntry) == 16 && std::is_trivially_copyable_v<PortEntry>);
+    const PortBinding& pb = sb_.ports[row];
+    PortPlacement& p = placed_[at].emplace_back();
+    p.pb = &pb;
+    p.row = row;
+    p.name_hash = h;
+    p.dp_key = static_cast<uint32_t>(dps_[at]->tunnel_key);
+    place(p, pb);
+    p.resident = p.chassis == cfg_.chassis;
+    uint64_t entry[2];
+    std::memcpy(entry, &p.entry, sizeof entry);
+    const uint64_t security = pb.security_hash ? pb.security_hash : ovsdb::port_security_hash(pb);
+    p.key_digest = mix64(p.name_hash ^ mix64(static_cast<uint64_t>(pb.tunnel_key)));
+    p.digest = mix64(p.key_digest ^ mix64(entry[0] ^ mix64(entry[1] ^ mix64(security))));
+    rows_[row].dp = at;
+    rows_[row].pos = static_cast<uint32_t>(placed_[at].size() - 1);
+}
+
+bool ChassisView::update(const ovsdb::Snapshot& sb, const std::vector<Uuid>& changed, ViewDelta& delta) {
+    constexpr uint32_t kNone = UuidSlots::kNone;
+    constexpr std::size_t kMaxChanged = 256;  // beyond: placing all again costs about as much
+    // The rows must not have moved (their strings are viewed), and apply_rows()'s index must
+    // describe them; re-placed ports' notes accumulate until the next full build.
+    // Two rows of one name (the schema's index forbids it) make the by-name answers depend on
+    // row order, which removals change: such a Southbound is placed whole every time.
+    if (&sb != &sb_ || sb.ports.data() != rows_at_ || changed.size() > kMaxChanged || pb_by_name_.size() != rows_.size() ||
+        sb.port_at.size() != sb.ports.size() || notes_.size() > 2 * rows_.size() + 1024)
+        return false;
+    const std::size_t n_old = rows_.size();
+    auto name_hash = [](const PortBinding& pb) { return decltype(pb_by_name_)::hash(pb.logical_port); };
+
+    // Where each changed row was (old_row) and is (new_row). apply_rows() overwrites a row in
+    // place, appends a new one and fills a removed row's place with the last row, so a row
+    // never moves up: one found past the old end is new; otherwise the old rows are searched.
+    struct Change {
+        Uuid uuid;
+        uint32_t old_row = kNone, new_row = kNone;
+    };
+    std::vector<Change> ch;
+    ch.reserve(changed.size());
+    std::vector<Change*> unresolved;
+    for (const Uuid& u : changed) {
+        Change& c = ch.emplace_back(Change{u});
+        if (auto it = sb.port_at.find(u); it != sb.port_at.end()) {
+            c.new_row = it->second;
+            if (c.new_row >= sb.ports.size() || sb.ports[c.new_row].uuid != u) return false;
+        }
+        if (c.new_row != kNone && c.new_row < n_old && rows_[c.new_row].uuid == u) c.old_row = c.new_row;
+        else if (c.new_row == kNone || c.new_row < n_old) unresolved.push_back(&c);
+    }
+    if (!unresolved.empty())
+        for (std::size_t i = 0; i < n_old; ++i)
+            for (Change* c : unresolved)
+                if (rows_[i].uuid == c->uuid) c->old_row = static_cast<uint32_t>(i);
+
+    // Only leaves, before and after.
+    std::set<uint32_t> touched;  // placed_ indexes whose placements change
+    std::size_t removed = 0;
+    for (const Change& c : ch) {
+        if (c.old_row != kNone) {
+            const RowSlot& slot = rows_[c.old_row];
+            if (!slot.leaf) return false;
+            if (slot.dp != kNone) touched.insert(slot.dp);
+            if (c.new_row == kNone) ++removed;
+        }
+        if (c.new_row != kNone) {
+            const PortBinding& pb = sb.ports[c.new_row];
+            if (!leaf(pb, name_hash(pb), cfg_.vifs.count(pb.logical_port) != 0)) return false;
+            if (const uint32_t at = pb.datapath ? dp_index_.find(*pb.datapath) : kNone; at != kNone) touched.insert(at);
+        }
+    }
+    // Unchanged rows that took a removed row's place: from the top `removed` old rows.
+    std::vector<std::pair<uint32_t, uint32_t>> moved;  // (old row, new row)
+    for (std::size_t i = n_old - std::min(removed, n_old); i < n_old; ++i) {
+        const bool is_changed = std::any_of(ch.begin(), ch.end(), [&](const Change& c) { return c.old_row == i; });
+        if (is_changed) continue;
+        auto it = sb.port_at.find(rows_[i].uuid);
+        if (it == sb.port_at.end()) return false;  // gone but not listed as changed
+        if (it->second != i) moved.emplace_back(static_cast<uint32_t>(i), it->second);
+    }
+
+    // From here on a false return leaves the view half updated (the caller builds a new one).
+    for (const uint32_t at : touched)
+        for (const PortPlacement& p : placed_[at])
+            if (!placement_by_name_.erase(p.name_hash, &p)) return false;  // a name twice
+    for (const Change& c : ch) {
+        if (c.old_row == kNone) continue;
+        RowSlot& slot = rows_[c.old_row];
+        if (!pb_by_name_.erase(slot.name_hash, sb.ports.data() + c.old_row)) return false;
+        if (slot.dp == kNone) continue;
+        auto& v = placed_[slot.dp];
+        if (v[slot.pos].resident) delta.resident_removed += mix64(v[slot.pos].name_hash);
+        if (slot.pos + 1 != v.size()) {
+            v[slot.pos] = v.back();
+            rows_[v[slot.pos].row].pos = slot.pos;
+        }
+        v.pop_back();
+        slot.dp = kNone;
+    }
+    std::vector<std::pair<uint32_t, RowSlot>> moved_slots;
+    for (const auto& [from, to] : moved) {
+        if (!pb_by_name_.erase(rows_[from].name_hash, sb.ports.data() + from)) return false;
+        moved_slots.emplace_back(to, rows_[from]);
+    }
+    for (const auto& [to, slot] : moved_slots) pb_by_name_.put(&sb.ports[to], slot.name_hash);
+    // The configured VIFs by row again (a moved one is at another address now).
+    vif_port_.clear();
+    for (const auto& [lport, dpdk] : cfg_.vifs)
+        if (const PortBinding* pb = pb_by_name_.find(lport)) vif_port_.emplace(pb, dpdk);
+    rows_.resize(sb.ports.size());
+    for (const auto& [to, slot] : moved_slots) {
+        rows_[to] = slot;
+        if (slot.dp == kNone) continue;
+        // Placed again where it now is: its placement views strings of its row.
+        PortPlacement& p = placed_[slot.dp][slot.pos];
+        p.pb = &sb.ports[to];
+        p.row = to;
+        p.entry = PortEntry{};
+        p.chassis = p.note = {};
+        place(p, *p.pb);
+    }
+    for (const Change& c : ch) {
+        if (c.new_row == kNone) continue;
+        const PortBinding& pb = sb.ports[c.new_row];
+        const uint64_t h = name_hash(pb);
+        if (pb_by_name_.find(pb.logical_port)) return false;  // a name twice
+        pb_by_name_.put(&pb, h);
+        rows_[c.new_row] = RowSlot{pb.uuid, h, kNone, 0, true};
+        const uint32_t at = pb.datapath ? dp_index_.find(*pb.datapath) : kNone;
+        if (at == kNone) continue;
+        place_row(c.new_row, at, h);
+        if (placed_[at].back().resident) delta.resident_added += mix64(h);
+    }
+    for (const uint32_t at : touched) {
+        for (const PortPlacement& p : placed_[at]) placement_by_name_.put(&p, p.name_hash);
+        delta.datapaths.insert(dps_[at]->uuid);
+    }
+    return true;
 }
 
 const ovsdb::DatapathBinding* ChassisView::dp_of(const PortBinding& pb) const {

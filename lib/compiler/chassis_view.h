@@ -53,6 +53,14 @@ struct PortPlacement {
     // What the compiler's datapath fingerprints need of the port, digested while its row is
     // at hand: its name and tunnel key; and those with its placement and port security.
     uint64_t key_digest = 0, digest = 0;
+    uint32_t row = 0;          // pb's index in Snapshot::ports
+    bool resident = false;     // chassis is this chassis (is_chassis_resident())
+};
+
+// What ChassisView::update() changed, for whoever keeps things derived from the view.
+struct ViewDelta {
+    std::set<ovsdb::Uuid> datapaths;  // whose ports (placements) changed
+    uint64_t resident_added = 0, resident_removed = 0;  // sums of mix64(name_hash) of resident ports
 };
 
 inline std::string_view logical_port_of(const ovsdb::PortBinding& pb) { return pb.logical_port; }
@@ -64,6 +72,16 @@ public:
     ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg);
     ChassisView(const ChassisView&) = delete;
     ChassisView& operator=(const ChassisView&) = delete;
+
+    // Follows a change of Port_Binding rows alone (nothing else in the Snapshot changed): the
+    // same Snapshot object as last time, its ports changed by apply_rows() with `changed` as
+    // the changed rows' UUIDs (every one of them). Only those ports are placed again - the
+    // cost of a VM port coming or going, not of the 24k ports of a large Southbound - when
+    // each of them, before and after, is a "leaf": a port no other port's placement or the
+    // local datapaths depend on (not a patch, l3gateway, chassisredirect or localnet port,
+    // not a --port vif, and named by no other port's options). False otherwise, or when the
+    // rows moved in memory: the view is then unusable and must be built again.
+    bool update(const ovsdb::Snapshot& sb, const std::vector<ovsdb::Uuid>& changed, ViewDelta& delta);
 
     // Datapath tunnel key -> binding, for every datapath in the Southbound.
     const ovsdb::DatapathBinding* datapath_by_key(uint32_t key) const;
@@ -98,7 +116,18 @@ public:
     const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
+    // Per Snapshot::ports row (by index): what update() needs to find and judge its placement.
+    struct RowSlot {
+        ovsdb::Uuid uuid;
+        uint64_t name_hash = 0;
+        uint32_t dp = UuidSlots::kNone;  // index into placed_ (kNone: not placed)
+        uint32_t pos = 0;                // in placed_[dp]
+        bool leaf = false;
+    };
     void place(PortPlacement& p, const ovsdb::PortBinding& pb);
+    // Places row `row` (whose name hashes to `h`) in datapath `at` and records it in rows_.
+    void place_row(uint32_t row, uint32_t at, uint64_t h);
+    bool leaf(const ovsdb::PortBinding& pb, uint64_t name_hash, bool vif) const;
     std::string_view resident_chassis(const ovsdb::PortBinding& pb) const;
     std::optional<uint16_t> tunnel_to(std::string_view chassis) const;
     const ovsdb::DatapathBinding* dp_of(const ovsdb::PortBinding& pb) const;
@@ -116,6 +145,9 @@ private:
     std::map<std::string, uint16_t, std::less<>> tunnel_by_chassis_;
     std::unordered_map<const ovsdb::PortBinding*, uint16_t> vif_port_;  // LocalConfig::vifs
     std::deque<std::string> notes_;  // formatted notes the placements point to
+    std::vector<RowSlot> rows_;      // per Snapshot::ports row
+    const ovsdb::PortBinding* rows_at_ = nullptr;  // Snapshot::ports.data() when rows_ was made
+    std::vector<uint64_t> referenced_;  // sorted name hashes of ports named in options (peer, distributed-port)
     std::vector<engine::Tunnel> tunnels_;
     std::set<ovsdb::Uuid> local_;
     std::vector<std::string> warnings_;

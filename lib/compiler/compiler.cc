@@ -69,6 +69,9 @@ CompileHint hint_from(const ovsdb::Changes& ch) {
     h.groups_same = h.ports_same && ch.multicast_groups.empty() && ch.mcgroup_rows.empty() && !ch.mcgroup_rows_all;
     h.names_same = !ch.full_resync && !ch.address_sets && !ch.port_groups && !ch.sb_global;
     if (!ch.full_resync && !ch.lflow_rows_all) h.flow_rows = &ch.lflow_rows;
+    if (!ch.full_resync && !ch.port_rows_all && !ch.port_rows.empty() && ch.datapaths.empty() && !ch.chassis &&
+        !ch.gateway_chassis)
+        h.port_rows = &ch.port_rows;
     return h;
 }
 
@@ -89,10 +92,34 @@ Compiler::View::Rows Compiler::View::Rows::of(const ovsdb::Snapshot& s) {
 
 bool Compiler::View::same_rows(const ovsdb::Snapshot& s) const { return rows == Rows::of(s); }
 
+bool Compiler::View::same_but_ports(const ovsdb::Snapshot& s) const {
+    const Rows now = Rows::of(s);
+    return rows.sb == now.sb && rows.data[1] == now.data[1] && rows.size[1] == now.size[1] &&
+           rows.data[2] == now.data[2] && rows.size[2] == now.size[2];
+}
+
 const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const CompileHint& hint) {
     view_reused_ = view_.view && hint.ports_same && view_.same_rows(sb);
+    view_updated_ = false;
     if (view_reused_) return view_;
+    // Only Port_Binding rows changed, all of them listed: placed again one by one.
+    if (view_.view && !hint.ports_same && hint.port_rows && view_.ports_version != 0 &&
+        sb.ports_version == view_.ports_version + 1 && view_.same_but_ports(sb)) {
+        std::vector<ovsdb::Uuid> changed;
+        changed.reserve(hint.port_rows->size());
+        for (const auto& [u, row] : *hint.port_rows) changed.push_back(u);
+        ViewDelta delta;
+        if (view_.view->update(sb, changed, delta)) {
+            view_updated_ = true;
+            view_.rows = View::Rows::of(sb);
+            view_.ports_version = sb.ports_version;
+            view_.resident += delta.resident_added - delta.resident_removed;
+            for (const ovsdb::Uuid& dp : delta.datapaths) view_.ports.erase(dp);
+            return view_;
+        }
+    }
     view_ = View{};
+    view_.ports_version = sb.ports_version;
     view_.view = std::make_unique<ChassisView>(sb, cfg_);
     view_.rows = View::Rows::of(sb);
     view_.claims = view_.view->claims();

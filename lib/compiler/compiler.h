@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ struct CompileReport {
 // every port (ChassisView: tens of thousands of Port_Binding rows) is reused instead of
 // rebuilt - only if it is the same Snapshot object and its Port_Binding, Datapath_Binding
 // and Chassis vectors are where and as long as they were, which the compiler checks.
+using PortRows = std::map<ovsdb::Uuid, std::optional<ovsdb::PortBinding>>;  // as in ovsdb::Changes
+
 struct CompileHint {
     bool ports_same = false;   // Port_Binding, Datapath_Binding, Chassis, Encap, Gateway_Chassis,
                                // HA_Chassis(_Group) rows all unchanged
@@ -60,6 +63,11 @@ struct CompileHint {
     // the Snapshot is the same object at the next flows_version (Snapshot::flows_version);
     // must stay valid for the call.
     const FlowRows* flow_rows = nullptr;
+    // With `ports_same` false: every Port_Binding row that changed since the previous
+    // compile(), if only Port_Binding rows did (Datapath_Binding, Chassis, Encap and gateway
+    // rows unchanged). The placement of ports is then updated port by port where it can be
+    // (ChassisView::update()): only at the next ports_version of the same Snapshot.
+    const PortRows* port_rows = nullptr;
 };
 CompileHint hint_from(const ovsdb::Changes& ch);
 
@@ -77,6 +85,9 @@ public:
     const LocalConfig& config() const { return cfg_; }
     void reset();  // forget cached datapaths and parses: the next compile is a full one
     bool view_reused() const { return view_reused_; }  // by the last compile()
+    // The last compile() updated the port placement from the hint's changed ports (else:
+    // reused it whole, or placed every port again).
+    bool view_updated() const { return view_updated_; }
     // The last compile() updated its flow table from the hint's changed rows (else: reloaded
     // it from every Logical_Flow row).
     bool flows_followed() const { return flows_followed_; }
@@ -100,7 +111,10 @@ private:
         std::vector<engine::RxBinding> rx;
         uint64_t resident = 0;                               // is_chassis_resident() answers
         std::map<ovsdb::Uuid, std::pair<uint64_t, uint64_t>> ports;  // per datapath: keys, placements
+        uint64_t ports_version = 0;  // Snapshot::ports_version it is placed from
         bool same_rows(const ovsdb::Snapshot& s) const;
+        // The same Snapshot and Datapath_Binding and Chassis rows (its ports may differ).
+        bool same_but_ports(const ovsdb::Snapshot& s) const;
     };
     const View& view_for(const ovsdb::Snapshot& sb, const CompileHint& hint);
 
@@ -117,6 +131,7 @@ private:
     LocalConfig cfg_;
     View view_;
     bool view_reused_ = false;
+    bool view_updated_ = false;
     bool flows_followed_ = false;
     FlowTable flows_;
     struct Cached {

@@ -61,6 +61,29 @@ public:
 
     std::size_t size() const { return size_; }
 
+    // Removes `row` itself (by address: it is not read, and may be gone from where it was),
+    // indexed under hash `h`. False if it is not there.
+    bool erase(uint64_t h, const T* row) {
+        if (slots_.empty()) return false;
+        std::size_t i = h & mask_;
+        for (;; i = (i + 1) & mask_) {
+            if (!slots_[i].row) return false;
+            if (slots_[i].row == row) break;
+        }
+        // Backward-shift deletion: later entries of the probe run move up into the hole
+        // unless their home slot lies cyclically after it.
+        for (std::size_t j = (i + 1) & mask_; slots_[j].row; j = (j + 1) & mask_) {
+            const std::size_t home = slots_[j].hash & mask_;
+            const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+            if (stays) continue;
+            slots_[i] = slots_[j];
+            i = j;
+        }
+        slots_[i] = Slot{};
+        --size_;
+        return true;
+    }
+
 private:
     struct Slot {
         uint64_t hash = 0;

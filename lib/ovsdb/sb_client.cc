@@ -165,50 +165,6 @@ MulticastGroup mcgroup_from(const scs_sb_mcgroup_view* v) {
     return g;
 }
 
-// Replaces, removes or appends the rows of `rows` named in `changed` (row order is not kept:
-// a removed row's place is taken by the last one). `at` indexes the rows by UUID; it is
-// rebuilt first when it does not describe them.
-template <typename Row>
-void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed,
-                std::unordered_map<Uuid, uint32_t, UuidHash>& at) {
-    if (changed.empty()) return;
-    auto rebuild = [&] {
-        at.clear();
-        at.reserve(rows.size());
-        for (size_t i = 0; i < rows.size(); ++i) at[rows[i].uuid] = static_cast<uint32_t>(i);
-    };
-    if (at.size() != rows.size()) rebuild();
-    for (const auto& [u, r] : changed) {
-        auto it = at.find(u);
-        if (it != at.end() && (it->second >= rows.size() || rows[it->second].uuid != u)) {
-            rebuild();  // stale: someone else changed the rows
-            it = at.find(u);
-        }
-        if (it == at.end()) {
-            if (!r) continue;
-            at[u] = static_cast<uint32_t>(rows.size());
-            rows.push_back(*r);
-        } else if (r) {
-            rows[it->second] = *r;
-        } else {
-            const uint32_t i = it->second;
-            at.erase(it);
-            if (i + 1 != rows.size()) {
-                rows[i] = std::move(rows.back());
-                at[rows[i].uuid] = i;
-            }
-            rows.pop_back();
-        }
-    }
-}
-
-// The same without an index, for small tables.
-template <typename Row>
-void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed) {
-    std::unordered_map<Uuid, uint32_t, UuidHash> at;
-    apply_rows(rows, changed, at);
-}
-
 template <typename Row>
 void note_row(std::map<Uuid, std::optional<Row>>& rows, bool& all, const scs_sb_uuid* u,
               std::optional<Row> row) {
@@ -446,7 +402,10 @@ void SbClient::update_snapshot(Snapshot& snap, Changes& ch) const {
     if (ch.sb_global) tables |= kSbGlobal;
     copy_tables(snap, tables);
 
-    if (!(tables & kPorts)) apply_rows(snap.ports, ch.port_rows, snap.port_at);
+    if (!(tables & kPorts) && !ch.port_rows.empty()) {
+        apply_rows(snap.ports, ch.port_rows, snap.port_at);
+        ++snap.ports_version;
+    }
     if (!(tables & kMulticastGroups)) apply_rows(snap.multicast_groups, ch.mcgroup_rows);
     if (tables & kLogicalFlows) {
         ch.lflow_rows.clear();
@@ -514,6 +473,7 @@ void SbClient::copy_tables(Snapshot& snap, unsigned tables) const {
     if (tables & kPorts) {
         snap.ports.clear();
         snap.port_at.clear();
+        snap.ports_version = new_flows_lineage();
         scs_sb_idl_for_each_port(
             idl_,
             [](void* ctx, const scs_sb_port_view* v) {

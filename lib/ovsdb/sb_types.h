@@ -167,13 +167,62 @@ struct Snapshot {
     // changed rows one by one (and then lists them all in Changes::lflow_rows); a copy of the
     // whole table takes a value no snapshot had before. 0: not maintained (files, tests).
     uint64_t flows_version = 0;
+    // The same for ports (Port_Binding rows, listed in Changes::port_rows when applied one by
+    // one), for the compiler's port placement (ChassisView).
+    uint64_t ports_version = 0;
     // Where each row of logical_flows and ports is, by UUID: kept by
     // SbClient::update_snapshot() so that a change finds its row without a scan, and rebuilt
     // by it whenever it does not describe the vector (e.g. after the table was copied whole).
     std::unordered_map<Uuid, uint32_t, UuidHash> flow_at, port_at;
 };
 
-// A flows_version no snapshot of this process had before (for a whole-table copy).
+// A flows_version (or ports_version) no snapshot of this process had before (for a
+// whole-table copy).
 uint64_t new_flows_lineage();
+
+// Replaces, removes or appends the rows of `rows` named in `changed` (row order is not kept:
+// a removed row's place is taken by the last one, and nothing else moves; whoever keeps
+// row indexes across a call relies on that, e.g. compiler::ChassisView::update()). `at` indexes the rows by UUID; it is
+// rebuilt first when it does not describe them.
+template <typename Row>
+void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed,
+                std::unordered_map<Uuid, uint32_t, UuidHash>& at) {
+    if (changed.empty()) return;
+    auto rebuild = [&] {
+        at.clear();
+        at.reserve(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) at[rows[i].uuid] = static_cast<uint32_t>(i);
+    };
+    if (at.size() != rows.size()) rebuild();
+    for (const auto& [u, r] : changed) {
+        auto it = at.find(u);
+        if (it != at.end() && (it->second >= rows.size() || rows[it->second].uuid != u)) {
+            rebuild();  // stale: someone else changed the rows
+            it = at.find(u);
+        }
+        if (it == at.end()) {
+            if (!r) continue;
+            at[u] = static_cast<uint32_t>(rows.size());
+            rows.push_back(*r);
+        } else if (r) {
+            rows[it->second] = *r;
+        } else {
+            const uint32_t i = it->second;
+            at.erase(it);
+            if (i + 1 != rows.size()) {
+                rows[i] = std::move(rows.back());
+                at[rows[i].uuid] = i;
+            }
+            rows.pop_back();
+        }
+    }
+}
+
+// The same without an index, for small tables.
+template <typename Row>
+void apply_rows(std::vector<Row>& rows, const std::map<Uuid, std::optional<Row>>& changed) {
+    std::unordered_map<Uuid, uint32_t, UuidHash> at;
+    apply_rows(rows, changed, at);
+}
 
 }  // namespace scs::ovsdb

@@ -48,9 +48,13 @@ protected:
 
     // Applies changes as they arrive until `arrived`, compiling each batch incrementally;
     // then checks the last generation against a compile from scratch.
-    void follow(const std::string& what, const std::function<bool(const Snapshot&)>& arrived, bool expect_view_reused) {
+    // What the port placement must have done in each compile of the change.
+    enum class Placement { Any, Reused, Updated };
+    static constexpr Placement kAny = Placement::Any, kReused = Placement::Reused, kUpdated = Placement::Updated;
+
+    void follow(const std::string& what, const std::function<bool(const Snapshot&)>& arrived, Placement expect) {
         SCOPED_TRACE(what);
-        bool reused_all = true, followed_all = true;
+        bool reused_all = true, followed_all = true, updated_all = true;
         const bool initial = !have_;
         ASSERT_TRUE(run_until(*client_, [&] {
             Changes ch = client_->take_changes();
@@ -66,6 +70,7 @@ protected:
             auto g = compiler_.compile(snap_, ++number_, hint);
             EXPECT_TRUE(g) << g.error();
             reused_all = reused_all && compiler_.view_reused();
+            updated_all = updated_all && (!hint.port_rows || compiler_.view_updated());
             followed_all = followed_all && (!hint.flow_rows || compiler_.flows_followed());
             if (!initial) {
                 EXPECT_NE(hint.flow_rows, nullptr) << "a small change sent the whole Logical_Flow table";
@@ -77,8 +82,11 @@ protected:
         auto g = fresh.compile(full, number_);
         ASSERT_TRUE(g) << g.error();
         EXPECT_EQ(scs::test::compile_summary(compiler_.report()), scs::test::compile_summary(fresh.report()));
-        if (expect_view_reused) {
+        if (expect == kReused) {
             EXPECT_TRUE(reused_all) << "a flow-only change rebuilt the port placement";
+        }
+        if (expect == kUpdated) {
+            EXPECT_TRUE(updated_all) << "a change of one VM port placed every port again";
         }
         EXPECT_TRUE(followed_all) << "the flow table was reloaded although the changed rows were known";
     }
@@ -96,7 +104,7 @@ protected:
 }  // namespace
 
 TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
-    follow("initial download", [](const Snapshot& s) { return s.logical_flows.size() == 301; }, false);
+    follow("initial download", [](const Snapshot& s) { return s.logical_flows.size() == 301; }, kAny);
     ASSERT_GT(compiler_.report().stats.datapaths, 0u);
 
     // Flows only: a route added, then changed, then removed - the port placement is reused.
@@ -104,27 +112,27 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
     ASSERT_TRUE(server_.sbctl(std::string("create Logical_Flow logical_datapath=") + kLr0 +
                               " pipeline=ingress table_id=13 priority=97 match='\"" + route + "\"'"
                               " actions='\"drop;\"' external_ids:stage-name=lr_in_ip_routing"));
-    follow("a route added", [&](const Snapshot& s) { return has_flow(s, route); }, true);
+    follow("a route added", [&](const Snapshot& s) { return has_flow(s, route); }, kReused);
     for (const auto& f : snap_.logical_flows) {
         if (f.match == route) {
             ASSERT_TRUE(server_.sbctl("destroy Logical_Flow " + f.uuid.to_string()));
         }
     }
-    follow("the route removed", [&](const Snapshot& s) { return !has_flow(s, route); }, true);
+    follow("the route removed", [&](const Snapshot& s) { return !has_flow(s, route); }, kReused);
 
     // A flow naming a port that does not exist yet, then the port: the flow must start matching.
     const std::string names_p9 = "inport == \"sw0-p9\"";
     ASSERT_TRUE(server_.sbctl(std::string("create Logical_Flow logical_datapath=") + kSw0 +
                               " pipeline=ingress table_id=1 priority=97 match='\"inport == \\\"sw0-p9\\\"\"'"
                               " actions='\"drop;\"' external_ids:stage-name=ls_in_apply_port_sec"));
-    follow("a flow naming sw0-p9", [&](const Snapshot& s) { return has_flow(s, names_p9); }, true);
+    follow("a flow naming sw0-p9", [&](const Snapshot& s) { return has_flow(s, names_p9); }, kReused);
     ASSERT_TRUE(server_.sbctl(std::string("create Port_Binding logical_port=sw0-p9 tunnel_key=99 datapath=") + kSw0 +
                               " mac='\"00:00:00:00:09:09 10.0.0.99\"' port_security='\"00:00:00:00:09:09 10.0.0.99\"'"));
     follow("port sw0-p9 added",
            [](const Snapshot& s) {
                return std::any_of(s.ports.begin(), s.ports.end(), [](const auto& p) { return p.logical_port == "sw0-p9"; });
            },
-           false);
+           kUpdated);
     ASSERT_TRUE(server_.sbctl("set Port_Binding sw0-p9 port_security='\"00:00:00:00:09:0a 10.0.0.98\"'"));
     follow("its port security changed",
            [](const Snapshot& s) {
@@ -133,13 +141,23 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
                           p.port_security[0].find("09:0a") != std::string::npos;
                });
            },
-           false);
+           kUpdated);
+    // A port other placements or the local datapaths depend on (a --port vif here): every
+    // port placed again, with the same result.
+    ASSERT_TRUE(server_.sbctl("set Port_Binding sw0-p1 tunnel_key=77"));
+    follow("vif sw0-p1's key changed",
+           [](const Snapshot& s) {
+               return std::any_of(s.ports.begin(), s.ports.end(),
+                                  [](const auto& p) { return p.logical_port == "sw0-p1" && p.tunnel_key == 77; });
+           },
+           kAny);
+    EXPECT_FALSE(compiler_.view_updated());
     ASSERT_TRUE(server_.sbctl("destroy Port_Binding sw0-p9"));
     follow("port sw0-p9 removed",
            [](const Snapshot& s) {
                return std::none_of(s.ports.begin(), s.ports.end(), [](const auto& p) { return p.logical_port == "sw0-p9"; });
            },
-           false);
+           kUpdated);
     // A multicast group loses a member (no port row changes).
     std::string flood, member;
     for (const auto& g : snap_.multicast_groups)
@@ -160,7 +178,7 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
                           std::find(g.ports.begin(), g.ports.end(), member) == g.ports.end();
                });
            },
-           true);
+           kReused);
 
     // A datapath leaves a Logical_DP_Group: its flows leave that datapath (the rows re-read).
     std::string group, leaving;
@@ -179,7 +197,7 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
                                       [&](const auto& d) { return d.to_string() == leaving; });
                });
            },
-           true);
+           kReused);
 
     ASSERT_TRUE(server_.sbctl("add Address_Set pg-ssh_ip4 addresses 192.168.1.13"));
     follow("an address set grew",
@@ -188,5 +206,5 @@ TEST_F(SbIncremental, HintedCompilesEqualFullOnesThroughFlowAndPortChanges) {
                    return std::find(a.addresses.begin(), a.addresses.end(), "192.168.1.13") != a.addresses.end();
                });
            },
-           true);
+           kReused);
 }

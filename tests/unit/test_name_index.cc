@@ -45,6 +45,39 @@ TEST(NameIndex, LastRowOfANameWins) {
     EXPECT_EQ(b->v, 2);
 }
 
+// Erasing by address in a scrambled order from a table at its highest load (probe runs of
+// several slots, some wrapping around the end): after every erase, every row left is still
+// found and the erased one is not; erasing it again fails; it can be put back.
+TEST(NameIndex, EraseByAddressKeepsEveryOtherRowFindable) {
+    constexpr int kRows = 511;  // reserve(511): 1024 slots, put() grows past 512
+    std::deque<Row> rows;
+    for (int i = 0; i < kRows; ++i) rows.push_back(Row{fmt::format("ls{}-p{}", i % 7, i), i});
+    Index idx;
+    idx.reserve(kRows);
+    for (const Row& r : rows) idx.put(&r);
+    std::vector<bool> gone(kRows);
+    for (int k = 0; k < kRows; ++k) {
+        const auto i = static_cast<std::size_t>((k * 97) % kRows);
+        const Row& r = rows[i];
+        ASSERT_TRUE(idx.erase(Index::hash(r.name), &r)) << r.name;
+        EXPECT_FALSE(idx.erase(Index::hash(r.name), &r)) << r.name;
+        gone[i] = true;
+        ASSERT_EQ(idx.size(), static_cast<std::size_t>(kRows - 1 - k));
+        for (std::size_t j = 0; j < rows.size(); ++j)
+            ASSERT_EQ(idx.find(rows[j].name), gone[j] ? nullptr : &rows[j]) << "after erasing " << r.name;
+        if (k % 50 == 0) {  // put back and erase again: the slot it takes may differ
+            idx.put(&r);
+            ASSERT_EQ(idx.find(r.name), &r);
+            ASSERT_TRUE(idx.erase(Index::hash(r.name), &r));
+        }
+    }
+    // A row of the same name at another address is not the one indexed.
+    Row twin{rows[0].name, -1};
+    idx.put(&rows[0]);
+    EXPECT_FALSE(idx.erase(Index::hash(twin.name), &twin));
+    EXPECT_EQ(idx.find(twin.name), &rows[0]);
+}
+
 TEST(NameIndex, EmptyIndexFindsNothing) {
     Index idx;
     EXPECT_EQ(idx.find("x"), nullptr);
