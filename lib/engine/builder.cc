@@ -4,7 +4,9 @@
 #include <bit>
 #include <climits>
 #include <map>
+#include <iterator>
 #include <unordered_map>
+#include <unordered_set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -215,7 +217,7 @@ uint32_t DatapathBuilder::begin_block(Pipe pipe, uint8_t table) {
     if (table >= specs.size()) return fail(fmt::format("begin_block: no table {}", table)), code;
     StageSpec& s = specs[table];
     s.bracketed = s.open = true;
-    s.code_begin = code;
+    s.code_begin = s.fresh_begin = code;
     s.const_begin = static_cast<uint32_t>(dp_->program.consts.size());
     s.unimpl_begin = dp_->unimplemented_insns;
     return code;
@@ -231,27 +233,94 @@ void DatapathBuilder::end_block(Pipe pipe, uint8_t table) {
     s.unimpl_end = dp_->unimplemented_insns;
 }
 
+static bool block_fits(const StageBlock& block) {
+    const Program& from = block.dp->program;
+    return block.code_end <= from.code.size() && block.const_end <= from.consts.size() &&
+           block.code_begin <= block.code_end && block.const_begin <= block.const_end;
+}
+
+// Appends the block's code and constants, offsets moved with them (inside a bracket).
+void DatapathBuilder::copy_block(const StageBlock& block) {
+    const Program& from = block.dp->program;
+    Program& prog = dp_->program;
+    const auto base = static_cast<uint32_t>(prog.code.size());
+    const auto const_base = static_cast<uint32_t>(prog.consts.size());
+    prog.code.insert(prog.code.end(), from.code.begin() + block.code_begin, from.code.begin() + block.code_end);
+    for (std::size_t i = base; i < prog.code.size(); ++i) {
+        Insn& insn = prog.code[i];
+        if (insn.op == Op::Clone) insn.a = insn.a - block.code_begin + base;
+        else if (insn.op == Op::Load) insn.a = insn.a - block.const_begin + const_base;
+    }
+    prog.consts.insert(prog.consts.end(), from.consts.begin() + block.const_begin, from.consts.begin() + block.const_end);
+    dp_->unimplemented_insns += block.unimplemented;
+}
+
 uint32_t DatapathBuilder::adopt(Pipe pipe, uint8_t table, StageBlockPtr block) {
     auto& specs = specs_[static_cast<int>(pipe)];
     if (table >= specs.size() || !block || !block->dp) return fail(fmt::format("adopt: no table {} or no block", table)), 0;
-    const Program& from = block->dp->program;
-    if (block->code_end > from.code.size() || block->const_end > from.consts.size() ||
-        block->code_begin > block->code_end || block->const_begin > block->const_end)
-        return fail(fmt::format("adopt: table {}: block outside its program", table)), 0;
-    // The block's code and constants, bracketed as if made here, offsets moved with them.
-    Program& prog = dp_->program;
+    if (!block_fits(*block)) return fail(fmt::format("adopt: table {}: block outside its program", table)), 0;
+    // The block's code and constants, bracketed as if made here.
     const uint32_t base = begin_block(pipe, table);
-    const auto const_base = static_cast<uint32_t>(prog.consts.size());
-    prog.code.insert(prog.code.end(), from.code.begin() + block->code_begin, from.code.begin() + block->code_end);
-    for (std::size_t i = base; i < prog.code.size(); ++i) {
-        Insn& insn = prog.code[i];
-        if (insn.op == Op::Clone) insn.a = insn.a - block->code_begin + base;
-        else if (insn.op == Op::Load) insn.a = insn.a - block->const_begin + const_base;
-    }
-    prog.consts.insert(prog.consts.end(), from.consts.begin() + block->const_begin, from.consts.begin() + block->const_end);
-    dp_->unimplemented_insns += block->unimplemented;
+    copy_block(*block);
     end_block(pipe, table);
     specs[table].adopted = std::move(block);
+    return base;
+}
+
+// How many instructions the action lists at `lists` (offsets in the program) occupy, with the
+// clone bodies they call, each counted once: the code amend() leaves behind unreachable.
+static uint32_t list_insns(const Program& p, uint32_t begin, uint32_t end, std::vector<uint32_t> lists) {
+    std::unordered_set<uint32_t> seen;
+    uint32_t n = 0;
+    while (!lists.empty()) {
+        const uint32_t at = lists.back();
+        lists.pop_back();
+        if (at < begin || at >= end || !seen.insert(at).second) continue;
+        for (uint32_t i = at; i < end; ++i) {
+            ++n;
+            if (p.code[i].op == Op::Clone) lists.push_back(p.code[i].a);
+            if (p.code[i].op == Op::End) break;
+        }
+    }
+    return n;
+}
+
+std::optional<uint32_t> DatapathBuilder::amend(Pipe pipe, uint8_t table, StageBlockPtr block, std::vector<uint32_t> removed,
+                                               std::size_t removed_specs) {
+    auto& specs = specs_[static_cast<int>(pipe)];
+    if (table >= specs.size() || !block || !block->dp)
+        return fail(fmt::format("amend: no table {} or no block", table)), std::nullopt;
+    if (!block_fits(*block)) return fail(fmt::format("amend: table {}: block outside its program", table)), std::nullopt;
+    if (block->stage < 0 || !block->amendable) return std::nullopt;
+    const auto& stages = block->dp->pipe[static_cast<int>(block->pipe)].stages;
+    if (static_cast<std::size_t>(block->stage) >= stages.size())
+        return fail(fmt::format("amend: table {}: stage not found", table)), std::nullopt;
+    const Stage& old = stages[static_cast<std::size_t>(block->stage)];
+    std::sort(removed.begin(), removed.end());
+    removed.erase(std::unique(removed.begin(), removed.end()), removed.end());
+    if (!removed.empty() && removed.back() >= block->code_end - block->code_begin)
+        return fail(fmt::format("amend: table {}: removed action {} outside the block's {} instructions", table,
+                                removed.back(), block->code_end - block->code_begin)), std::nullopt;
+    if (removed_specs > old.n_rules)
+        return fail(fmt::format("amend: table {}: {} flows removed of {}", table, removed_specs, old.n_rules)), std::nullopt;
+    // Without its miss action, the stage's miss would be the next catch-all down, and the
+    // rules between the two (dropped when built) would have to come back.
+    if (old.miss_action != kNoAction && std::binary_search(removed.begin(), removed.end(), old.miss_action - block->code_begin))
+        return std::nullopt;
+    std::vector<uint32_t> lists(removed);
+    for (uint32_t& a : lists) a += block->code_begin;
+    const uint32_t dead = list_insns(block->dp->program, block->code_begin, block->code_end, std::move(lists));
+
+    const uint32_t base = begin_block(pipe, table);
+    copy_block(*block);
+    StageSpec& s = specs[table];
+    s.fresh_begin = static_cast<uint32_t>(dp_->program.code.size());
+    for (uint32_t& a : removed) a += base;
+    s.amended = true;
+    s.removed = std::move(removed);
+    s.removed_specs = removed_specs;
+    s.dead_insns = block->dead_insns + dead;
+    s.adopted = std::move(block);
     return base;
 }
 
@@ -261,13 +330,13 @@ StageBlockPtr DatapathBuilder::block(Pipe pipe, uint8_t table) const {
 }
 
 // Whether a bracketed stage's rules and clone bodies all point into its bracket (so that it
-// can move on its own).
+// can move on its own). Code copied from a block (amend()) was checked when it was built.
 bool DatapathBuilder::self_contained(const StageSpec& spec) const {
     auto inside = [&](uint32_t a) { return a >= spec.code_begin && a < spec.code_end; };
     for (const FlowSpec& f : spec.flows)
         if (!inside(f.action)) return false;
     const Program& prog = dp_->program;
-    for (uint32_t i = spec.code_begin; i < spec.code_end; ++i)
+    for (uint32_t i = spec.fresh_begin; i < spec.code_end; ++i)
         if (prog.code[i].op == Op::Clone && !inside(prog.code[i].a)) return false;
     return true;
 }
@@ -395,8 +464,8 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
     std::vector<int8_t> plen_of(rules.size(), -1);
     std::vector<uint32_t> addr_of(rules.size(), 0);
     Match guard;
+    std::vector<std::pair<uint64_t, uint32_t>> by_rest;  // (hash of the rest, rule)
     if (rules.size() >= 2 && masks.size() > 1 && (!spec.forced || spec.kind == StageKind::Lpm)) {
-        std::vector<std::pair<uint64_t, uint32_t>> by_rest;  // (hash of the rest, rule)
         by_rest.reserve(rules.size());
         for (std::size_t i = 0; i < rules.size(); ++i) {
             const int plen = prefix_at(rules[i]->match, dst_off, addr_of[i]);
@@ -455,36 +524,218 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
     }
     out.kind = kind;
 
+    // Rule ids: 0..k-1 over the rules the tables hold (a rule that loses to an identical
+    // masked match takes none).
     uint32_t rule_no = 0;
+    bool shadowed = false;
     switch (kind) {
         case StageKind::MissOnly:
             break;
         case StageKind::Exact:
             out.exact = std::make_unique<Subtable>(rules.front()->match.mask);
-            for (const FlowSpec* f : rules) out.exact->insert(f->match.value, f->priority, f->action, rule_no++);
+            for (const FlowSpec* f : rules) {
+                if (out.exact->insert(f->match.value, f->priority, f->action, rule_no)) ++rule_no;
+                else shadowed = true;
+            }
             out.exact->finalize();
             break;
         case StageKind::Lpm:
             out.lpm = std::make_unique<LpmTable>(dst_off, 4, guard);
             for (std::size_t i = 0; i < rules.size(); ++i) {
+                bool added;
                 if (in_lpm[i]) {
                     uint8_t a[4];
                     store_be(a, 4, addr_of[i]);
-                    out.lpm->insert(a, static_cast<unsigned>(plen_of[i]), rules[i]->priority, rules[i]->action, rule_no);
+                    added = out.lpm->insert(a, static_cast<unsigned>(plen_of[i]), rules[i]->priority, rules[i]->action,
+                                            rule_no);
                 } else {
-                    out.residual.insert(rules[i]->match, rules[i]->priority, rules[i]->action, rule_no);
+                    added = out.residual.insert(rules[i]->match, rules[i]->priority, rules[i]->action, rule_no);
                 }
-                ++rule_no;
+                if (added) ++rule_no;
+                else shadowed = true;
             }
             out.lpm->finalize();
             out.residual.finalize();
             break;
         case StageKind::Classifier:
-            for (const FlowSpec* f : rules) out.residual.insert(f->match, f->priority, f->action, rule_no++);
+            for (const FlowSpec* f : rules) {
+                if (out.residual.insert(f->match, f->priority, f->action, rule_no)) ++rule_no;
+                else shadowed = true;
+            }
             out.residual.finalize();
             break;
     }
+    // For amend(): a classifier's rests were all grouped above (more than one mask).
+    spec.amendable = !spec.forced && !shadowed;
+    spec.miss_priority = miss_prio;
+    spec.rests.clear();
+    if (kind == StageKind::Classifier) {
+        spec.rests.reserve(by_rest.size());
+        for (const auto& [h, i] : by_rest) spec.rests.push_back(h);  // sorted
+    }
     (void)pipe;
+    return {};
+}
+
+// The match of a rule of `st` (its masked value words).
+static Match rule_match(const Subtable& st, std::span<const uint64_t> values) {
+    Match m;
+    m.mask = st.mask();
+    uint64_t* vw = key_words(m.value);
+    const auto words = st.words();
+    for (std::size_t i = 0; i < words.size(); ++i) vw[words[i]] = values[i];
+    return m;
+}
+
+// Edits a copy of the old stage: its rules of the removed flows erased, the new flows'
+// rules inserted. False when the result might not be what build_stage() makes of the flows
+// (the caller rebuilds then): build_stage() is the definition, this takes the cases where
+// the kind it would choose and the rules it would keep can be told without all the flows:
+//  - the miss stays: no new catch-all above it (the highest catch-all is the miss; rules
+//    below it are dropped, new ones too, as build_stage() drops them);
+//  - no new rule duplicates the masked match of one in the table (which one wins depends on
+//    the flows' order, and the loser is gone from the table);
+//  - an exact stage gets no other mask; a miss-only one no rule; an LPM stage is always
+//    rebuilt (whether its routes still form an LPM table takes all of them);
+//  - a classifier left with two masks or more has no two rules (of a prefix on ip4.dst)
+//    with the same match without ip4.dst: no LPM table could be found (build_stage() only
+//    looks for one within such a group). With one mask left it is exact, with none miss-only.
+bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, const Stage& old, Stage& out) const {
+    const int32_t miss_prio = from.miss_priority;
+    std::vector<const FlowSpec*> rules;
+    for (const FlowSpec& f : spec.flows) {
+        if (!f.match.empty_mask()) {
+            if (f.priority >= miss_prio) rules.push_back(&f);
+        } else if (f.priority > miss_prio) {
+            return false;
+        }
+    }
+    if (old.kind == StageKind::MissOnly ? !rules.empty() : old.kind != StageKind::Exact && old.kind != StageKind::Classifier)
+        return false;
+    out = old.shifted(spec.code_begin - from.code_begin);
+    const bool classifier = old.kind == StageKind::Classifier;
+    const uint16_t dst_off = SCS_KEY_OFF(ip4_dst);
+    std::vector<uint64_t> gone, added;  // rests of the rules erased and inserted
+    auto rest_of = [&](const Match& m, std::vector<uint64_t>& into) {
+        uint32_t addr;
+        if (classifier && prefix_at(m, dst_off, addr) >= 0) into.push_back(rest_hash(m, dst_off));
+    };
+    auto erase = [&](const Subtable& st, std::span<const uint64_t> values, int32_t, uint32_t action, uint32_t) {
+        if (!std::binary_search(spec.removed.begin(), spec.removed.end(), action)) return false;
+        rest_of(rule_match(st, values), gone);
+        return true;
+    };
+    if (out.exact)
+        out.exact->erase_if([&](std::span<const uint64_t> v, int32_t p, uint32_t a, uint32_t r) {
+            return erase(*out.exact, v, p, a, r);
+        });
+    out.residual.erase_if(erase);
+    // New rules numbered after every old id (ids < n_rules); all renumbered below.
+    uint32_t next_id = static_cast<uint32_t>(old.n_rules);
+    for (const FlowSpec* f : rules) {
+        if (classifier) {
+            if (!out.residual.insert(f->match, f->priority, f->action, next_id++)) return false;
+        } else {
+            const FlowKey& mask = out.exact->mask();
+            if (!std::equal(key_words(mask), key_words(mask) + kKeyWords, key_words(f->match.mask))) return false;
+            if (!out.exact->insert(f->match.value, f->priority, f->action, next_id++)) return false;
+        }
+        rest_of(f->match, added);
+    }
+
+    std::vector<uint64_t> rests;
+    if (classifier) {
+        std::sort(gone.begin(), gone.end());
+        std::sort(added.begin(), added.end());
+        std::vector<uint64_t> kept;
+        kept.reserve(from.rests.size());
+        std::set_difference(from.rests.begin(), from.rests.end(), gone.begin(), gone.end(), std::back_inserter(kept));
+        rests.reserve(kept.size() + added.size());
+        std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(rests));
+        if (out.residual.n_subtables() == 1) {
+            out.exact = std::make_unique<Subtable>(std::move(out.residual.release().front()));
+            out.kind = StageKind::Exact;
+        } else if (out.residual.empty()) {
+            out.kind = StageKind::MissOnly;
+        } else if (std::adjacent_find(rests.begin(), rests.end()) != rests.end()) {
+            return false;
+        }
+    } else if (out.exact && out.exact->size() == 0) {
+        out.exact.reset();
+        out.kind = StageKind::MissOnly;
+    }
+
+    // Rule ids dense again, in the order they had (the new flows' last).
+    uint32_t id_end = 0;
+    out.for_each_subtable([&](const Subtable& st) {
+        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id_end = std::max(id_end, r + 1); });
+    });
+    std::vector<uint32_t> id(id_end, kNoAction);
+    out.for_each_subtable([&](const Subtable& st) {
+        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id[r] = 0; });
+    });
+    uint32_t n = 0;
+    for (uint32_t& x : id)
+        if (x != kNoAction) x = n++;
+    auto renumber = [&](uint32_t r) { return id[r]; };
+    if (out.exact) {
+        out.exact->renumber(renumber);
+        out.exact->finalize();
+    }
+    out.residual.renumber(renumber);
+    out.residual.finalize();
+
+    spec.amendable = true;
+    spec.miss_priority = miss_prio;
+    spec.rests = std::move(rests);
+    return true;
+}
+
+Result<void> DatapathBuilder::amend_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out) {
+    const StageBlock& from = *spec.adopted;
+    const Stage& old = from.dp->pipe[static_cast<int>(from.pipe)].stages[static_cast<std::size_t>(from.stage)];
+    if (spec.forced || !amend_in_place(spec, from, old, out)) {
+        // The old stage's flows rebuilt from its tables (they hold every rule that was kept:
+        // the stage was `amendable`; a route is its prefix under the LPM table's guard), less
+        // the removed ones, plus its miss as a catch-all and the new flows, in the order they
+        // had (rule ids), given to build_stage(). No action is lowered again.
+        ++amends_rebuilt_;
+        const uint32_t delta = spec.code_begin - from.code_begin;
+        std::vector<std::pair<uint32_t, FlowSpec>> kept;
+        auto keep = [&](const Subtable& st, const Guard* guard) {
+            st.for_each_rule([&](std::span<const uint64_t> values, int32_t prio, uint32_t action, uint32_t rule) {
+                if (std::binary_search(spec.removed.begin(), spec.removed.end(), action + delta)) return;
+                FlowSpec f{prio, rule_match(st, values), action + delta};
+                if (guard) guard->add_to(f.match);  // a route: its prefix under the common guard
+                kept.emplace_back(rule, std::move(f));
+            });
+        };
+        if (old.exact) keep(*old.exact, nullptr);
+        if (old.lpm)
+            for (const Subtable& st : old.lpm->subtables()) keep(st, &old.lpm->guard());
+        for (const Subtable& st : old.residual.subtables()) keep(st, nullptr);
+        std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        StageSpec all;
+        all.name = spec.name;
+        all.forced = spec.forced;
+        all.kind = spec.kind;
+        all.flows.reserve(kept.size() + 1 + spec.flows.size());
+        for (auto& [rule, f] : kept) all.flows.push_back(std::move(f));
+        if (old.miss_action != kNoAction) all.flows.push_back(FlowSpec{from.miss_priority, Match{}, old.miss_action + delta});
+        all.flows.insert(all.flows.end(), spec.flows.begin(), spec.flows.end());
+        out = Stage{};
+        if (auto r = build_stage(pipe, table, all, out); !r) return r;
+        spec.amendable = all.amendable;
+        spec.miss_priority = all.miss_priority;
+        spec.rests = std::move(all.rests);
+    }
+    out.name = spec.name;
+    out.table_id = table;
+    // What build_stage() counts: every flow() given. Never fewer than the rules held, which
+    // rule counters index by id (a caller's miscount must not make them overflow).
+    std::size_t held = 0;
+    out.for_each_subtable([&](const Subtable& st) { held += st.size(); });
+    out.n_rules = std::max(old.n_rules - spec.removed_specs + spec.flows.size(), held);
     return {};
 }
 
@@ -509,7 +760,7 @@ Result<DatapathPtr> DatapathBuilder::build() {
             const StageSpec& spec = specs[t];
             const auto& fl = spec.flows;
             if (spec.open) return make_error(fmt::format("datapath {}: stage {}: block never ended", dp_->name, spec.name));
-            if (spec.adopted && !fl.empty())
+            if (spec.adopted && !spec.amended && !fl.empty())
                 return make_error(fmt::format("datapath {}: stage {}: flows given for an adopted stage", dp_->name, spec.name));
             // A stage whose one flow is the catch-all `next;` is elided: it costs nothing.
             keep[t] = spec.adopted ? spec.adopted->stage >= 0
@@ -520,7 +771,15 @@ Result<DatapathPtr> DatapathBuilder::build() {
             StageSpec& spec = specs[t];
             if (!keep[t]) continue;
             Stage st;
-            if (const StageBlock* from = spec.adopted.get()) {
+            if (spec.amended) {
+                if (auto r = amend_stage(pipe, static_cast<uint8_t>(t), spec, st); !r) return make_error(r.error());
+                // Elided as a full build would: the one flow left is the catch-all `next;`.
+                if (st.n_rules == 1 && st.kind == StageKind::MissOnly && st.miss_action != kNoAction &&
+                    is_plain_next(st.miss_action, pipe, static_cast<uint8_t>(t))) {
+                    keep[t] = false;
+                    continue;
+                }
+            } else if (const StageBlock* from = spec.adopted.get()) {
                 const auto& stages = from->dp->pipe[static_cast<int>(from->pipe)].stages;
                 if (static_cast<std::size_t>(from->stage) >= stages.size())
                     return make_error(fmt::format("datapath {}: stage {}: adopted stage not found", dp_->name, spec.name));
@@ -536,7 +795,7 @@ Result<DatapathPtr> DatapathBuilder::build() {
         stage_at[p] = std::move(at);
         movable[p].resize(specs.size());
         for (std::size_t t = 0; t < specs.size(); ++t)
-            movable[p][t] = specs[t].adopted || (specs[t].bracketed && self_contained(specs[t]));
+            movable[p][t] = (specs[t].adopted && !specs[t].amended) || (specs[t].bracketed && self_contained(specs[t]));
         uint16_t next_kept = static_cast<uint16_t>(pl.stages.size());
         for (std::size_t t = specs.size() + 1; t-- > 0;) {
             if (t < specs.size() && keep[t]) --next_kept;
@@ -567,6 +826,17 @@ Result<DatapathPtr> DatapathBuilder::build() {
             b->const_begin = spec.const_begin;
             b->const_end = spec.const_end;
             b->unimplemented = spec.unimpl_end - spec.unimpl_begin;
+            if (spec.adopted && !spec.amended) {
+                b->dead_insns = spec.adopted->dead_insns;
+                b->amendable = spec.adopted->amendable;
+                b->miss_priority = spec.adopted->miss_priority;
+                b->rests = spec.adopted->rests;
+            } else {
+                b->dead_insns = spec.dead_insns;
+                b->amendable = spec.amendable;
+                b->miss_priority = spec.miss_priority;
+                b->rests = std::move(spec.rests);
+            }
             spec.block = std::move(b);
         }
     }

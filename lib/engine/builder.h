@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,12 +62,30 @@ private:
 // datapath while the stage's flows and what they resolved stay the same: adopting copies the
 // tables and the code from the datapath it points into (a copy and one add per rule, instead
 // of lowering and inserting every flow again). Holding it keeps that datapath alive.
+//
+// A stage that changed by a few flows is amended instead (DatapathBuilder::amend()): what
+// amend() needs to know of how the stage was built is kept here, on the control side.
 struct StageBlock {
     DatapathPtr dp;
     Pipe pipe = Pipe::Ingress;
     int32_t stage = -1;  // index in dp->pipe[pipe].stages; -1: elided
     uint32_t code_begin = 0, code_end = 0, const_begin = 0, const_end = 0;
     uint32_t unimplemented = 0;  // Unimplemented instructions in the range
+    // Instructions in the range that no rule reaches any more: the action lists amend()
+    // removed (each through its End, with the clone bodies it calls), summed over the
+    // amends since the stage was last built whole. Counted from the code, so a clone body
+    // shared with a flow still present counts as dead too. The caller decides when dead
+    // code dominates enough to build the stage whole again.
+    uint32_t dead_insns = 0;
+    // For amend(). False when the stage's tables do not hold every flow exactly: built with
+    // force_kind(), or a rule lost to an identical masked match of another
+    // (Subtable::insert() false), which the tables no longer remember.
+    bool amendable = false;
+    int32_t miss_priority = -1;  // of the catch-all flow whose action is the miss action; -1: none
+    // When the stage is a Classifier: sorted, for each rule whose ip4.dst mask is a prefix,
+    // the hash of its match without ip4.dst (build_stage()'s LPM grouping). All distinct:
+    // no LPM can be found in the rules; a repeat means the rules must be looked at again.
+    std::vector<uint64_t> rests;
 };
 using StageBlockPtr = std::shared_ptr<const StageBlock>;
 
@@ -100,8 +119,29 @@ public:
     // The stage as built before (a block() of an earlier build): its code is appended to the
     // program now; no flow() may be given for the stage. Returns the offset its code got.
     uint32_t adopt(Pipe pipe, uint8_t table, StageBlockPtr block);
-    // After build(): the stage's block, for stages bracketed or adopted; null otherwise.
+    // Like adopt(), but the stage changes by a few flows: the block's code and constants are
+    // copied (offsets moved with them) and its bracket stays open - the caller then appends
+    // the action lists of the stage's new flows, gives their flow()s and calls end_block().
+    // At build(), the stage is the old stage's tables without the rules of `removed` (action
+    // offsets relative to block->code_begin: every rule whose action is one of them goes)
+    // plus the new flows' rules, exactly as build_stage() would make it of the flows that
+    // are left: same kind, rules, miss action, lookups, and n_rules (`removed_specs`: how
+    // many flow()s the removed flows had given). Rule ids are numbered again (dense).
+    // Mostly this edits a copy of the old tables; when the kind may change in a way that
+    // needs all flows looked at (an LPM stage, a new mask in an exact stage, rules that may
+    // form an LPM table, a duplicate match, a catch-all above the miss), build() rebuilds the
+    // tables from the old stage's rules instead (no action is lowered again either way).
+    // Returns the offset the block's code got, or std::nullopt - nothing appended, nothing
+    // changed: build the stage normally - when the old stage cannot be amended exactly: it
+    // was elided, is not `amendable`, or `removed` holds its miss action. A removed offset
+    // outside the block, or more specs removed than the stage had, is an error (build()).
+    std::optional<uint32_t> amend(Pipe pipe, uint8_t table, StageBlockPtr block, std::vector<uint32_t> removed,
+                                  std::size_t removed_specs);
+    // After build(): the stage's block, for stages bracketed, adopted or amended; null otherwise.
     StageBlockPtr block(Pipe pipe, uint8_t table) const;
+    // After build(): how many amended stages had their tables rebuilt from the old stage's
+    // rules rather than edited in place (tests, benchmarks).
+    std::size_t amends_rebuilt() const { return amends_rebuilt_; }
 
     void port(uint32_t key, std::string name, const PortEntry& e);
     void group(uint32_t key, std::string name, std::vector<uint32_t> members);
@@ -120,18 +160,32 @@ private:
         bool forced = false;
         StageKind kind = StageKind::Classifier;
         // begin_block()/end_block() or adopt(): the code and constants made for it
-        // ([begin, end)).
+        // ([begin, end)); code from fresh_begin on was made here, not copied.
         bool bracketed = false, open = false;
         uint32_t code_begin = 0, code_end = 0, const_begin = 0, const_end = 0, unimpl_begin = 0, unimpl_end = 0;
-        StageBlockPtr adopted;  // the block it was adopted from
+        uint32_t fresh_begin = 0;
+        StageBlockPtr adopted;  // the block it was adopted or amended from
         StageBlockPtr block;    // after build()
+        // amend(): the removed flows' actions (offsets in this program, sorted, distinct).
+        bool amended = false;
+        std::vector<uint32_t> removed;
+        std::size_t removed_specs = 0;
+        // How the stage came out (build_stage(), amend_stage()), for its block.
+        uint32_t dead_insns = 0;
+        bool amendable = false;
+        int32_t miss_priority = -1;
+        std::vector<uint64_t> rests;
     };
     bool self_contained(const StageSpec& spec) const;
     std::unique_ptr<Datapath> dp_;
+    void copy_block(const StageBlock& block);
     Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
+    Result<void> amend_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
+    bool amend_in_place(StageSpec& spec, const StageBlock& from, const Stage& old, Stage& out) const;
     bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
 
     std::vector<StageSpec> specs_[2];
+    std::size_t amends_rebuilt_ = 0;
 };
 
 }  // namespace scs::engine

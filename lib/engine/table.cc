@@ -51,14 +51,15 @@ bool Subtable::insert(const FlowKey& value, int32_t priority, uint32_t action, u
         for (unsigned i = 0; i < n_words_ && same; ++i)
             same = values_[e * n_words_ + i] == (vw[words_[i]] & mw[words_[i]]);
         if (!same) continue;
-        if (priority > prio_[e]) {
+        if (priority > prio_[e]) {  // the entry keeps its rule id: ids stay dense
             prio_[e] = priority;
             action_[e] = action;
-            rule_[e] = rule;
             max_prio_ = std::max(max_prio_, priority);
+            dirty_ = true;
         }
         return false;
     }
+    dirty_ = true;
     buckets_[b] = {h, static_cast<uint32_t>(n)};
     for (unsigned i = 0; i < n_words_; ++i) values_.push_back(vw[words_[i]] & mw[words_[i]]);
     prio_.push_back(priority);
@@ -69,6 +70,9 @@ bool Subtable::insert(const FlowKey& value, int32_t priority, uint32_t action, u
 }
 
 void Subtable::finalize() {
+    if (!dirty_) return;
+    dirty_ = false;
+    max_prio_ = prio_.empty() ? -1 : *std::max_element(prio_.begin(), prio_.end());
     // Load factor <= 1/2 keeps linear probes short; a lookup touches ~1 bucket line.
     const std::size_t cap = std::bit_ceil(std::max<std::size_t>(8, prio_.size() * 2));
     buckets_.assign(cap, Bucket{0, kEmpty});
@@ -152,7 +156,7 @@ Guard::Guard(const Match& m) {
     }
 }
 
-void Classifier::insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule) {
+bool Classifier::insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule) {
     auto same_mask = [&](const Subtable& st) {
         return std::equal(key_words(st.mask()), key_words(st.mask()) + kKeyWords, key_words(m.mask));
     };
@@ -163,7 +167,7 @@ void Classifier::insert(const Match& m, int32_t priority, uint32_t action, uint3
         if (it == subtables_.end()) it = subtables_.emplace(subtables_.end(), m.mask);
         last_ = static_cast<std::size_t>(it - subtables_.begin());
     }
-    subtables_[last_].insert(m.value, priority, action, rule);
+    return subtables_[last_].insert(m.value, priority, action, rule);
 }
 
 void Classifier::finalize() {
@@ -202,7 +206,7 @@ LpmTable::LpmTable(uint16_t field_off, uint8_t width, const Match& guard)
     assert(width == 4 || width == 16);
 }
 
-void LpmTable::insert(std::span<const uint8_t> prefix, unsigned plen, int32_t priority,
+bool LpmTable::insert(std::span<const uint8_t> prefix, unsigned plen, int32_t priority,
                       uint32_t action, uint32_t rule) {
     assert(prefix.size() == width_ && plen <= width_ * 8u);
     auto it = std::find(lens_.begin(), lens_.end(), plen);
@@ -216,7 +220,7 @@ void LpmTable::insert(std::span<const uint8_t> prefix, unsigned plen, int32_t pr
     }
     FlowKey v{};
     std::copy(prefix.begin(), prefix.end(), key_bytes(v) + off_);
-    by_len_[i].insert(v, priority, action, rule);
+    return by_len_[i].insert(v, priority, action, rule);
 }
 
 void LpmTable::finalize() {

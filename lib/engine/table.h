@@ -13,10 +13,12 @@
 // plain reads, safe from any number of lcores without synchronisation.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/compiler.h"
@@ -57,9 +59,47 @@ public:
     uint64_t digest() const;
 
     // Adds a rule whose value is `value` (masked here). If an identical masked value exists,
-    // the higher priority wins (the lower one can never match) and false is returned.
+    // the higher priority wins (the lower one can never match; the entry keeps its rule id)
+    // and false is returned.
+    // Allowed after finalize() too (DatapathBuilder::amend()); finalize() again before lookups.
     bool insert(const FlowKey& value, int32_t priority, uint32_t action, uint32_t rule);
-    void finalize();  // sizes the bucket array; call once after all inserts
+    // Lays out the bucket array and the miss filters for the rules as they are now. Call it
+    // after inserts/erases and before lookups; a no-op while nothing changed since the last call.
+    void finalize();
+    // Removes every rule for which pred(masked value words, priority, action, rule) holds,
+    // keeping the others in order; returns how many went. finalize() again before lookups.
+    template <typename F>
+    std::size_t erase_if(F&& pred) {
+        std::size_t kept = 0;
+        for (std::size_t e = 0; e < prio_.size(); ++e) {
+            const uint64_t* v = values_.data() + e * n_words_;
+            if (pred(std::span<const uint64_t>(v, n_words_), prio_[e], action_[e], rule_[e])) continue;
+            if (kept != e) {
+                std::copy(v, v + n_words_, values_.data() + kept * n_words_);
+                prio_[kept] = prio_[e];
+                action_[kept] = action_[e];
+                rule_[kept] = rule_[e];
+            }
+            ++kept;
+        }
+        const std::size_t gone = prio_.size() - kept;
+        if (gone == 0) return 0;
+        values_.resize(kept * n_words_);
+        prio_.resize(kept);
+        action_.resize(kept);
+        rule_.resize(kept);
+        buckets_.clear();  // stale: insert() re-indexes, finalize() lays out again
+        bucket_mask_ = 0;
+        dirty_ = true;
+        return gone;
+    }
+    // rule = f(rule) for every rule (ids only: no re-layout needed).
+    template <typename F>
+    void renumber(F&& f) {
+        for (uint32_t& r : rule_) r = f(r);
+    }
+    // Key word indices of the mask, in the order of the masked value words of for_each_rule().
+    std::span<const uint8_t> words() const { return {words_, n_words_}; }
     // Adds `delta` (mod 2^32) to every rule's action offset: the table moved with its action
     // lists to another place in a program (DatapathBuilder::adopt()).
     void shift_actions(uint32_t delta);
@@ -153,6 +193,7 @@ private:
     std::vector<uint32_t> rule_;
     std::vector<Bucket> buckets_;
     uint32_t bucket_mask_ = 0;
+    bool dirty_ = true;  // rules changed since the last finalize()
 };
 
 // A match reduced to the key words its mask touches: cheap to test on the hot path.
@@ -169,6 +210,13 @@ public:
         return ok;
     }
     bool always() const { return n_ == 0; }
+    // Adds the guard's condition to `m` (DatapathBuilder::amend() rebuilding a route's match).
+    void add_to(Match& m) const {
+        for (unsigned i = 0; i < n_; ++i) {
+            key_words(m.mask)[word_[i]] |= mask_[i];
+            key_words(m.value)[word_[i]] |= value_[i];
+        }
+    }
 
 private:
     uint8_t word_[kKeyWords] = {};
@@ -179,8 +227,34 @@ private:
 
 class Classifier {
 public:
-    void insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule);
-    void finalize();  // orders subtables by best priority; call once after all inserts
+    // False when the rule's masked match was there already (Subtable::insert()).
+    bool insert(const Match& m, int32_t priority, uint32_t action, uint32_t rule);
+    // Finalizes the subtables that changed and orders them by best priority; call after
+    // inserts/erases, before lookups.
+    void finalize();
+    // Subtable::erase_if() on every subtable, pred(subtable, masked value words, priority,
+    // action, rule); subtables left empty are removed.
+    template <typename F>
+    std::size_t erase_if(F&& pred) {
+        std::size_t gone = 0;
+        for (Subtable& st : subtables_)
+            gone += st.erase_if([&](std::span<const uint64_t> v, int32_t prio, uint32_t action, uint32_t rule) {
+                return pred(std::as_const(st), v, prio, action, rule);
+            });
+        if (gone == 0) return 0;
+        std::erase_if(subtables_, [](const Subtable& st) { return st.size() == 0; });
+        last_ = SIZE_MAX;
+        return gone;
+    }
+    template <typename F>
+    void renumber(F&& f) {
+        for (Subtable& st : subtables_) st.renumber(f);
+    }
+    // Moves the subtables out, leaving the classifier empty.
+    std::vector<Subtable> release() {
+        last_ = SIZE_MAX;
+        return std::exchange(subtables_, {});
+    }
     bool empty() const { return subtables_.empty(); }
     std::size_t n_subtables() const { return subtables_.size(); }
     uint64_t digest() const;  // Subtable::digest() over all
@@ -217,8 +291,9 @@ public:
     LpmTable(uint16_t field_off, uint8_t width, const Match& guard);
 
     // Prefix given as network-order bytes. Priority must grow with prefix length (the
-    // compiler only chooses LpmTable when that holds for OVN's routing flows).
-    void insert(std::span<const uint8_t> prefix, unsigned plen, int32_t priority, uint32_t action,
+    // compiler only chooses LpmTable when that holds for OVN's routing flows). False: the
+    // prefix was there (Subtable::insert()).
+    bool insert(std::span<const uint8_t> prefix, unsigned plen, int32_t priority, uint32_t action,
                 uint32_t rule);
     void finalize();
     std::size_t size() const;
@@ -234,6 +309,7 @@ public:
     }
 
     uint16_t field_offset() const { return off_; }
+    const Guard& guard() const { return guard_; }
     uint64_t digest() const;  // Subtable::digest() over all (not the guard)
     void shift_actions(uint32_t delta);
     const std::vector<Subtable>& subtables() const { return by_len_; }
