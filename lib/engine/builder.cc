@@ -513,6 +513,7 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
             }
             if (kept >= 2) kind = StageKind::Lpm;
             else std::fill(in_lpm.begin(), in_lpm.end(), false);
+            spec.lpm_all_kept = kept == best_n;
         }
     }
     if (spec.forced) {
@@ -565,11 +566,13 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
             out.residual.finalize();
             break;
     }
-    // For amend(): a classifier's rests were all grouped above (more than one mask).
+    // For amend(): a classifier's or LPM stage's rests were all grouped above (more than one
+    // mask).
     spec.amendable = !spec.forced && !shadowed;
     spec.miss_priority = miss_prio;
     spec.rests.clear();
-    if (kind == StageKind::Classifier) {
+    if (kind != StageKind::Lpm) spec.lpm_all_kept = false;
+    if (kind == StageKind::Classifier || kind == StageKind::Lpm) {
         spec.rests.reserve(by_rest.size());
         for (const auto& [h, i] : by_rest) spec.rests.push_back(h);  // sorted
     }
@@ -610,6 +613,7 @@ bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, co
             return false;
         }
     }
+    if (old.kind == StageKind::Lpm) return amend_lpm_in_place(spec, from, rules, out);
     if (old.kind == StageKind::MissOnly ? !rules.empty() : old.kind != StageKind::Exact && old.kind != StageKind::Classifier)
         return false;
     out = old.shifted(spec.code_begin - from.code_begin);
@@ -691,6 +695,121 @@ bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, co
     return true;
 }
 
+// An LPM stage amended in place, exactly as build_stage() would lay out the flows left, while
+// the LPM group (the rules sharing the guard) stays the one build_stage() picks (the largest,
+// the first of equals in hash order) and its layout is known without looking at it whole:
+//  - rules of other groups come and go in the residual classifier;
+//  - rules of the group come and go only while every one of them is in the LPM table
+//    (lpm_all_kept: priorities fall strictly as prefixes shorten, none left to the residual)
+//    and stays so: a new one's priority must fit between the longer and shorter prefixes'.
+// Anything else is rebuilt from the old rules (amend_stage()).
+bool DatapathBuilder::amend_lpm_in_place(StageSpec& spec, const StageBlock& from,
+                                         const std::vector<const FlowSpec*>& rules, Stage& out) const {
+    const Stage& old = from.dp->pipe[static_cast<int>(from.pipe)].stages[static_cast<std::size_t>(from.stage)];
+    out = old.shifted(spec.code_begin - from.code_begin);
+    LpmTable& lpm = *out.lpm;
+    const uint16_t dst_off = SCS_KEY_OFF(ip4_dst);
+    Match guard;
+    lpm.guard().add_to(guard);
+    const uint64_t group = rest_hash(guard, dst_off);
+    std::vector<uint64_t> gone, added;  // rests of the rules erased and inserted
+    auto removed = [&](uint32_t action) {
+        return std::binary_search(spec.removed.begin(), spec.removed.end(), action);
+    };
+    const std::size_t lpm_gone = lpm.erase_if([&](std::span<const uint64_t>, int32_t, uint32_t action, uint32_t) {
+        return removed(action);
+    });
+    gone.assign(lpm_gone, group);
+    const bool all_kept = from.lpm_all_kept;
+    out.residual.erase_if([&](const Subtable& st, std::span<const uint64_t> values, int32_t, uint32_t action, uint32_t) {
+        if (!removed(action)) return false;
+        const Match m = rule_match(st, values);
+        uint32_t addr;
+        if (prefix_at(m, dst_off, addr) >= 0) gone.push_back(rest_hash(m, dst_off));
+        return true;
+    });
+    if (!all_kept && std::find(gone.begin(), gone.end(), group) != gone.end()) return false;
+    // Each prefix length's lowest and highest priority.
+    struct Len {
+        unsigned len;
+        int32_t lo, hi;
+    };
+    std::vector<Len> lens;
+    for (std::size_t i = 0; i < lpm.subtables().size(); ++i) {
+        Len l{lpm.prefix_len(i), INT32_MAX, INT32_MIN};
+        lpm.subtables()[i].for_each_rule([&](std::span<const uint64_t>, int32_t prio, uint32_t, uint32_t) {
+            l.lo = std::min(l.lo, prio);
+            l.hi = std::max(l.hi, prio);
+        });
+        lens.push_back(l);
+    }
+    uint32_t next_id = static_cast<uint32_t>(old.n_rules);
+    for (const FlowSpec* f : rules) {
+        uint32_t addr = 0;
+        const int plen = prefix_at(f->match, dst_off, addr);
+        const uint64_t h = plen >= 0 ? rest_hash(f->match, dst_off) : 0;
+        if (plen >= 0 && h == group) {
+            if (!all_kept || !same_rest(f->match, guard, dst_off)) return false;  // or a hash collision
+            const auto p = static_cast<unsigned>(plen);
+            for (const Len& l : lens)
+                if ((l.len > p && l.lo <= f->priority) || (l.len < p && l.hi >= f->priority)) return false;
+            uint8_t a[4];
+            store_be(a, 4, addr);
+            if (!lpm.insert(a, p, f->priority, f->action, next_id++)) return false;
+            auto l = std::find_if(lens.begin(), lens.end(), [&](const Len& x) { return x.len == p; });
+            if (l == lens.end()) l = lens.insert(lens.end(), Len{p, f->priority, f->priority});
+            l->lo = std::min(l->lo, f->priority);
+            l->hi = std::max(l->hi, f->priority);
+        } else if (!out.residual.insert(f->match, f->priority, f->action, next_id++)) {
+            return false;
+        }
+        if (plen >= 0) added.push_back(h);
+    }
+    // The group stays the first largest in hash order, and an LPM table of at least two
+    // routes among more than one mask.
+    std::sort(gone.begin(), gone.end());
+    std::sort(added.begin(), added.end());
+    std::vector<uint64_t> kept, rests;
+    std::set_difference(from.rests.begin(), from.rests.end(), gone.begin(), gone.end(), std::back_inserter(kept));
+    std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(rests));
+    const auto in_group = static_cast<std::size_t>(std::count(rests.begin(), rests.end(), group));
+    for (auto r = rests.begin(); r != rests.end();) {
+        const auto e = std::upper_bound(r, rests.end(), *r);
+        const auto n = static_cast<std::size_t>(e - r);
+        if (*r != group && (n > in_group || (n == in_group && *r < group))) return false;
+        r = e;
+    }
+    if (lpm.size() < 2 || (all_kept && in_group != lpm.size())) return false;
+    if (lens.size() < 2) {  // one route mask: the residual must hold another
+        Match route = guard;
+        for (unsigned b = 0; b < lens.front().len; ++b) key_bytes(route.mask)[dst_off + b / 8] |= static_cast<uint8_t>(0x80 >> (b % 8));
+        bool other = false;
+        for (const Subtable& st : out.residual.subtables())
+            other = other || !std::equal(key_words(st.mask()), key_words(st.mask()) + kKeyWords, key_words(route.mask));
+        if (!other) return false;
+    }
+
+    // Rule ids dense again, in the order they had (the new flows' last).
+    std::vector<uint32_t> id(next_id, kNoAction);
+    out.for_each_subtable([&](const Subtable& st) {
+        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id[r] = 0; });
+    });
+    uint32_t n = 0;
+    for (uint32_t& x : id)
+        if (x != kNoAction) x = n++;
+    auto renumber = [&](uint32_t r) { return id[r]; };
+    lpm.renumber(renumber);
+    lpm.finalize();
+    out.residual.renumber(renumber);
+    out.residual.finalize();
+
+    spec.amendable = true;
+    spec.miss_priority = from.miss_priority;
+    spec.rests = std::move(rests);
+    spec.lpm_all_kept = all_kept;
+    return true;
+}
+
 Result<void> DatapathBuilder::amend_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out) {
     const StageBlock& from = *spec.adopted;
     const Stage& old = from.dp->pipe[static_cast<int>(from.pipe)].stages[static_cast<std::size_t>(from.stage)];
@@ -728,6 +847,7 @@ Result<void> DatapathBuilder::amend_stage(Pipe pipe, uint8_t table, StageSpec& s
         spec.amendable = all.amendable;
         spec.miss_priority = all.miss_priority;
         spec.rests = std::move(all.rests);
+        spec.lpm_all_kept = all.lpm_all_kept;
     }
     out.name = spec.name;
     out.table_id = table;
@@ -831,11 +951,13 @@ Result<DatapathPtr> DatapathBuilder::build() {
                 b->amendable = spec.adopted->amendable;
                 b->miss_priority = spec.adopted->miss_priority;
                 b->rests = spec.adopted->rests;
+                b->lpm_all_kept = spec.adopted->lpm_all_kept;
             } else {
                 b->dead_insns = spec.dead_insns;
                 b->amendable = spec.amendable;
                 b->miss_priority = spec.miss_priority;
                 b->rests = std::move(spec.rests);
+                b->lpm_all_kept = spec.lpm_all_kept;
             }
             spec.block = std::move(b);
         }

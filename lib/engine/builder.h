@@ -86,6 +86,9 @@ struct StageBlock {
     // the hash of its match without ip4.dst (build_stage()'s LPM grouping). All distinct:
     // no LPM can be found in the rules; a repeat means the rules must be looked at again.
     std::vector<uint64_t> rests;
+    // When the stage is LPM: every rule of the LPM group (the rules sharing the guard) is in
+    // the LPM table, none left to the residual classifier by the priority order.
+    bool lpm_all_kept = false;
 };
 using StageBlockPtr = std::shared_ptr<const StageBlock>;
 
@@ -175,6 +178,7 @@ private:
         bool amendable = false;
         int32_t miss_priority = -1;
         std::vector<uint64_t> rests;
+        bool lpm_all_kept = false;
     };
     bool self_contained(const StageSpec& spec) const;
     std::unique_ptr<Datapath> dp_;
@@ -182,6 +186,8 @@ private:
     Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     Result<void> amend_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     bool amend_in_place(StageSpec& spec, const StageBlock& from, const Stage& old, Stage& out) const;
+    bool amend_lpm_in_place(StageSpec& spec, const StageBlock& from, const std::vector<const FlowSpec*>& rules,
+                            Stage& out) const;
     bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
 
     std::vector<StageSpec> specs_[2];

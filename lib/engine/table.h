@@ -308,6 +308,26 @@ public:
         return false;
     }
 
+    // Subtable::erase_if() on every prefix length, pred(masked value words, priority, action,
+    // rule); lengths left without a route are removed. finalize() again before lookups.
+    template <typename F>
+    std::size_t erase_if(F&& pred) {
+        std::size_t gone = 0;
+        for (Subtable& st : by_len_) gone += st.erase_if(pred);
+        if (gone == 0) return 0;
+        for (std::size_t i = by_len_.size(); i-- > 0;) {
+            if (by_len_[i].size() != 0) continue;
+            by_len_.erase(by_len_.begin() + static_cast<std::ptrdiff_t>(i));
+            lens_.erase(lens_.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        return gone;
+    }
+    template <typename F>
+    void renumber(F&& f) {
+        for (Subtable& st : by_len_) st.renumber(f);
+    }
+    unsigned prefix_len(std::size_t i) const { return lens_[i]; }  // of subtables()[i]
+
     uint16_t field_offset() const { return off_; }
     const Guard& guard() const { return guard_; }
     uint64_t digest() const;  // Subtable::digest() over all (not the guard)

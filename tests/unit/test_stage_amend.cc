@@ -533,7 +533,7 @@ TEST(StageAmend, RoutesThatFormNoLpmTableStayInPlaceOnceAlone) {
     EXPECT_EQ(c.kind(), "lpm");
 }
 
-TEST(StageAmend, LpmStagesAreRebuiltFromTheirRoutes) {
+TEST(StageAmend, LpmStagesAreAmendedInPlaceWhileTheirRoutesStayInOrder) {
     // Routes under a guard (as lr_in_ip_routing's `reg7 == 0 && ip4.dst == P`), an outlier
     // in the residual classifier, a default route.
     auto route = [](uint32_t addr, unsigned plen, uint64_t tag) {
@@ -548,11 +548,37 @@ TEST(StageAmend, LpmStagesAreRebuiltFromTheirRoutes) {
     flows.push_back(rule(0, Match{}, 1213));
     Case c(flows);
     ASSERT_EQ(c.kind(), "lpm");
+    ASSERT_TRUE(c.built.block->lpm_all_kept);
+    // Routes whose priority falls as the prefix shortens: into the LPM table in place.
     Amended am = c.amend({1203, 1210}, {route(0x0a010000, 16, 1220), route(0x0a000205, 32, 1221)});
+    ASSERT_TRUE(am.built);
+    EXPECT_FALSE(am.rebuilt);
+    EXPECT_EQ(c.kind(), "lpm");
+    EXPECT_TRUE(c.built.block->amendable);
+    EXPECT_TRUE(c.built.block->lpm_all_kept);
+    // A /16 above the /24s' priority: a full build leaves it to the residual classifier
+    // (and would evict nothing else); rebuilt so, and the stage is no longer all-kept.
+    am = c.amend({}, {rule(60, ip4().set_u64(Field::Reg7, 0).set_ip4_prefix(Field::Ip4Dst, 0x0a020000, 16), 1222)});
     ASSERT_TRUE(am.built);
     EXPECT_TRUE(am.rebuilt);
     EXPECT_EQ(c.kind(), "lpm");
-    EXPECT_TRUE(c.built.block->amendable);
+    EXPECT_FALSE(c.built.block->lpm_all_kept);
+    // While a route of the group sits in the residual, every amend is rebuilt.
+    am = c.amend({1221}, {});
+    ASSERT_TRUE(am.built);
+    EXPECT_TRUE(am.rebuilt);
+    am = c.amend({1222}, {});
+    ASSERT_TRUE(am.built);
+    EXPECT_TRUE(c.built.block->lpm_all_kept);
+    // A route that would evict shorter ones (a /24 below the /16's priority) is rebuilt.
+    am = c.amend({}, {route(0x0a000900, 24, 1223)});
+    ASSERT_TRUE(am.built);
+    EXPECT_FALSE(am.rebuilt);
+    am = c.amend({}, {rule(20, ip4().set_u64(Field::Reg7, 0).set_ip4_prefix(Field::Ip4Dst, 0x0a000a00, 24), 1224)});
+    ASSERT_TRUE(am.built);
+    EXPECT_TRUE(am.rebuilt);
+    am = c.amend({1224}, {});
+    ASSERT_TRUE(am.built);
     // Down to one route: no LPM table any more.
     am = c.amend({1200, 1201, 1202, 1204, 1205, 1211, 1220}, {});
     ASSERT_TRUE(am.built);
