@@ -177,12 +177,13 @@ void incremental(benchmark::State& state, Change change) {
     compiler::Compiler c(bench::all_local(*sb));
     uint64_t n = 0;
     if (!c.compile(t.work, ++n)) return state.SkipWithError("initial compile failed");
-    std::size_t recompiled = 0, reused = 0, updated = 0, parsed = 0;
+    std::size_t recompiled = 0, reused = 0, updated = 0, parsed = 0, amended = 0;
     for (auto _ : state) {
         const compiler::CompileHint& hint = t.flip(n % 2 == 1);
         auto g = incremental_compile(c, t.work, ++n, hint);
         if (!g) return state.SkipWithError(g.error().c_str());
         recompiled += c.report().stats.recompiled;
+        amended += c.report().stats.amended;
         parsed += c.report().stats.parsed;
         reused += c.view_reused() ? 1 : 0;
         updated += c.view_updated() ? 1 : 0;
@@ -193,6 +194,7 @@ void incremental(benchmark::State& state, Change change) {
     state.counters["parsed"] = static_cast<double>(parsed) / iters;
     state.counters["view_reused"] = static_cast<double>(reused) / iters;
     state.counters["view_updated"] = static_cast<double>(updated) / iters;
+    state.counters["amended_stages"] = static_cast<double>(amended) / iters;
     state.counters["flows"] = static_cast<double>(c.report().stats.flows);
 }
 

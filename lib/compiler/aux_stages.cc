@@ -1,5 +1,7 @@
 #include "compiler/aux_stages.h"
 
+#include <atomic>
+
 #include <fmt/format.h>
 
 #include "common/mix.h"
@@ -71,47 +73,62 @@ std::array<uint8_t, 16> mac_be16(const pkt::Mac& m) {
     return v;
 }
 
+// A port's cached port-security rules, built again if its column or what it resolved changed.
+MatchCache::PortSecEntry& port_sec_entry(const PortPlacement& p, bool ingress, const DepCheck& names, MatchCache& cache,
+                                         bool refresh = true) {
+    static std::atomic<uint64_t> versions{0};
+    auto& by_port = cache.port_sec[ingress ? 0 : 1];
+    const std::string& name = p.pb->logical_port;
+    auto it = by_port.find(name);
+    if (it == by_port.end()) it = by_port.emplace(name, MatchCache::PortSecEntry{}).first;
+    MatchCache::PortSecEntry& e = it->second;
+    if (!e.built || (refresh && (e.port_security != p.pb->port_security || !names.hold(e.deps)))) {
+        e.built = true;
+        e.version = versions.fetch_add(1, std::memory_order_relaxed) + 1;
+        e.port_security = p.pb->port_security;
+        e.deps.clear();
+        e.errors.clear();
+        e.flows = port_security_flows(*p.pb, ingress, RecordingResolver(names, e.deps), e.errors);
+    }
+    return e;
+}
+
+// Every port's rules (or those in `only`), each port with its own two action lists so that
+// an amended stage can drop one port's rules (PortSecLog).
 Result<void> emit_port_sec(engine::DatapathBuilder& b, Pipe pipe, uint8_t table, bool ingress, const BitRef& result,
                            const ovsdb::DatapathBinding& dp, const ChassisView& view, const DepCheck& names,
-                           MatchCache* cache, std::vector<std::string>& errors) {
+                           MatchCache* cache, std::vector<std::string>& errors, const std::set<std::string_view>* only,
+                           PortSecLog* log) {
     const std::array<uint8_t, 16> zero{};
-    // Every rule of the stage does one of two things: two action lists serve them all.
-    uint32_t act[2] = {engine::kNoAction, engine::kNoAction};  // [deny, allow]
-    auto action = [&](bool allow) {
-        uint32_t& a = act[allow ? 1 : 0];
-        if (a == engine::kNoAction) {
-            engine::ActionBuilder ab = b.actions(pipe, table);
-            if (allow) load_bits(ab, result, zero.data());
-            a = ab.done();
-        }
-        return a;
-    };
-    auto emit = [&](const std::vector<PortSecFlow>& rules) {
-        for (const PortSecFlow& r : rules)
-            for (const engine::Match& m : r.matches) b.flow(pipe, table, r.priority, m, action(r.allow));
-    };
     for (const PortPlacement& p : view.ports(dp.uuid)) {
         const std::string& name = p.pb->logical_port;
-        if (!cache) {
-            auto rules = port_security_flows(*p.pb, ingress, names.resolver(), errors);
-            if (!rules) return make_error(fmt::format("port security of {}: {}", name, rules.error()));
-            emit(*rules);
-            continue;
+        Result<std::vector<PortSecFlow>> uncached = std::vector<PortSecFlow>{};
+        Result<std::vector<PortSecFlow>>* rules = &uncached;
+        uint64_t version = 0;
+        if (cache) {
+            // With `only`, the caller has just made every entry current (refresh_port_sec()).
+            MatchCache::PortSecEntry& e = port_sec_entry(p, ingress, names, *cache, only == nullptr);
+            errors.insert(errors.end(), e.errors.begin(), e.errors.end());
+            rules = &e.flows;
+            version = e.version;
+        } else {
+            uncached = port_security_flows(*p.pb, ingress, names.resolver(), errors);
         }
-        auto& by_port = cache->port_sec[ingress ? 0 : 1];
-        auto it = by_port.find(name);
-        if (it == by_port.end()) it = by_port.emplace(name, MatchCache::PortSecEntry{}).first;
-        MatchCache::PortSecEntry& e = it->second;
-        if (!e.built || e.port_security != p.pb->port_security || !names.hold(e.deps)) {
-            e.built = true;
-            e.port_security = p.pb->port_security;
-            e.deps.clear();
-            e.errors.clear();
-            e.flows = port_security_flows(*p.pb, ingress, RecordingResolver(names, e.deps), e.errors);
+        if (!*rules) return make_error(fmt::format("port security of {}: {}", name, rules->error()));
+        if (only && !only->count(name)) continue;
+        PortSecRules logged{version, {engine::kNoAction, engine::kNoAction}, 0};
+        uint32_t(&act)[2] = logged.actions;
+        for (const PortSecFlow& r : **rules) {
+            uint32_t& a = act[r.allow ? 1 : 0];
+            if (a == engine::kNoAction) {
+                engine::ActionBuilder ab = b.actions(pipe, table);
+                if (r.allow) load_bits(ab, result, zero.data());
+                a = ab.done();
+            }
+            for (const engine::Match& m : r.matches) b.flow(pipe, table, r.priority, m, a);
+            logged.n_specs += static_cast<uint32_t>(r.matches.size());
         }
-        errors.insert(errors.end(), e.errors.begin(), e.errors.end());
-        if (!e.flows) return make_error(fmt::format("port security of {}: {}", name, e.flows.error()));
-        emit(*e.flows);
+        if (log) (*log)[name] = logged;
     }
     return {};
 }
@@ -174,20 +191,49 @@ Result<uint8_t> AuxStages::note(AuxKind k, const BitRef* result, std::vector<Bit
     return use.back().table;
 }
 
+bool is_port_sec(AuxKind k) { return k == AuxKind::PortSecIn || k == AuxKind::PortSecOut; }
+
+void refresh_port_sec(AuxKind k, const ovsdb::DatapathBinding& dp, const ChassisView& view, const DepCheck& names,
+                      MatchCache& cache) {
+    for (const PortPlacement& p : view.ports(dp.uuid)) port_sec_entry(p, k == AuxKind::PortSecIn, names, cache);
+}
+
+Result<void> emit_port_sec_of(engine::DatapathBuilder& b, Pipe pipe, const AuxUse& u, const ovsdb::DatapathBinding& dp,
+                              const ChassisView& view, const DepCheck& names, MatchCache& cache,
+                              const std::set<std::string_view>& only, PortSecLog& log, std::vector<std::string>& errors) {
+    auto r = emit_port_sec(b, pipe, u.table, u.kind == AuxKind::PortSecIn, u.result, dp, view, names, &cache, errors,
+                           &only, &log);
+    if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(u.kind), r.error()));
+    return {};
+}
+
 Result<void> emit_aux_stage(engine::DatapathBuilder& b, Pipe pipe, const AuxUse& u, const ovsdb::DatapathBinding& dp,
                             const ovsdb::Snapshot& sb, const ChassisView& view, const DepCheck& names, MatchCache* cache,
-                            std::vector<std::string>& errors) {
+                            std::vector<std::string>& errors, PortSecLog* log) {
     const AuxKind k = u.kind;
     const uint8_t table = u.table;
     Result<void> r;
-    if (k == AuxKind::PortSecIn || k == AuxKind::PortSecOut)
-        r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, names, cache, errors);
+    if (is_port_sec(k))
+        r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, names, cache, errors, nullptr,
+                          log);
     else
         r = emit_neighbors(b, pipe, table, k, u, dp, sb, names.resolver(), errors);
     if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(k), r.error()));
     // Anything else: the caller's default answer stands and the call returns.
     b.flow(pipe, table, 0, engine::Match{}, b.actions(pipe, table).done());
     return {};
+}
+
+std::optional<AuxKind> aux_call_kind(std::string_view action) {
+    static const std::pair<std::string_view, AuxKind> kinds[] = {
+        {"check_in_port_sec", AuxKind::PortSecIn}, {"check_out_port_sec", AuxKind::PortSecOut},
+        {"get_arp", AuxKind::GetArp},              {"get_nd", AuxKind::GetNd},
+        {"lookup_arp", AuxKind::LookupArp},        {"lookup_arp_ip", AuxKind::LookupArpIp},
+        {"lookup_nd", AuxKind::LookupNd},          {"lookup_nd_ip", AuxKind::LookupNdIp},
+    };
+    for (const auto& [n, k] : kinds)
+        if (action == n) return k;
+    return std::nullopt;
 }
 
 std::string aux_stage_title(const AuxUse& u) {

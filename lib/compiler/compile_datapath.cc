@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -70,6 +72,26 @@ Result<std::vector<engine::Match>> lower_match(const ParsedFlow& p, const lflow:
     return r;
 }
 
+// Whether a flow's actions call an aux stage (aux_stages.h), in nested bodies too.
+bool calls_aux(const lflow::ActionList& l) {
+    for (const lflow::Action& a : l) {
+        if (a.kind == lflow::Action::Kind::Call && aux_call_kind(a.name)) return true;
+        if (calls_aux(a.body)) return true;
+    }
+    return false;
+}
+bool calls_aux(const ParsedFlow& f) { return f.actions && calls_aux(*f.actions); }
+
+// Half of a stage's code is left behind by flows amended away: build it whole again.
+bool mostly_dead(const engine::StageBlock& b) { return 2 * b.dead_insns > b.code_end - b.code_begin; }
+
+// A port-security log's action offsets made relative to where its stage's code begins.
+void relative(PortSecLog& log, uint32_t base) {
+    for (auto& [name, rules] : log)
+        for (uint32_t& a : rules.actions)
+            if (a != engine::kNoAction) a -= base;
+}
+
 struct PipeShape {
     std::vector<std::string> names;  // OVN tables, then the aux stages (aux_stages.h)
     uint8_t first_aux = 0;           // table id of the first aux stage
@@ -94,7 +116,8 @@ PipeShape shape(const std::vector<FlowRef>& flows, Pipe pipe) {
 
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, MatchCache* matches, uint64_t env) {
+                                          const NameTables& names, MatchCache* matches, uint64_t env,
+                                          uint64_t names_env) {
     CompiledDatapath out;
     out.binding = &dp;
     if (dp.tunnel_key <= 0 || dp.tunnel_key >= (1 << 24))
@@ -104,7 +127,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     b.stages(Pipe::Ingress, shapes[0].names);
     b.stages(Pipe::Egress, shapes[1].names);
     const DatapathResolver resolver(sb, view, names, dp);
-    const DepCheck deps(resolver);
+    const DepCheck deps(resolver, matches && names_env != 0 && matches->names_env == names_env);
 
     // Calls into the aux stages only note what they need here; the stages' rules are emitted
     // after every flow is lowered (aux_stages.h).
@@ -117,6 +140,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     struct Refreshed {
         bool changed = false;
         std::size_t rules = 0;
+        std::set<ovsdb::Uuid> lowered;  // flows whose match was lowered again
     };
     auto refresh_matches = [&](const std::vector<const FlowRef*>& stage_flows) {
         Refreshed r;
@@ -130,6 +154,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                 e.deps.clear();
                 e.matches = lower_match(*f, RecordingResolver(deps, e.deps));
                 r.changed = true;
+                r.lowered.insert(f->uuid);
             }
             if (e.matches) r.rules += e.matches->size();
         }
@@ -192,6 +217,105 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         return rep;
     };
 
+    // A stage that changed by a few flows, amended instead of built whole: the old stage's
+    // tables without the removed flows' rules and its code, plus the added flows lowered.
+    // Only while what the kept flows' actions resolved still holds and their aux-stage
+    // calls replay; not when an added or removed flow calls an aux stage (the aux tables'
+    // numbering follows the order of first use); not for more than a few flows at a time.
+    auto amend_stage = [&](StageUnit& unit, const std::vector<const FlowRef*>& stage_flows,
+                           const std::set<ovsdb::Uuid>& lowered, Pipe pipe, uint8_t table, const AuxFn& note) {
+        if (!deps.hold(unit.deps)) return false;
+        std::unordered_map<ovsdb::Uuid, std::size_t, ovsdb::UuidHash> old_at;  // uuid -> unit.reports
+        old_at.reserve(unit.reports.size());
+        for (std::size_t i = 0; i < unit.reports.size(); ++i) old_at.emplace(unit.reports[i].uuid, i);
+        std::vector<bool> kept(unit.reports.size());
+        std::vector<const FlowRef*> added;
+        for (const FlowRef* f : stage_flows) {
+            auto it = old_at.find((*f)->uuid);
+            const FlowRef& was = it != old_at.end() ? unit.reports[it->second].flow : nullptr;
+            if (was && (was == *f || was->content_hash == (*f)->content_hash) && !lowered.count((*f)->uuid))
+                kept[it->second] = true;
+            else
+                added.push_back(f);
+        }
+        const std::size_t n_removed = static_cast<std::size_t>(std::count(kept.begin(), kept.end(), false));
+        if (n_removed + added.size() > 8 + stage_flows.size() / 8 || mostly_dead(*unit.block)) return false;
+        std::vector<uint32_t> removed;
+        std::size_t removed_specs = 0;
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            if (kept[i]) continue;
+            const FlowReport& r = unit.reports[i];
+            if (r.flow && calls_aux(*r.flow)) return false;
+            if (r.action == engine::kNoAction) continue;
+            removed.push_back(r.action);
+            removed_specs += r.n_matches;
+        }
+        for (const FlowRef* f : added)
+            if (calls_aux(**f)) return false;
+        if (!unit.replay(aux[static_cast<int>(pipe)])) return false;
+        const auto base = b.amend(pipe, table, unit.block, std::move(removed), removed_specs);
+        if (!base) return false;
+        std::vector<FlowReport> reports;
+        reports.reserve(unit.reports.size() - n_removed + added.size());
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            if (!kept[i]) continue;
+            FlowReport& rep = out.flows.emplace_back(unit.reports[i]);
+            if (rep.action != engine::kNoAction) rep.action += *base;
+            reports.push_back(std::move(unit.reports[i]));
+        }
+        const RecordingResolver by(deps, unit.deps);
+        for (const FlowRef* f : added) {
+            const FlowReport& rep = out.flows.emplace_back(lower_flow(*f, by, note));
+            FlowReport& kept_rep = reports.emplace_back(rep);
+            if (kept_rep.action != engine::kNoAction) kept_rep.action -= *base;
+        }
+        b.end_block(pipe, table);
+        unit.reports = std::move(reports);
+        return true;
+    };
+
+    // A port-security aux stage whose datapath's ports changed by a few, amended: the rules
+    // of ports gone or changed (new cache entry versions) dropped, those of new and changed
+    // ports added. False: build it whole (also when two ports share a name).
+    auto amend_port_sec = [&](StageUnit& unit, Pipe pipe, const AuxUse& u) -> Result<bool> {
+        refresh_port_sec(u.kind, dp, view, deps, *matches);
+        const auto& by_port = matches->port_sec[u.kind == AuxKind::PortSecIn ? 0 : 1];
+        const auto& ports = view.ports(dp.uuid);
+        std::set<std::string_view> present, added;
+        for (const PortPlacement& p : ports) {
+            const std::string& name = p.pb->logical_port;
+            present.insert(name);
+            auto e = by_port.find(name);
+            auto logged = unit.port_rules.find(name);
+            if (e == by_port.end()) return false;
+            if (logged == unit.port_rules.end() || logged->second.version != e->second.version) added.insert(name);
+        }
+        if (present.size() != ports.size()) return false;
+        std::vector<std::string_view> gone;
+        std::vector<uint32_t> removed;
+        std::size_t removed_specs = 0;
+        for (const auto& [name, rules] : unit.port_rules) {
+            if (present.count(name) && !added.count(name)) continue;
+            gone.push_back(name);
+            for (const uint32_t a : rules.actions)
+                if (a != engine::kNoAction) removed.push_back(a);
+            removed_specs += rules.n_specs;
+        }
+        if (gone.size() + added.size() > 8 + ports.size() / 8 || mostly_dead(*unit.block)) return false;
+        const auto base = b.amend(pipe, u.table, unit.block, std::move(removed), removed_specs);
+        if (!base) return false;
+        PortSecLog log;
+        std::vector<std::string> errors;
+        if (auto r = emit_port_sec_of(b, pipe, u, dp, view, deps, *matches, added, log, errors); !r)
+            return make_error(r.error());
+        b.end_block(pipe, u.table);
+        relative(log, *base);
+        for (const std::string_view name : gone) unit.port_rules.erase(unit.port_rules.find(name));
+        for (auto& [name, rules] : log) unit.port_rules[name] = rules;
+        unit.errors = std::move(errors);
+        return true;
+    };
+
     // Stage by stage. With a cache, a stage whose flows, lowered matches, resolved names and
     // aux-stage tables are what they were is adopted from the last build (engine::StageBlock).
     std::vector<std::pair<StageUnit*, std::pair<Pipe, uint8_t>>> placed;  // where each went: after build()
@@ -225,10 +349,6 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                 placed.push_back({&unit, {pipe, table}});
                 continue;
             }
-            unit = StageUnit{};
-            unit.fp = fp;
-            b.reserve(pipe, table, stage_matches.rules);
-            const RecordingResolver by(deps, unit.deps);
             auto recording_note = [&unit, &aux_note](AuxKind k, const BitRef* r, std::vector<BitRef> args) {
                 StageUnit::AuxCall call{k, r ? std::optional<BitRef>(*r) : std::nullopt, args, 0};
                 auto got = aux_note(k, r, std::move(args));
@@ -238,6 +358,16 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                 }
                 return got;
             };
+            if (unit.block && amend_stage(unit, stage_flows, stage_matches.lowered, pipe, table, recording_note)) {
+                unit.fp = fp;
+                ++out.amended;
+                placed.push_back({&unit, {pipe, table}});
+                continue;
+            }
+            unit = StageUnit{};
+            unit.fp = fp;
+            b.reserve(pipe, table, stage_matches.rules);
+            const RecordingResolver by(deps, unit.deps);
             const uint32_t base = b.begin_block(pipe, table);
             for (const FlowRef* f : stage_flows) {
                 const FlowReport& rep = out.flows.emplace_back(lower_flow(*f, by, recording_note));
@@ -262,15 +392,21 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             }
             const uint64_t fp = mix64(env ^ aux_use_digest(u));
             StageUnit& unit = take_unit(pi, u.table);
+            Result<bool> amended = false;
             if (unit.block && unit.fp == fp) {
                 b.adopt(pipe, u.table, unit.block);
+            } else if (unit.block && is_port_sec(u.kind) && (amended = amend_port_sec(unit, pipe, u)) && *amended) {
+                unit.fp = fp;
+                ++out.amended;
             } else {
+                if (!amended) return make_error(fmt::format("datapath {}: {}", dp.name, amended.error()));
                 unit = StageUnit{};
                 unit.fp = fp;
-                b.begin_block(pipe, u.table);
-                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, unit.errors); !r)
+                const uint32_t base = b.begin_block(pipe, u.table);
+                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, unit.errors, &unit.port_rules); !r)
                     return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
                 b.end_block(pipe, u.table);
+                relative(unit.port_rules, base);
             }
             out.errors.insert(out.errors.end(), unit.errors.begin(), unit.errors.end());
             placed.push_back({&unit, {pipe, u.table}});
@@ -306,6 +442,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     if (matches) {
         for (auto& [unit, at] : placed) unit->block = b.block(at.first, at.second);
         matches->stages = std::move(units);
+        matches->names_env = names_env;
     }
     out.dp = std::move(*built);
     return out;

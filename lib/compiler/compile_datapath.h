@@ -68,6 +68,7 @@ struct StageUnit {
     std::vector<AuxCall> aux;
     std::vector<FlowReport> reports;  // action offsets relative to the block's code
     std::vector<std::string> errors;  // an aux stage's (e.g. port-security entries skipped)
+    PortSecLog port_rules;            // a port-security aux stage's, per port (relative offsets)
     bool replay(AuxStages& stages) const;
 };
 
@@ -83,6 +84,7 @@ struct MatchCache {
     };
     struct PortSecEntry {
         bool built = false;
+        uint64_t version = 0;  // moves on (process-wide unique) whenever it is built again
         std::vector<std::string> port_security;  // what it was built from
         ResolverDeps deps;
         Result<std::vector<PortSecFlow>> flows = std::vector<PortSecFlow>{};
@@ -91,6 +93,7 @@ struct MatchCache {
     std::unordered_map<ovsdb::Uuid, Entry, ovsdb::UuidHash> by_flow;
     std::map<std::string, PortSecEntry, std::less<>> port_sec[2];  // [ingress?0:1] by port
     std::map<std::pair<int, int>, StageUnit> stages;  // by (pipeline, table)
+    uint64_t names_env = 0;  // the `names_env` every entry's deps were last checked against
 };
 
 struct CompiledDatapath {
@@ -99,14 +102,19 @@ struct CompiledDatapath {
     std::vector<FlowReport> flows;  // in the order the flows were given
     std::size_t by_status[5] = {};  // flows per FlowStatus
     std::size_t rules = 0;          // engine rules the flows became
+    std::size_t amended = 0;        // stages amended from the last build (not built whole)
     std::vector<std::string> errors;  // port-security entries etc. that were skipped
 };
 
 // `env`: a fingerprint of everything the datapath's compile reads but its flows (ports and
 // their placement, port security, MAC bindings, groups, names, residency, tunnels); 0 if not
 // known. With `matches`, aux stages are reused while it and their use are unchanged.
+// `names_env`: a fingerprint of everything the name resolver answers from (the datapath's
+// port and group keys, address sets, port groups, residency); 0 if not known. While it is
+// what it was, the cached lowerings' name dependencies are not asked again.
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
-                                          const NameTables& names, MatchCache* matches = nullptr, uint64_t env = 0);
+                                          const NameTables& names, MatchCache* matches = nullptr, uint64_t env = 0,
+                                          uint64_t names_env = 0);
 
 }  // namespace scs::compiler

@@ -257,7 +257,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         if (old != cache_.end() && old->second.fingerprint == fp.h) {
             out = old->second.out;
         } else {
-            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get(), but_flows);
+            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get(), but_flows, env.h ? env.h : 1);
             // Flows and ports gone from the datapath leave the cache.
             if (matches->by_flow.size() > dp_flows.size()) {
                 std::set<ovsdb::Uuid> live;
@@ -282,6 +282,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             owned->compiled.binding = &owned->binding;
             out = std::shared_ptr<const CompiledDatapath>(owned, &owned->compiled);
             ++rep.stats.recompiled;
+            rep.stats.amended += out->amended;
         }
         next_cache[uuid] = Cached{fp.h, out, std::move(matches)};
         gen->datapaths.push_back(out->dp);

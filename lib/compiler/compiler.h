@@ -30,6 +30,7 @@ namespace scs::compiler {
 struct CompileStats {
     std::size_t datapaths = 0;       // local datapaths in the generation
     std::size_t recompiled = 0;      // of which rebuilt this time
+    std::size_t amended = 0;         // stages of those amended by a few flows or ports
     std::size_t flows = 0;           // logical flows of local datapaths (per datapath)
     std::size_t parsed = 0;          // flows parsed this time (new or changed rows)
     std::size_t by_status[5] = {};   // FlowStatus counts over local datapaths

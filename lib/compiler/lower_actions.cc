@@ -135,7 +135,7 @@ struct Lowerer {
             ab.load_bytes(Field::CtLabel, zero);
             return {};
         }
-        if (auto k = aux_kind(a.name)) return aux_call(a, ab, *k);
+        if (auto k = aux_call_kind(a.name)) return aux_call(a, ab, *k);
         if (a.name == "put_arp" || a.name == "put_nd" || a.name == "put_fdb") {
             ctx.not_performed.push_back(a.name);  // learning; the packet itself goes on
             return {};
@@ -153,18 +153,6 @@ struct Lowerer {
         ctx.unimplemented.push_back(a.name);
         terminal_ = true;
         return {};
-    }
-
-    static std::optional<AuxKind> aux_kind(const std::string& name) {
-        static const std::pair<const char*, AuxKind> kinds[] = {
-            {"check_in_port_sec", AuxKind::PortSecIn}, {"check_out_port_sec", AuxKind::PortSecOut},
-            {"get_arp", AuxKind::GetArp},              {"get_nd", AuxKind::GetNd},
-            {"lookup_arp", AuxKind::LookupArp},        {"lookup_arp_ip", AuxKind::LookupArpIp},
-            {"lookup_nd", AuxKind::LookupNd},          {"lookup_nd_ip", AuxKind::LookupNdIp},
-        };
-        for (const auto& [n, k] : kinds)
-            if (name == n) return k;
-        return std::nullopt;
     }
 
     // Default answer, then a call into the aux stage that corrects it from the Southbound.

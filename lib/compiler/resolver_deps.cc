@@ -33,6 +33,7 @@ uint64_t DepCheck::answer(ResolverDep::Kind k, std::string_view name) const {
 }
 
 bool DepCheck::hold(const ResolverDeps& deps) const {
+    if (unchanged_) return true;
     for (const ResolverDep& d : deps)
         if (answer(d.kind, d.name) != d.answer) return false;
     return true;

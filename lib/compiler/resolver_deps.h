@@ -26,9 +26,11 @@ struct ResolverDep {
 using ResolverDeps = std::vector<ResolverDep>;
 
 // Answers questions again, for one datapath's compile (set contents are hashed once each).
+// `unchanged`: the caller knows every answer is what it was when the deps were recorded
+// (nothing a resolver reads changed): hold() is then true without asking again.
 class DepCheck {
 public:
-    explicit DepCheck(const lflow::Resolver& r) : r_(r) {}
+    explicit DepCheck(const lflow::Resolver& r, bool unchanged = false) : r_(r), unchanged_(unchanged) {}
     const lflow::Resolver& resolver() const { return r_; }
 
     uint64_t answer(ResolverDep::Kind k, std::string_view name) const;
@@ -40,6 +42,7 @@ public:
 
 private:
     const lflow::Resolver& r_;
+    bool unchanged_ = false;
     mutable std::unordered_map<const void*, uint64_t> set_hash_;
 };
 

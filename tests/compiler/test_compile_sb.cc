@@ -203,6 +203,7 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
     g.content_hash = ovsdb::content_hash(g);
     sb.logical_flows.push_back(g);
     step("flows naming vm9 before it exists", 2);
+    EXPECT_GT(compiler.report().stats.amended, 0u) << "two flows added rebuilt their stage whole";
     ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
     EXPECT_EQ(report_of(compiler.report(), g.uuid)->status, FlowStatus::NeverMatches);
 
@@ -219,6 +220,7 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
     vm5.port_security = vm5.mac;
     sb.ports.push_back(vm5);
     step("a port no flow names", 3);
+    EXPECT_GT(compiler.report().stats.amended, 0u) << "a port added rebuilt its switch's port security whole";
     sb.ports.back().logical_port = "vm9";
     step("the port the flows name", 4);
     ASSERT_NE(report_of(compiler.report(), g.uuid), nullptr);
@@ -257,6 +259,7 @@ TEST_F(CompileSb, IncrementalCompileEqualsAFullOneThroughNameChanges) {
     std::find_if(sb.logical_flows.begin(), sb.logical_flows.end(), [&](auto& x) { return x.uuid == h.uuid; })->content_hash =
         h.content_hash;
     step("a flow elsewhere in the switch changed", 71);
+    EXPECT_GT(compiler.report().stats.amended, 0u) << "a flow changed rebuilt its stage whole";
     EXPECT_TRUE(std::any_of(compiler.report().warnings.begin(), compiler.report().warnings.end(),
                             [](const std::string& w) { return w.find("not-a-mac") != std::string::npos; }));
 

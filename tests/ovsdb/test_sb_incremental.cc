@@ -54,7 +54,7 @@ protected:
 
     void follow(const std::string& what, const std::function<bool(const Snapshot&)>& arrived, Placement expect) {
         SCOPED_TRACE(what);
-        bool reused_all = true, followed_all = true, updated_all = true;
+        bool reused_all = true, followed_all = true, updated_all = true, amended_some = false;
         const bool initial = !have_;
         ASSERT_TRUE(run_until(*client_, [&] {
             Changes ch = client_->take_changes();
@@ -71,6 +71,7 @@ protected:
             EXPECT_TRUE(g) << g.error();
             reused_all = reused_all && compiler_.view_reused();
             updated_all = updated_all && (!hint.port_rows || compiler_.view_updated());
+            amended_some = amended_some || compiler_.report().stats.amended > 0;
             followed_all = followed_all && (!hint.flow_rows || compiler_.flows_followed());
             if (!initial) {
                 EXPECT_NE(hint.flow_rows, nullptr) << "a small change sent the whole Logical_Flow table";
@@ -87,6 +88,7 @@ protected:
         }
         if (expect == kUpdated) {
             EXPECT_TRUE(updated_all) << "a change of one VM port placed every port again";
+            EXPECT_TRUE(amended_some) << "a change of one VM port rebuilt its switch's port security whole";
         }
         EXPECT_TRUE(followed_all) << "the flow table was reloaded although the changed rows were known";
     }
