@@ -293,7 +293,8 @@ void run_e2e(benchmark::State& state, const std::function<Change(unsigned i)>& m
     unsigned i = 0;
     const std::size_t base = c.snap.logical_flows.size();
     uint64_t phases_ns[Chassis::kPhases] = {};
-    std::size_t recompiled = 0, parsed = 0, compiles = 0, view_reused = 0, flows_followed = 0;
+    std::size_t recompiled = 0, parsed = 0, compiles = 0, view_reused = 0, flows_followed = 0, view_updated = 0,
+                amended = 0;
     for (auto _ : state) {
         const Change ch = make(i++);
         auto has = [&](std::size_t flows, bool port) {
@@ -316,6 +317,8 @@ void run_e2e(benchmark::State& state, const std::function<Change(unsigned i)>& m
         parsed += c.compiler->report().stats.parsed;
         view_reused += c.compiler->view_reused() ? 1 : 0;
         flows_followed += c.compiler->flows_followed() ? 1 : 0;
+        view_updated += c.compiler->view_updated() ? 1 : 0;
+        amended += c.compiler->report().stats.amended;
         ++compiles;
         auto r = rpc.reply(id);
         if (!r || r->find("\"error\":\"") != std::string::npos) return state.SkipWithError("transaction failed");
@@ -338,6 +341,8 @@ void run_e2e(benchmark::State& state, const std::function<Change(unsigned i)>& m
     // How often the compile could reuse the port placement, and follow the changed flow rows.
     state.counters["view_reused"] = static_cast<double>(view_reused) / static_cast<double>(compiles);
     state.counters["flows_followed"] = static_cast<double>(flows_followed) / static_cast<double>(compiles);
+    state.counters["view_updated"] = static_cast<double>(view_updated) / static_cast<double>(compiles);
+    state.counters["amended_stages"] = static_cast<double>(amended) / static_cast<double>(compiles);
 }
 
 // A static route in lr0, ip4.dst == 172.18.<k/250>.<k%250+1>/32 (a range the dump does not use).

@@ -258,15 +258,17 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             out = old->second.out;
         } else {
             auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get(), but_flows, env.h ? env.h : 1);
-            // Flows and ports gone from the datapath leave the cache.
-            if (matches->by_flow.size() > dp_flows.size()) {
+            // Flows and ports gone from the datapath leave the cache - once they are as many
+            // as those left (entries are checked before use; this bounds the memory, and a
+            // removal does not cost a pass over every flow of the datapath).
+            if (matches->by_flow.size() > 2 * dp_flows.size() + 64) {
                 std::set<ovsdb::Uuid> live;
                 for (const FlowRef& f : dp_flows) live.insert(f->uuid);
                 std::erase_if(matches->by_flow, [&](const auto& e) { return !live.count(e.first); });
             }
             const auto& dp_ports = view.ports(uuid);
             for (auto& by_port : matches->port_sec) {
-                if (by_port.size() <= dp_ports.size()) continue;
+                if (by_port.size() <= 2 * dp_ports.size() + 64) continue;
                 std::set<std::string_view> live;
                 for (const PortPlacement& p : dp_ports) live.insert(p.pb->logical_port);
                 std::erase_if(by_port, [&](const auto& e) { return !live.count(e.first); });
