@@ -62,14 +62,15 @@ std::vector<engine::Match> and_matches(const std::vector<engine::Match>& a, cons
 }
 
 // A flow's match, ANDed with its actions' prerequisites, as engine matches.
-Result<std::vector<engine::Match>> lower_match(const ParsedFlow& p, const lflow::Resolver& by) {
+Result<PackedMatches> lower_match(const ParsedFlow& p, const lflow::Resolver& by) {
     auto r = lflow::to_matches(*p.expr, by);
-    if (r && p.action_prereqs) {
+    if (!r) return make_error(r.error());
+    if (p.action_prereqs) {
         auto pre = lflow::to_matches(*p.action_prereqs, by);
         if (!pre) return make_error(pre.error());
         *r = and_matches(*r, *pre);
     }
-    return r;
+    return PackedMatches(*r);
 }
 
 // Whether a flow's actions call an aux stage (aux_stages.h), in nested bodies too.
@@ -182,8 +183,8 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             rep.detail = f.error;
             return rep;
         }
-        Result<std::vector<engine::Match>> lowered = std::vector<engine::Match>{};
-        Result<std::vector<engine::Match>>* ms = &lowered;  // read only below
+        Result<PackedMatches> lowered = PackedMatches{};
+        Result<PackedMatches>* ms = &lowered;  // read only below
         if (matches) ms = &matches->by_flow[f.uuid].matches;  // refreshed by refresh_matches()
         else lowered = lower_match(f, resolver);
         if (!*ms) {
@@ -202,7 +203,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             rep.detail = fmt::format("actions: {}", act.error());
             return rep;
         }
-        for (const engine::Match& m : **ms) b.flow(rep.pipe, rep.table, f.priority, m, *act);
+        (*ms)->for_each([&](const engine::Match& m) { b.flow(rep.pipe, rep.table, f.priority, m, *act); });
         rep.n_matches = static_cast<uint32_t>((*ms)->size());
         rep.action = *act;
         if (!ctx.unimplemented.empty() || !ctx.not_performed.empty()) {

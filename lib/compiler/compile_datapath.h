@@ -15,6 +15,7 @@
 #include "compiler/bit_ref.h"
 #include "compiler/chassis_view.h"
 #include "compiler/flow_table.h"
+#include "compiler/packed_matches.h"
 #include "compiler/port_security.h"
 #include "compiler/resolver.h"
 #include "compiler/resolver_deps.h"
@@ -72,6 +73,14 @@ struct StageUnit {
     bool replay(AuxStages& stages) const;
 };
 
+// A port-security rule (PortSecFlow) as the cache keeps it.
+struct PackedPortSecFlow {
+    int priority = 0;
+    bool allow = false;
+    PackedMatches matches;
+};
+Result<std::vector<PackedPortSecFlow>> packed(Result<std::vector<PortSecFlow>> flows);
+
 // One datapath's lowered flow matches and port-security rules, kept across generations. An
 // entry is reused while its input is the same (the parse, the port_security column) and
 // every name its lowering resolved still resolves the same way (resolver_deps.h): a change
@@ -80,14 +89,14 @@ struct MatchCache {
     struct Entry {
         std::shared_ptr<const lflow::Expr> expr, prereqs;  // what it was lowered from
         ResolverDeps deps;
-        Result<std::vector<engine::Match>> matches = std::vector<engine::Match>{};
+        Result<PackedMatches> matches = PackedMatches{};
     };
     struct PortSecEntry {
         bool built = false;
         uint64_t version = 0;  // moves on (process-wide unique) whenever it is built again
         std::vector<std::string> port_security;  // what it was built from
         ResolverDeps deps;
-        Result<std::vector<PortSecFlow>> flows = std::vector<PortSecFlow>{};
+        Result<std::vector<PackedPortSecFlow>> flows = std::vector<PackedPortSecFlow>{};
         std::vector<std::string> errors;
     };
     std::unordered_map<ovsdb::Uuid, Entry, ovsdb::UuidHash> by_flow;
