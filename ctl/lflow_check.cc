@@ -74,7 +74,7 @@ std::string next_gateway_chassis(const ovsdb::Snapshot& sb, const std::map<ovsdb
 
 // A partial flow's detail, "unimplemented: ct_next ct_commit; not performed: put_arp", as
 // {label: {action}}: each action counted once per flow.
-std::map<std::string, std::set<std::string>> partial_actions(const std::string& detail) {
+std::map<std::string, std::set<std::string>> partial_actions(std::string_view detail) {
     std::map<std::string, std::set<std::string>> out;
     std::string_view d = detail;
     while (!d.empty()) {
@@ -164,7 +164,7 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
                 ++by_status[static_cast<int>(f.status)];
                 rules += f.n_matches;
                 if (f.status == FlowStatus::Partial)
-                    for (const auto& [label, names] : partial_actions(f.detail))
+                    for (const auto& [label, names] : partial_actions(f.detail()))
                         for (const std::string& n : names) ++(label == "not performed" ? skipped : unimpl)[n];
                 if (f.status != FlowStatus::Unsupported && f.status != FlowStatus::Invalid) continue;
                 Json pr = Json::object();
@@ -176,7 +176,7 @@ Result<Json> lflow_check(const LflowCheckArgs& args) {
                 pr["priority"] = static_cast<unsigned>(f.priority);
                 pr["uuid"] = f.uuid.to_string();
                 pr["status"] = std::string(compiler::flow_status_name(f.status));
-                pr["reason"] = f.detail;
+                pr["reason"] = std::string(f.detail());
                 pr["match"] = f.match();
                 pr["actions"] = f.actions();
                 problems.push(std::move(pr));

@@ -56,7 +56,7 @@ RpcResult dump_lflows(const SouthboundSource& sb, const Tables& tables, const Js
             j["actions"] = f.actions();
             j["uuid"] = f.uuid.to_string();
             j["status"] = std::string(compiler::flow_status_name(f.status));
-            if (!f.detail.empty()) j["detail"] = f.detail;
+            if (!f.detail().empty()) j["detail"] = std::string(f.detail());
             j["rules"] = f.n_matches;
             j["lowered_to"] = f.n_matches ? stage_kind(ldp, f.pipe, f.table) : std::string("-");
             flows.push(std::move(j));

@@ -126,7 +126,7 @@ Result<std::unique_ptr<engine::Generation>> SouthboundSource::poll() {
         for (const auto& f : dp->flows)
             if (f.status == FlowStatus::Unsupported || f.status == FlowStatus::Invalid)
                 info("  {} flow {} ({} table {} priority {}): {}", compiler::flow_status_name(f.status), f.uuid.to_string(),
-                     dp->binding->name, f.table, f.priority, f.detail);
+                     dp->binding->name, f.table, f.priority, f.detail());
     // Monitor what is local now; claim what is ours. Ports become `up` with the generation
     // that forwards for them, which the caller publishes right away.
     std::vector<ovsdb::Uuid> local;

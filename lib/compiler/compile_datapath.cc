@@ -180,7 +180,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         rep.priority = f.priority;
         if (!f.expr || !f.error.empty()) {
             rep.status = FlowStatus::Invalid;
-            rep.detail = f.error;
+            rep.set_detail(f.error);
             return rep;
         }
         Result<PackedMatches> lowered = PackedMatches{};
@@ -189,7 +189,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         else lowered = lower_match(f, resolver);
         if (!*ms) {
             rep.status = FlowStatus::Unsupported;
-            rep.detail = fmt::format("match: {}", ms->error());
+            rep.set_detail(fmt::format("match: {}", ms->error()));
             return rep;
         }
         if ((*ms)->empty()) {
@@ -200,7 +200,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         auto act = lower_actions(*f.actions, ctx);
         if (!act) {
             rep.status = FlowStatus::Unsupported;
-            rep.detail = fmt::format("actions: {}", act.error());
+            rep.set_detail(fmt::format("actions: {}", act.error()));
             return rep;
         }
         (*ms)->for_each([&](const engine::Match& m) { b.flow(rep.pipe, rep.table, f.priority, m, *act); });
@@ -213,7 +213,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             for (const std::string& n : ctx.unimplemented) d += " " + n;
             if (!ctx.not_performed.empty()) d += d.empty() ? "not performed:" : "; not performed:";
             for (const std::string& n : ctx.not_performed) d += " " + n;
-            rep.detail = std::move(d);
+            rep.set_detail(std::move(d));
         }
         return rep;
     };

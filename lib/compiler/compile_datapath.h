@@ -41,11 +41,15 @@ struct FlowReport {
     uint8_t table = 0;
     uint16_t priority = 0;
     FlowStatus status = FlowStatus::Compiled;
-    std::string detail;           // why (Unsupported/Invalid), or the unimplemented actions
+    // Why (Unsupported/Invalid), or the unimplemented actions. Shared: a stage adopted by the
+    // next build copies its flows' reports, thousands per router.
+    std::shared_ptr<const std::string> detail_text;
     uint32_t n_matches = 0;       // engine rules it became
     uint32_t action = engine::kNoAction;  // its action list in the datapath's program
     FlowRef flow;                 // the flow itself, as written in the Southbound
 
+    std::string_view detail() const { return detail_text ? std::string_view(*detail_text) : std::string_view(); }
+    void set_detail(std::string d) { detail_text = std::make_shared<const std::string>(std::move(d)); }
     std::string_view stage() const { return flow ? std::string_view(flow->stage) : std::string_view(); }
     std::string_view match() const { return flow ? std::string_view(flow->match_text) : std::string_view(); }
     std::string_view actions() const { return flow ? std::string_view(flow->actions_text) : std::string_view(); }

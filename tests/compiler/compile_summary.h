@@ -68,7 +68,7 @@ inline std::string compile_summary(const compiler::CompileReport& rep) {
         std::vector<std::string> flows;
         for (const auto& f : d->flows)
             flows.push_back(fmt::format("  flow {} {} {} {} actions {:016x}\n", f.uuid.to_string(),
-                                        compiler::flow_status_name(f.status), f.n_matches, f.detail,
+                                        compiler::flow_status_name(f.status), f.n_matches, f.detail(),
                                         action_digest(d->dp->program, f.action)));
         std::sort(flows.begin(), flows.end());
         for (const auto& f : flows) s += f;

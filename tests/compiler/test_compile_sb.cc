@@ -91,7 +91,7 @@ TEST_F(CompileSb, EveryLogicalFlowIsAccountedFor) {
     for (const auto& dp : compiler.report().datapaths)
         for (const auto& f : dp->flows)
             if (f.status == FlowStatus::Unsupported || f.status == FlowStatus::Invalid)
-                unsupported += fmt::format("\n  {} {}: {}", dp->binding->name, f.uuid.to_string(), f.detail);
+                unsupported += fmt::format("\n  {} {}: {}", dp->binding->name, f.uuid.to_string(), f.detail());
     EXPECT_EQ(st.by_status[static_cast<int>(FlowStatus::Unsupported)], 0u) << unsupported;
     EXPECT_GT(st.by_status[static_cast<int>(FlowStatus::Compiled)], 300u);
     EXPECT_GT(st.by_status[static_cast<int>(FlowStatus::Partial)], 0u);  // ct_*, arp{}, ...
