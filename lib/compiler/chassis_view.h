@@ -66,7 +66,8 @@ struct ViewDelta {
 inline std::string_view logical_port_of(const ovsdb::PortBinding& pb) { return pb.logical_port; }
 inline std::string_view logical_port_of(const PortPlacement& p) { return p.pb->logical_port; }
 
-// Rebuilt for every compile (tens of thousands of ports): no string is copied per port.
+// Built when port-related rows change (tens of thousands of ports: no string is copied per
+// port), or updated port by port when only VM ports did (update()).
 class ChassisView {
 public:
     ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg);
