@@ -581,6 +581,33 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
 }
 
 // The match of a rule of `st` (its masked value words).
+// An amended stage's rule ids dense again (0..k-1) in the order they had (the new flows'
+// last), and its tables laid out for lookups.
+static void renumber_and_finalize(Stage& out) {
+    uint32_t id_end = 0;
+    out.for_each_subtable([&](const Subtable& st) {
+        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id_end = std::max(id_end, r + 1); });
+    });
+    std::vector<uint32_t> id(id_end, kNoAction);
+    out.for_each_subtable([&](const Subtable& st) {
+        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id[r] = 0; });
+    });
+    uint32_t n = 0;
+    for (uint32_t& x : id)
+        if (x != kNoAction) x = n++;
+    auto renumber = [&](uint32_t r) { return id[r]; };
+    if (out.exact) {
+        out.exact->renumber(renumber);
+        out.exact->finalize();
+    }
+    if (out.lpm) {
+        out.lpm->renumber(renumber);
+        out.lpm->finalize();
+    }
+    out.residual.renumber(renumber);
+    out.residual.finalize();
+}
+
 static Match rule_match(const Subtable& st, std::span<const uint64_t> values) {
     Match m;
     m.mask = st.mask();
@@ -669,25 +696,7 @@ bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, co
         out.kind = StageKind::MissOnly;
     }
 
-    // Rule ids dense again, in the order they had (the new flows' last).
-    uint32_t id_end = 0;
-    out.for_each_subtable([&](const Subtable& st) {
-        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id_end = std::max(id_end, r + 1); });
-    });
-    std::vector<uint32_t> id(id_end, kNoAction);
-    out.for_each_subtable([&](const Subtable& st) {
-        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id[r] = 0; });
-    });
-    uint32_t n = 0;
-    for (uint32_t& x : id)
-        if (x != kNoAction) x = n++;
-    auto renumber = [&](uint32_t r) { return id[r]; };
-    if (out.exact) {
-        out.exact->renumber(renumber);
-        out.exact->finalize();
-    }
-    out.residual.renumber(renumber);
-    out.residual.finalize();
+    renumber_and_finalize(out);
 
     spec.amendable = true;
     spec.miss_priority = miss_prio;
@@ -789,19 +798,7 @@ bool DatapathBuilder::amend_lpm_in_place(StageSpec& spec, const StageBlock& from
         if (!other) return false;
     }
 
-    // Rule ids dense again, in the order they had (the new flows' last).
-    std::vector<uint32_t> id(next_id, kNoAction);
-    out.for_each_subtable([&](const Subtable& st) {
-        st.for_each_rule([&](std::span<const uint64_t>, int32_t, uint32_t, uint32_t r) { id[r] = 0; });
-    });
-    uint32_t n = 0;
-    for (uint32_t& x : id)
-        if (x != kNoAction) x = n++;
-    auto renumber = [&](uint32_t r) { return id[r]; };
-    lpm.renumber(renumber);
-    lpm.finalize();
-    out.residual.renumber(renumber);
-    out.residual.finalize();
+    renumber_and_finalize(out);
 
     spec.amendable = true;
     spec.miss_priority = from.miss_priority;
