@@ -217,16 +217,33 @@ void push_unique(Dnf& d, const engine::Match& m) {
     d.push_back(m);
 }
 
+// a := a && b, in place; false (a unchanged) when they contradict.
+bool merge_into(engine::Match& a, const engine::Match& b) {
+    uint64_t* av = engine::key_words(a.value);
+    uint64_t* am = engine::key_words(a.mask);
+    const uint64_t* bv = engine::key_words(b.value);
+    const uint64_t* bm = engine::key_words(b.mask);
+    uint64_t clash = 0;
+    for (std::size_t i = 0; i < engine::kKeyWords; ++i) clash |= (av[i] ^ bv[i]) & am[i] & bm[i];
+    if (clash) return false;
+    for (std::size_t i = 0; i < engine::kKeyWords; ++i) {
+        av[i] |= bv[i];
+        am[i] |= bm[i];
+    }
+    return true;
+}
+
 // acc := acc && d.
 void and_in(Dnf& acc, const Dnf& d) {
-    if (d.size() == 1) {
+    if (d.size() == 1) {  // the usual case: merged in place
         std::size_t n = 0;
         for (std::size_t i = 0; i < acc.size(); ++i) {
-            engine::Match m;
-            if (!merge(acc[i], d[0], m)) continue;
+            if (!merge_into(acc[i], d[0])) continue;
             bool dup = false;
-            for (std::size_t j = 0; j < n && !dup; ++j) dup = same(acc[j], m);
-            if (!dup) acc[n++] = m;
+            for (std::size_t j = 0; j < n && !dup; ++j) dup = same(acc[j], acc[i]);
+            if (dup) continue;
+            if (n != i) acc[n] = acc[i];
+            ++n;
         }
         acc.resize(n);
         return;
@@ -306,9 +323,35 @@ const lflow::Symbol* symbol(Sym s) {
     return table[static_cast<std::size_t>(s)];
 }
 
+// What one port's rules share: its key (asked once) and its addresses lexed once each (a
+// port's MAC is in most of its rules).
+struct PortCtx {
+    const ovsdb::PortBinding& pb;
+    const lflow::Resolver& r;
+    bool key_asked = false;
+    std::optional<uint32_t> key;
+    std::vector<std::pair<std::string, std::optional<lflow::Token>>> lexed;  // nullopt: not one constant
+
+    const std::optional<uint32_t>& port_key() {
+        if (!key_asked) {
+            key = r.port_key(pb.logical_port);
+            key_asked = true;
+        }
+        return key;
+    }
+    const std::optional<lflow::Token>& constant(const std::string& c) {
+        for (const auto& [text, tok] : lexed)
+            if (text == c) return tok;
+        lflow::LexResult lex = lflow::tokenize(c);
+        std::optional<lflow::Token> tok;
+        if (!lex.error && lex.tokens.size() == 2) tok = std::move(lex.tokens[0]);
+        return lexed.emplace_back(c, std::move(tok)).second;
+    }
+};
+
 // acc := acc && the term. false: the term is not for the direct path (an address not of the
 // field's format, an unusual mask); the caller lowers the rule's text instead.
-Result<bool> and_term(Dnf& acc, const Term& t, const ovsdb::PortBinding& pb, const lflow::Resolver& r) {
+Result<bool> and_term(Dnf& acc, const Term& t, PortCtx& ctx) {
     if (t.kind == Term::Kind::Fixed) {
         Result<const Dnf*> d = lower_fixed(t.text);
         if (!d) return make_error(d.error());
@@ -321,7 +364,7 @@ Result<bool> and_term(Dnf& acc, const Term& t, const ovsdb::PortBinding& pb, con
     own.clear();
     if (t.kind == Term::Kind::Port) {
         if (s->type != lflow::SymbolType::String) return false;
-        const std::optional<uint32_t> key = r.port_key(pb.logical_port);
+        const std::optional<uint32_t>& key = ctx.port_key();
         if (!key) {  // not in this datapath: never true
             acc.clear();
             return true;
@@ -337,9 +380,9 @@ Result<bool> and_term(Dnf& acc, const Term& t, const ovsdb::PortBinding& pb, con
     } else {
         if (s->type != lflow::SymbolType::Integer) return false;
         for (const std::string& c : t.consts) {
-            lflow::LexResult lex = lflow::tokenize(c);
-            if (lex.error || lex.tokens.size() != 2) return false;
-            const lflow::Token& k = lex.tokens[0];
+            const std::optional<lflow::Token>& lexed = ctx.constant(c);
+            if (!lexed) return false;
+            const lflow::Token& k = *lexed;
             const bool zero = c == "0" && k.kind == lflow::Tok::Integer;
             if ((k.kind != lflow::Tok::Integer && k.kind != lflow::Tok::Masked) || (!zero && k.format != s->format))
                 return false;
@@ -380,12 +423,13 @@ Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& p
                                                      const lflow::Resolver& resolver, std::vector<std::string>& errors) {
     std::vector<PortSecFlow> out;
     std::optional<std::string> error;
+    PortCtx ctx{pb, resolver};
     for_each_spec(pb, ingress, errors, [&](const Spec& s) {
         if (error) return;
         Dnf acc{engine::Match{}};
         bool direct = true;
         for (std::size_t i = 0; i < s.n && direct; ++i) {
-            Result<bool> d = and_term(acc, s.terms[i], pb, resolver);
+            Result<bool> d = and_term(acc, s.terms[i], ctx);
             if (!d) {
                 error = d.error();
                 return;
