@@ -1,6 +1,7 @@
 #include "compiler/flow_table.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -56,6 +57,14 @@ FlowRef FlowTable::make(const ovsdb::LogicalFlow& row, const FlowRef& old) {
         return p;
     }
     p->expr = std::shared_ptr<const lflow::Expr>(std::move(*e));
+    // Kept for the process's life: without the parser's growth slack (a list of three
+    // 224-byte actions would hold room for four).
+    if (a->capacity() > a->size()) {
+        lflow::ActionList exact;
+        exact.reserve(a->size());
+        std::move(a->begin(), a->end(), std::back_inserter(exact));
+        *a = std::move(exact);
+    }
     p->actions = std::make_shared<const lflow::ActionList>(std::move(*a));
     if (const std::string pre = action_prereq_text(*p->actions); !pre.empty()) {
         auto pe = lflow::parse_expr(pre);
