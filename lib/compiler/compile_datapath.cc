@@ -137,9 +137,8 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     aux[1].first_table = shapes[1].first_aux;
 
     // The stage's flows' matches, lowered again where their cached lowering no longer holds:
-    // whether any was, and how many matches the stage has.
+    // which were, and how many matches the stage has.
     struct Refreshed {
-        bool changed = false;
         std::size_t rules = 0;
         std::set<ovsdb::Uuid> lowered;  // flows whose match was lowered again
     };
@@ -154,7 +153,6 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
                 e.prereqs = f->action_prereqs;
                 e.deps.clear();
                 e.matches = lower_match(*f, RecordingResolver(deps, e.deps));
-                r.changed = true;
                 r.lowered.insert(f->uuid);
             }
             if (e.matches) r.rules += e.matches->size();
@@ -341,7 +339,8 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             for (const FlowRef* f : stage_flows) fp += mix64((*f)->content_hash);
             const Refreshed stage_matches = refresh_matches(stage_flows);
             StageUnit& unit = take_unit(pi, table);
-            if (unit.block && unit.fp == fp && !stage_matches.changed && deps.hold(unit.deps) && unit.replay(aux[pi])) {
+            if (unit.block && unit.fp == fp && stage_matches.lowered.empty() && deps.hold(unit.deps) &&
+                unit.replay(aux[pi])) {
                 const uint32_t base = b.adopt(pipe, table, unit.block);
                 for (const FlowReport& r : unit.reports) {
                     FlowReport& rep = out.flows.emplace_back(r);
@@ -393,21 +392,24 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             }
             const uint64_t fp = mix64(env ^ aux_use_digest(u));
             StageUnit& unit = take_unit(pi, u.table);
-            Result<bool> amended = false;
             if (unit.block && unit.fp == fp) {
                 b.adopt(pipe, u.table, unit.block);
-            } else if (unit.block && is_port_sec(u.kind) && (amended = amend_port_sec(unit, pipe, u)) && *amended) {
-                unit.fp = fp;
-                ++out.amended;
             } else {
+                Result<bool> amended =
+                    unit.block && is_port_sec(u.kind) ? amend_port_sec(unit, pipe, u) : Result<bool>(false);
                 if (!amended) return make_error(fmt::format("datapath {}: {}", dp.name, amended.error()));
-                unit = StageUnit{};
+                if (*amended) {
+                    ++out.amended;
+                } else {
+                    unit = StageUnit{};
+                    const uint32_t base = b.begin_block(pipe, u.table);
+                    if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, unit.errors, &unit.port_rules);
+                        !r)
+                        return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
+                    b.end_block(pipe, u.table);
+                    relative(unit.port_rules, base);
+                }
                 unit.fp = fp;
-                const uint32_t base = b.begin_block(pipe, u.table);
-                if (auto r = emit_aux_stage(b, pipe, u, dp, sb, view, deps, matches, unit.errors, &unit.port_rules); !r)
-                    return make_error(fmt::format("datapath {}: {}", dp.name, r.error()));
-                b.end_block(pipe, u.table);
-                relative(unit.port_rules, base);
             }
             out.errors.insert(out.errors.end(), unit.errors.begin(), unit.errors.end());
             placed.push_back({&unit, {pipe, u.table}});

@@ -630,6 +630,20 @@ static Match rule_match(const Subtable& st, std::span<const uint64_t> values) {
 //  - a classifier left with two masks or more has no two rules (of a prefix on ip4.dst)
 //    with the same match without ip4.dst: no LPM table could be found (build_stage() only
 //    looks for one within such a group). With one mask left it is exact, with none miss-only.
+// A stage's sorted rest hashes (StageBlock::rests) without those of the rules erased and with
+// those of the rules inserted.
+static std::vector<uint64_t> amended_rests(const std::vector<uint64_t>& rests, std::vector<uint64_t> gone,
+                                           std::vector<uint64_t> added) {
+    std::sort(gone.begin(), gone.end());
+    std::sort(added.begin(), added.end());
+    std::vector<uint64_t> kept, out;
+    kept.reserve(rests.size());
+    std::set_difference(rests.begin(), rests.end(), gone.begin(), gone.end(), std::back_inserter(kept));
+    out.reserve(kept.size() + added.size());
+    std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(out));
+    return out;
+}
+
 bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, const Stage& old, Stage& out) const {
     const int32_t miss_prio = from.miss_priority;
     std::vector<const FlowSpec*> rules;
@@ -640,7 +654,7 @@ bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, co
             return false;
         }
     }
-    if (old.kind == StageKind::Lpm) return amend_lpm_in_place(spec, from, rules, out);
+    if (old.kind == StageKind::Lpm) return amend_lpm_in_place(spec, from, old, rules, out);
     if (old.kind == StageKind::MissOnly ? !rules.empty() : old.kind != StageKind::Exact && old.kind != StageKind::Classifier)
         return false;
     out = old.shifted(spec.code_begin - from.code_begin);
@@ -676,13 +690,7 @@ bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, co
 
     std::vector<uint64_t> rests;
     if (classifier) {
-        std::sort(gone.begin(), gone.end());
-        std::sort(added.begin(), added.end());
-        std::vector<uint64_t> kept;
-        kept.reserve(from.rests.size());
-        std::set_difference(from.rests.begin(), from.rests.end(), gone.begin(), gone.end(), std::back_inserter(kept));
-        rests.reserve(kept.size() + added.size());
-        std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(rests));
+        rests = amended_rests(from.rests, std::move(gone), std::move(added));
         if (out.residual.n_subtables() == 1) {
             out.exact = std::make_unique<Subtable>(std::move(out.residual.release().front()));
             out.kind = StageKind::Exact;
@@ -712,9 +720,8 @@ bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, co
 //    (lpm_all_kept: priorities fall strictly as prefixes shorten, none left to the residual)
 //    and stays so: a new one's priority must fit between the longer and shorter prefixes'.
 // Anything else is rebuilt from the old rules (amend_stage()).
-bool DatapathBuilder::amend_lpm_in_place(StageSpec& spec, const StageBlock& from,
+bool DatapathBuilder::amend_lpm_in_place(StageSpec& spec, const StageBlock& from, const Stage& old,
                                          const std::vector<const FlowSpec*>& rules, Stage& out) const {
-    const Stage& old = from.dp->pipe[static_cast<int>(from.pipe)].stages[static_cast<std::size_t>(from.stage)];
     out = old.shifted(spec.code_begin - from.code_begin);
     LpmTable& lpm = *out.lpm;
     const uint16_t dst_off = SCS_KEY_OFF(ip4_dst);
@@ -776,11 +783,7 @@ bool DatapathBuilder::amend_lpm_in_place(StageSpec& spec, const StageBlock& from
     }
     // The group stays the first largest in hash order, and an LPM table of at least two
     // routes among more than one mask.
-    std::sort(gone.begin(), gone.end());
-    std::sort(added.begin(), added.end());
-    std::vector<uint64_t> kept, rests;
-    std::set_difference(from.rests.begin(), from.rests.end(), gone.begin(), gone.end(), std::back_inserter(kept));
-    std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(rests));
+    std::vector<uint64_t> rests = amended_rests(from.rests, std::move(gone), std::move(added));
     const auto in_group = static_cast<std::size_t>(std::count(rests.begin(), rests.end(), group));
     for (auto r = rests.begin(); r != rests.end();) {
         const auto e = std::upper_bound(r, rests.end(), *r);

@@ -186,8 +186,8 @@ private:
     Result<void> build_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     Result<void> amend_stage(Pipe pipe, uint8_t table, StageSpec& spec, Stage& out);
     bool amend_in_place(StageSpec& spec, const StageBlock& from, const Stage& old, Stage& out) const;
-    bool amend_lpm_in_place(StageSpec& spec, const StageBlock& from, const std::vector<const FlowSpec*>& rules,
-                            Stage& out) const;
+    bool amend_lpm_in_place(StageSpec& spec, const StageBlock& from, const Stage& old,
+                            const std::vector<const FlowSpec*>& rules, Stage& out) const;
     bool is_plain_next(uint32_t action, Pipe pipe, uint8_t table) const;
 
     std::vector<StageSpec> specs_[2];
