@@ -47,14 +47,15 @@ class Spec:
     vifs: the local VIF logical ports (one wire each, named like the port);
     claimed: logical ports that must be bound to CHASSIS before traffic (gateway ports);
     localnet: the localnet port on physnet1 (OVS patches br-int to br-ex for it);
-    router_macs: MACs whose gratuitous ARPs are set apart (see run())."""
+    announcers: MACs whose gratuitous ARPs are set apart (see run()): router ports', and VIFs'
+    on a switch with a localnet port (ovn-controller announces both)."""
 
-    def __init__(self, build, vifs, claimed, localnet, router_macs):
+    def __init__(self, build, vifs, claimed, localnet, announcers):
         self.build = build
         self.vifs = list(vifs)
         self.claimed = list(claimed)
         self.localnet = localnet
-        self.router_macs = set(router_macs)
+        self.announcers = set(announcers)
         self.wires = self.vifs + ["ul", "pn"]
 
 # --- frames, byte by byte ------------------------------------------------------------------
@@ -275,12 +276,9 @@ class OvsSide:
         for s in self.socks.values():
             s.close()
         self.socks = {}
-        if self.ovs:
-            self.ovs.stop()
-        if self.tns:
-            self.tns.stop()
-        if self.central:
-            self.central.stop()
+        for part in (self.ovs, self.tns, self.central):
+            if part:
+                part.stop()
 
 
 class OursSide:
@@ -447,14 +445,16 @@ def describe(out, wires):
     return "\n".join(lines) or "  (nothing on any wire)"
 
 
-def is_announcement(frame, router_macs):
-    """A gratuitous ARP of a router: Ethernet ARP request from a router port's MAC, sender
-    IP == target IP."""
+def is_announcement(frame, announcers):
+    """A gratuitous ARP: Ethernet ARP request (802.1Q-tagged or not) from one of the MACs
+    `announcers`, sender IP == target IP."""
+    if frame[12:14] == b"\x81\x00":
+        frame = frame[:12] + frame[16:]
     return (len(frame) >= 42 and frame[12:14] == b"\x08\x06" and frame[20:22] == b"\x00\x01"
-            and frame[22:28] in router_macs and frame[28:32] == frame[38:42])
+            and frame[22:28] in announcers and frame[28:32] == frame[38:42])
 
 
-def run_cases(side, cases, router_macs):
+def run_cases(side, cases, announcers):
     """{case: {wire: [frames]}} without announcements, and the announcements seen, as a set
     of (wire, frame)."""
     res, garps = {}, set()
@@ -462,8 +462,8 @@ def run_cases(side, cases, router_macs):
         side.check_alive()
         out = exchange(side.socks, wire, frame, 1.5 if frame is None else WINDOW)
         for w, frames in out.items():
-            garps.update((w, f) for f in frames if is_announcement(f, router_macs))
-            out[w] = [f for f in frames if not is_announcement(f, router_macs)]
+            garps.update((w, f) for f in frames if is_announcement(f, announcers))
+            out[w] = [f for f in frames if not is_announcement(f, announcers)]
         res[name] = out
     side.check_alive()
     return res, garps
@@ -520,7 +520,7 @@ def run(spec, cases, daemon, dpctl, expected=None, case_notes=None, trace_compar
     OVS emits frames built by ovn-controller and we, not implementing that, emit nothing;
     case_notes: {case: text printed with a failure}; trace_compared: {case: why} - frames
     that cannot reach the daemon, compared with `scs-dpctl trace` output; garp_difference:
-    why OVS's gratuitous ARPs from spec.router_macs are missing on our side. Prints the
+    why OVS's gratuitous ARPs from spec.announcers are missing on our side. Prints the
     report; returns the exit status."""
     expected, case_notes, trace_compared = expected or {}, case_notes or {}, trace_compared or {}
     d = tempfile.mkdtemp(prefix="scs-diff-")
@@ -531,13 +531,13 @@ def run(spec, cases, daemon, dpctl, expected=None, case_notes=None, trace_compar
         t0 = time.monotonic()
         ovs = OvsSide(d, spec)
         print("OVS side ready in %.1fs" % (time.monotonic() - t0), flush=True)
-        ref, ref_garps = run_cases(ovs, cases, spec.router_macs)
+        ref, ref_garps = run_cases(ovs, cases, spec.announcers)
         ovs.stop()
         ovs = None
         t0 = time.monotonic()
         ours = OursSide(d, daemon, dpctl, spec)
         print("scs-dataplane side ready in %.1fs" % (time.monotonic() - t0), flush=True)
-        got, got_garps = run_cases(ours, cases, spec.router_macs)
+        got, got_garps = run_cases(ours, cases, spec.announcers)
         if got_garps and got_garps != ref_garps:
             failures.append("gratuitous ARPs differ:\n OVS: %s\n scs-dataplane: %s" % (
                 sorted((w, f.hex()) for w, f in ref_garps), sorted((w, f.hex()) for w, f in got_garps)))
@@ -550,7 +550,7 @@ def run(spec, cases, daemon, dpctl, expected=None, case_notes=None, trace_compar
         elif got_garps and garp_difference:
             notes.append("gratuitous ARPs identical: remove GARP_DIFFERENCE from the docstring")
         # A second pass of the same frames: the per-lcore flow cache is warm by now.
-        got2, _ = run_cases(ours, cases, spec.router_macs)
+        got2, _ = run_cases(ours, cases, spec.announcers)
         for label, got in (("", got), (" [second pass, warm flow cache]", got2)):
             for case in cases:
                 name, _, frame, inport = case

@@ -163,6 +163,129 @@ def demo(central, chassis="scs-dp-0", register_remote=True, register_local=False
     central.sync()
 
 
+# --- routed: three routers, IPv6, stateless ACLs, a VLAN provider network --------------------
+
+ROUTED_SWITCHES = {"ls-a": 11, "ls-b": 12, "ls-join": 13, "ls-ext": 14, "ls-c": 15}
+ROUTED_ROUTERS = {"lr-a": 21, "lr-b": 22, "lr-c": 23}
+ROUTED_VMS = {
+    # lport: (switch, addresses, port_security or None, tunnel key, remote)
+    "a1": ("ls-a", "02:aa:00:00:0a:11 192.168.10.11 fd10::11", "02:aa:00:00:0a:11 192.168.10.11 fd10::11", 1, False),
+    "a2": ("ls-a", "02:aa:00:00:0a:12 192.168.10.12", None, 2, False),
+    "a3": ("ls-a", "02:aa:00:00:0a:13 192.168.10.13 fd10::13", "02:aa:00:00:0a:13 192.168.10.13 fd10::13", 3, True),
+    "a4": ("ls-a", "02:aa:00:00:0a:14 192.168.10.14", None, 4, False),   # plus "unknown"
+    "b1": ("ls-b", "02:aa:00:00:0b:11 192.168.20.11 fd20::11", "02:aa:00:00:0b:11 192.168.20.11 fd20::11", 1, False),
+    "b2": ("ls-b", "02:aa:00:00:0b:12 192.168.20.12 fd20::12", "02:aa:00:00:0b:12 192.168.20.12 fd20::12", 2, True),
+    "c1": ("ls-c", "02:aa:00:00:0c:11 10.250.0.11", "02:aa:00:00:0c:11", 1, False),
+    "e1": ("ls-ext", "02:aa:00:00:0e:11 203.0.113.11", "02:aa:00:00:0e:11 203.0.113.11", 1, False),
+    "e2": ("ls-ext", "02:aa:00:00:0e:12 203.0.113.12", "02:aa:00:00:0e:12 203.0.113.12", 2, True),
+}
+ROUTED_LRPS = {
+    # lrp: (router, switch, mac, networks, switch-side port, its tunnel key)
+    "lra-a": ("lr-a", "ls-a", "02:ff:00:00:0a:01", ["192.168.10.1/24", "fd10::1/64"], "lsa-lra", 5),
+    "lra-join": ("lr-a", "ls-join", "02:ff:00:00:64:01", ["100.64.0.1/24", "fd64::1/64"], "join-lra", 1),
+    "lrb-b": ("lr-b", "ls-b", "02:ff:00:00:0b:01", ["192.168.20.1/24", "fd20::1/64"], "lsb-lrb", 3),
+    "lrb-join": ("lr-b", "ls-join", "02:ff:00:00:64:02", ["100.64.0.2/24", "fd64::2/64"], "join-lrb", 2),
+    "lrc-join": ("lr-c", "ls-join", "02:ff:00:00:64:03", ["100.64.0.3/24"], "join-lrc", 3),
+    "lrc-c": ("lr-c", "ls-c", "02:ff:00:00:0c:01", ["10.250.0.1/24"], "lsc-lrc", 2),
+}
+ROUTED_ROUTES = [
+    # (router, prefix, nexthop, ecmp)
+    ("lr-a", "192.168.20.0/24", "100.64.0.2", False),
+    ("lr-a", "192.168.20.12/32", "100.64.0.3", False),      # host route: b2 the long way round
+    ("lr-a", "10.250.0.0/16", "100.64.0.3", False),
+    ("lr-a", "fd20::/64", "fd64::2", False),
+    ("lr-a", "0.0.0.0/0", "100.64.0.2", False),
+    ("lr-a", "10.99.0.0/16", "192.168.10.12", True),
+    ("lr-a", "10.99.0.0/16", "192.168.10.13", True),
+    ("lr-b", "192.168.10.0/24", "100.64.0.1", False),
+    ("lr-b", "fd10::/64", "fd64::1", False),
+    ("lr-b", "10.250.0.0/24", "100.64.0.3", False),
+    ("lr-b", "0.0.0.0/0", "100.64.0.3", False),
+    ("lr-c", "192.168.10.0/24", "100.64.0.1", False),
+    ("lr-c", "192.168.20.0/24", "100.64.0.2", False),
+    ("lr-c", "0.0.0.0/0", "10.250.0.11", False),            # c1 is everybody's way out
+]
+ROUTED_POLICIES = [
+    # (router, priority, match, action...)
+    ("lr-a", "1001", "ip4.src == 192.168.10.12 && ip4.dst == 192.168.20.12 && udp.dst == 53", "allow"),
+    ("lr-a", "1000", "ip4.src == 192.168.10.12 && ip4.dst == 192.168.20.0/24", "drop"),
+    ("lr-a", "900", "ip4.dst == 198.51.100.0/24", "reroute", "100.64.0.3"),
+    ("lr-a", "800", "ip6.dst == fd20::12", "drop"),
+]
+ROUTED_ACLS = [
+    # (switch or port group, direction, priority, match, action)
+    ("pg_srv", "to-lport", "1000",
+     "outport == @pg_srv && ip4.src == $as_clients && udp.dst >= 5000 && udp.dst <= 5010", "allow-stateless"),
+    ("pg_srv", "to-lport", "1000", "outport == @pg_srv && icmp4", "allow-stateless"),
+    ("pg_srv", "to-lport", "1000", "outport == @pg_srv && ip6", "allow-stateless"),
+    ("pg_srv", "to-lport", "900", "outport == @pg_srv && ip4", "drop"),
+    ("pg_srv", "from-lport", "1000", "inport == @pg_srv && udp.dst == 9999", "drop"),
+    ("ls-a", "from-lport", "1000", "inport == \"a4\" && ip4.dst == 192.168.10.11", "drop"),
+    ("ls-a", "to-lport", "1000", "outport == \"a2\" && tcp.dst == 23", "drop"),
+]
+ROUTED_VLAN = 100
+
+
+def routed_commands(chassis="scs-dp-0"):
+    """The ovn-nbctl commands of the routed topology (routed() docstring), one transaction."""
+    cmds = []
+    for sw, key in ROUTED_SWITCHES.items():
+        cmds += [["ls-add", sw], ["set", "Logical_Switch", sw, "other_config:requested-tnl-key=%d" % key]]
+    for vm, (sw, addrs, psec, key, _) in ROUTED_VMS.items():
+        cmds += [["lsp-add", sw, vm], ["set", "Logical_Switch_Port", vm, "options:requested-tnl-key=%d" % key]]
+        cmds.append(["lsp-set-addresses", vm, addrs] + (["unknown"] if vm == "a4" else []))
+        if psec:
+            cmds.append(["lsp-set-port-security", vm, psec])
+    for lr, key in ROUTED_ROUTERS.items():
+        cmds += [["lr-add", lr], ["set", "Logical_Router", lr, "options:requested-tnl-key=%d" % key]]
+    cmds.append(["set", "Logical_Router", "lr-c", "options:chassis=%s" % chassis])
+    for lrp, (lr, sw, mac, nets, swp, key) in ROUTED_LRPS.items():
+        cmds += [["lrp-add", lr, lrp, mac] + nets,
+                 ["lsp-add", sw, swp], ["lsp-set-type", swp, "router"], ["lsp-set-addresses", swp, "router"],
+                 ["lsp-set-options", swp, "router-port=%s" % lrp, "requested-tnl-key=%d" % key]]
+    cmds += [["lsp-add", "ls-ext", "ln-ext"], ["lsp-set-type", "ln-ext", "localnet"],
+             ["lsp-set-addresses", "ln-ext", "unknown"],
+             ["lsp-set-options", "ln-ext", "network_name=physnet1", "requested-tnl-key=3"],
+             ["set", "Logical_Switch_Port", "ln-ext", "tag_request=%d" % ROUTED_VLAN]]
+    for lr, prefix, nh, ecmp in ROUTED_ROUTES:
+        cmds.append((["--ecmp"] if ecmp else []) + ["lr-route-add", lr, prefix, nh])
+    for lr, prio, match, *action in ROUTED_POLICIES:
+        cmds.append(["lr-policy-add", lr, prio, match] + action)
+    cmds += [["create", "Address_Set", "name=as_clients",
+              "addresses=\"192.168.10.11\",\"192.168.10.14\",\"10.250.0.0/24\""],
+             ["pg-add", "pg_srv", "b1", "c1"]]
+    for where, direction, prio, match, action in ROUTED_ACLS:
+        cmds.append(["acl-add", where, direction, prio, match, action])
+    return cmds
+
+
+def routed(central, chassis="scs-dp-0", register_remote=True):
+    """A second stateless topology, different from the demo in every key and address:
+
+      ls-a 192.168.10.0/24 fd10::/64 (key 11): a1 (dual stack, port security MAC+IPv4+IPv6),
+           a2 (no port security), a4 (addresses + "unknown", no port security), a3 on hv2
+        | lra-a .1 / fd10::1
+      lr-a (21) -- lra-join 100.64.0.1 fd64::1 --+
+                                                 ls-join 100.64.0.0/24 fd64::/64 (13)
+      lr-b (22) -- lrb-join 100.64.0.2 fd64::2 --+-- lrc-join 100.64.0.3 -- lr-c (23, gateway
+        | lrb-b .1 / fd20::1                             router on `chassis`, options:chassis)
+      ls-b 192.168.20.0/24 fd20::/64 (12):                 | lrc-c 10.250.0.1
+           b1 (local), b2 (hv2)
+                                                 ls-c 10.250.0.0/24 (15): c1 (port security MAC only)
+      ls-ext 203.0.113.0/24 (14): e1 (local), e2 (hv2), ln-ext (localnet physnet1, VLAN 100)
+
+    Static routes, ECMP, router policies and ACLs: ROUTED_ROUTES, ROUTED_POLICIES, ROUTED_ACLS.
+    With register_remote, hv2 (192.168.100.2) is registered and a3, b2, e2 are bound to it."""
+    central.nbctl_batch(routed_commands(chassis))
+    central.sync()
+    if register_remote:
+        central.add_remote_chassis(DEMO_HV2[0], DEMO_HV2[1])
+        for vm, (_, _, _, _, remote) in ROUTED_VMS.items():
+            if remote:
+                central.bind_port_to(DEMO_HV2[0], vm)
+    central.sync()
+
+
 # --- scale ---------------------------------------------------------------------------------
 
 def _mac(i, j):
