@@ -88,7 +88,7 @@ MatchCache::PortSecEntry& port_sec_entry(const PortPlacement& p, bool ingress, c
         e.port_security = p.pb->port_security;
         e.deps.clear();
         e.errors.clear();
-        e.flows = packed(port_security_flows(*p.pb, ingress, RecordingResolver(names, e.deps), e.errors));
+        e.flows = port_security_flows(*p.pb, ingress, RecordingResolver(names, e.deps), e.errors);
     }
     return e;
 }
@@ -102,8 +102,8 @@ Result<void> emit_port_sec(engine::DatapathBuilder& b, Pipe pipe, uint8_t table,
     const std::array<uint8_t, 16> zero{};
     for (const PortPlacement& p : view.ports(dp.uuid)) {
         const std::string& name = p.pb->logical_port;
-        Result<std::vector<PackedPortSecFlow>> uncached = std::vector<PackedPortSecFlow>{};
-        Result<std::vector<PackedPortSecFlow>>* rules = &uncached;
+        Result<std::vector<PortSecFlow>> uncached = std::vector<PortSecFlow>{};
+        Result<std::vector<PortSecFlow>>* rules = &uncached;
         uint64_t version = 0;
         if (cache) {
             // With `only`, the caller has just made every entry current (refresh_port_sec()).
@@ -112,13 +112,13 @@ Result<void> emit_port_sec(engine::DatapathBuilder& b, Pipe pipe, uint8_t table,
             rules = &e.flows;
             version = e.version;
         } else {
-            uncached = packed(port_security_flows(*p.pb, ingress, names.resolver(), errors));
+            uncached = port_security_flows(*p.pb, ingress, names.resolver(), errors);
         }
         if (!*rules) return make_error(fmt::format("port security of {}: {}", name, rules->error()));
         if (only && !only->count(name)) continue;
         PortSecRules logged{version, {engine::kNoAction, engine::kNoAction}, 0};
         uint32_t(&act)[2] = logged.actions;
-        for (const PackedPortSecFlow& r : **rules) {
+        for (const PortSecFlow& r : **rules) {
             uint32_t& a = act[r.allow ? 1 : 0];
             if (a == engine::kNoAction) {
                 engine::ActionBuilder ab = b.actions(pipe, table);
@@ -189,14 +189,6 @@ Result<uint8_t> AuxStages::note(AuxKind k, const BitRef* result, std::vector<Bit
     u.table = static_cast<uint8_t>(first_table + use.size());
     use.push_back(std::move(u));
     return use.back().table;
-}
-
-Result<std::vector<PackedPortSecFlow>> packed(Result<std::vector<PortSecFlow>> flows) {
-    if (!flows) return make_error(flows.error());
-    std::vector<PackedPortSecFlow> out;
-    out.reserve(flows->size());
-    for (const PortSecFlow& f : *flows) out.push_back(PackedPortSecFlow{f.priority, f.allow, PackedMatches(f.matches)});
-    return out;
 }
 
 bool is_port_sec(AuxKind k) { return k == AuxKind::PortSecIn || k == AuxKind::PortSecOut; }

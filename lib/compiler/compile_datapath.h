@@ -77,14 +77,6 @@ struct StageUnit {
     bool replay(AuxStages& stages) const;
 };
 
-// A port-security rule (PortSecFlow) as the cache keeps it.
-struct PackedPortSecFlow {
-    int priority = 0;
-    bool allow = false;
-    PackedMatches matches;
-};
-Result<std::vector<PackedPortSecFlow>> packed(Result<std::vector<PortSecFlow>> flows);
-
 // One datapath's lowered flow matches and port-security rules, kept across generations. An
 // entry is reused while its input is the same (the parse, the port_security column) and
 // every name its lowering resolved still resolves the same way (resolver_deps.h): a change
@@ -100,7 +92,7 @@ struct MatchCache {
         uint64_t version = 0;  // moves on (process-wide unique) whenever it is built again
         std::vector<std::string> port_security;  // what it was built from
         ResolverDeps deps;
-        Result<std::vector<PackedPortSecFlow>> flows = std::vector<PackedPortSecFlow>{};
+        Result<std::vector<PortSecFlow>> flows = std::vector<PortSecFlow>{};
         std::vector<std::string> errors;
     };
     std::unordered_map<ovsdb::Uuid, Entry, ovsdb::UuidHash> by_flow;

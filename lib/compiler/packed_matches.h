@@ -24,10 +24,25 @@ public:
         for (const engine::Match& m : ms) push(m);
     }
 
-    void push(const engine::Match& m) {
+    static_assert(engine::kKeyWords <= 32, "a match's touched words are a 32-bit set");
+    // Words where the mask or the value is not zero (a value bit outside its mask makes the
+    // match never match: kept as it is).
+    static uint32_t touched(const engine::Match& m) {
         const uint64_t* mw = engine::key_words(m.mask);
         const uint64_t* vw = engine::key_words(m.value);
-        const uint32_t t = touched(m);
+        uint32_t t = 0;
+        for (std::size_t w = 0; w < engine::kKeyWords; ++w)
+            if (mw[w] | vw[w]) t |= uint32_t{1} << w;
+        return t;
+    }
+
+    void push(const engine::Match& m) { push(m, touched(m)); }
+
+    // `t`: the words of `m` whose mask or value is not zero (a superset works too: its other
+    // words are stored as zeros), as a caller that built `m` word by word knows them.
+    void push(const engine::Match& m, uint32_t t) {
+        const uint64_t* mw = engine::key_words(m.mask);
+        const uint64_t* vw = engine::key_words(m.value);
         words_.push_back(t);
         for (uint32_t bits = t; bits; bits &= bits - 1) {
             const int w = std::countr_zero(bits);
@@ -37,6 +52,7 @@ public:
         ++n_;
     }
 
+    void reserve_words(std::size_t n) { words_.reserve(n); }
     std::size_t size() const { return n_; }
     bool empty() const { return n_ == 0; }
 
@@ -57,17 +73,6 @@ public:
     }
 
 private:
-    static_assert(engine::kKeyWords <= 32, "a match's touched words are a 32-bit set");
-    // Words where the mask or the value is not zero (a value bit outside its mask makes the
-    // match never match: kept as it is).
-    static uint32_t touched(const engine::Match& m) {
-        const uint64_t* mw = engine::key_words(m.mask);
-        const uint64_t* vw = engine::key_words(m.value);
-        uint32_t t = 0;
-        for (std::size_t w = 0; w < engine::kKeyWords; ++w)
-            if (mw[w] | vw[w]) t |= uint32_t{1} << w;
-        return t;
-    }
 
     std::vector<uint64_t> words_;  // per match: its touched-word set, then (mask, value) per word
     std::size_t n_ = 0;

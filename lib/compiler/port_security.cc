@@ -1,11 +1,12 @@
 #include "compiler/port_security.h"
 
 #include <array>
+#include <bit>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <optional>
 #include <span>
-#include <sstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -21,14 +22,31 @@ struct Entry {
     std::vector<std::string> ip4, ip6;  // as written, possibly with /plen
 };
 
-bool parse_entry(const std::string& text, Entry& e) {
-    std::istringstream in(text);
-    std::string tok;
-    if (!(in >> e.mac) || !pkt::Mac::parse(e.mac)) return false;
-    while (in >> tok) {
-        const std::string addr = tok.substr(0, tok.find('/'));
-        if (pkt::Ip4::parse(addr)) e.ip4.push_back(tok);
-        else if (addr.find(':') != std::string::npos) e.ip6.push_back(tok);
+// White-space separated words, as `std::istream >> std::string` splits them.
+class Words {
+public:
+    explicit Words(std::string_view s) : s_(s) {}
+    std::string_view next() {
+        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+        const std::size_t start = i_;
+        while (i_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+        return s_.substr(start, i_ - start);
+    }
+
+private:
+    std::string_view s_;
+    std::size_t i_ = 0;
+};
+
+bool parse_entry(std::string_view text, Entry& e) {
+    Words words(text);
+    const std::string_view mac = words.next();
+    if (mac.empty() || !pkt::Mac::parse(mac)) return false;
+    e.mac = mac;
+    for (std::string_view tok = words.next(); !tok.empty(); tok = words.next()) {
+        const std::string_view addr = tok.substr(0, tok.find('/'));
+        if (pkt::Ip4::parse(addr)) e.ip4.emplace_back(tok);
+        else if (addr.find(':') != std::string_view::npos) e.ip6.emplace_back(tok);
         else return false;
     }
     return true;
@@ -187,50 +205,54 @@ std::string text_of(const Spec& s, const ovsdb::PortBinding& pb) {
 
 // ---- Direct lowering: the same algebra as lflow::to_matches() (a conjunction is the cross
 // product of its operands' disjunctions, dropping contradictions and duplicates), on
-// engine::Match values.
+// engine::Match values that carry the set of key words they touch: a rule touches 2-6 of
+// the key's 24 words, and merging, comparing and packing look at those only.
 
-using Dnf = std::vector<engine::Match>;
-
-bool merge(const engine::Match& a, const engine::Match& b, engine::Match& out) {
-    const uint64_t* av = engine::key_words(a.value);
-    const uint64_t* am = engine::key_words(a.mask);
-    const uint64_t* bv = engine::key_words(b.value);
-    const uint64_t* bm = engine::key_words(b.mask);
-    uint64_t* ov = engine::key_words(out.value);
-    uint64_t* om = engine::key_words(out.mask);
-    uint64_t clash = 0;
-    for (std::size_t i = 0; i < engine::kKeyWords; ++i) {
-        clash |= (av[i] ^ bv[i]) & am[i] & bm[i];
-        ov[i] = av[i] | bv[i];
-        om[i] = am[i] | bm[i];
-    }
-    return clash == 0;
-}
-
-bool same(const engine::Match& a, const engine::Match& b) {
-    return std::memcmp(&a.value, &b.value, sizeof a.value) == 0 && std::memcmp(&a.mask, &b.mask, sizeof a.mask) == 0;
-}
-
-void push_unique(Dnf& d, const engine::Match& m) {
-    for (const engine::Match& x : d)
-        if (same(x, m)) return;
-    d.push_back(m);
-}
+struct Tm {
+    engine::Match m;
+    uint32_t t = 0;  // words of m whose mask is not zero (values are only set under the mask)
+};
+using Dnf = std::vector<Tm>;
 
 // a := a && b, in place; false (a unchanged) when they contradict.
-bool merge_into(engine::Match& a, const engine::Match& b) {
-    uint64_t* av = engine::key_words(a.value);
-    uint64_t* am = engine::key_words(a.mask);
-    const uint64_t* bv = engine::key_words(b.value);
-    const uint64_t* bm = engine::key_words(b.mask);
+bool merge_into(Tm& a, const Tm& b) {
+    uint64_t* av = engine::key_words(a.m.value);
+    uint64_t* am = engine::key_words(a.m.mask);
+    const uint64_t* bv = engine::key_words(b.m.value);
+    const uint64_t* bm = engine::key_words(b.m.mask);
     uint64_t clash = 0;
-    for (std::size_t i = 0; i < engine::kKeyWords; ++i) clash |= (av[i] ^ bv[i]) & am[i] & bm[i];
-    if (clash) return false;
-    for (std::size_t i = 0; i < engine::kKeyWords; ++i) {
-        av[i] |= bv[i];
-        am[i] |= bm[i];
+    for (uint32_t bits = a.t & b.t; bits; bits &= bits - 1) {
+        const int w = std::countr_zero(bits);
+        clash |= (av[w] ^ bv[w]) & am[w] & bm[w];
     }
+    if (clash) return false;
+    for (uint32_t bits = b.t; bits; bits &= bits - 1) {
+        const int w = std::countr_zero(bits);
+        av[w] |= bv[w];
+        am[w] |= bm[w];
+    }
+    a.t |= b.t;
     return true;
+}
+
+bool same(const Tm& a, const Tm& b) {
+    if (a.t != b.t) return false;
+    const uint64_t* av = engine::key_words(a.m.value);
+    const uint64_t* am = engine::key_words(a.m.mask);
+    const uint64_t* bv = engine::key_words(b.m.value);
+    const uint64_t* bm = engine::key_words(b.m.mask);
+    uint64_t diff = 0;
+    for (uint32_t bits = a.t; bits; bits &= bits - 1) {
+        const int w = std::countr_zero(bits);
+        diff |= (av[w] ^ bv[w]) | (am[w] ^ bm[w]);
+    }
+    return diff == 0;
+}
+
+void push_unique(Dnf& d, const Tm& m) {
+    for (const Tm& x : d)
+        if (same(x, m)) return;
+    d.push_back(m);
 }
 
 // acc := acc && d.
@@ -248,14 +270,14 @@ void and_in(Dnf& acc, const Dnf& d) {
         acc.resize(n);
         return;
     }
-    Dnf out;
-    out.reserve(acc.size() * d.size());
-    for (const engine::Match& x : acc)
-        for (const engine::Match& y : d) {
-            engine::Match m;
-            if (merge(x, y, m)) push_unique(out, m);
+    thread_local Dnf out;
+    out.clear();
+    for (const Tm& x : acc)
+        for (const Tm& y : d) {
+            Tm m = x;
+            if (merge_into(m, y)) push_unique(out, m);
         }
-    acc = std::move(out);
+    acc.swap(out);
 }
 
 class NoNames final : public lflow::Resolver {
@@ -266,7 +288,7 @@ public:
     bool chassis_resident(std::string_view) const override { return false; }
 };
 
-Result<Dnf> lower_text(std::string_view text, const lflow::Resolver& r) {
+Result<std::vector<engine::Match>> lower_text(std::string_view text, const lflow::Resolver& r) {
     auto e = lflow::parse_expr(text);
     if (!e) return make_error(e.error());
     return lflow::to_matches(**e, r);
@@ -278,25 +300,33 @@ Result<const Dnf*> lower_fixed(const char* text) {
     thread_local std::unordered_map<const char*, Dnf> cache;
     auto it = cache.find(text);
     if (it == cache.end()) {
-        Result<Dnf> d = lower_text(text, NoNames{});
+        Result<std::vector<engine::Match>> d = lower_text(text, NoNames{});
         if (!d) return make_error(d.error());
-        it = cache.emplace(text, std::move(*d)).first;
+        Dnf dnf;
+        for (const engine::Match& m : *d) {
+            // Where the value has a bit outside the mask (never true), the word counts too.
+            dnf.push_back(Tm{m, PackedMatches::touched(m)});
+        }
+        it = cache.emplace(text, std::move(dnf)).first;
     }
     return &it->second;
 }
 
 // Bits [bit, bit + n) of the field equal to `v` under `mask` (right-aligned big-endian), as
 // to_matches() sets them.
-void set_bits(engine::Match& m, const lflow::FieldRef& f, const lflow::Value& v, const lflow::Value& mask) {
+void set_bits(Tm& tm, const lflow::FieldRef& f, const lflow::Value& v, const lflow::Value& mask) {
     const engine::FieldInfo& fi = engine::field_info(f.field);
-    auto* value = reinterpret_cast<uint8_t*>(&m.value);
-    auto* mk = reinterpret_cast<uint8_t*>(&m.mask);
+    auto* value = reinterpret_cast<uint8_t*>(&tm.m.value);
+    auto* mk = reinterpret_cast<uint8_t*>(&tm.m.mask);
+    auto touch = [&tm](unsigned byte) { tm.t |= uint32_t{1} << (byte / 8); };
     if (f.bit % 8 == 0 && f.n_bits % 8 == 0) {
         for (unsigned k = 0; k < f.n_bits / 8u; ++k) {
             const unsigned kb = fi.offset + fi.width - 1u - f.bit / 8u - k;
             const uint8_t bm = mask.be[15 - k];
+            if (!bm) continue;
             mk[kb] |= bm;
             value[kb] = static_cast<uint8_t>((value[kb] & ~bm) | (v.be[15 - k] & bm));
+            touch(kb);
         }
         return;
     }
@@ -307,6 +337,7 @@ void set_bits(engine::Match& m, const lflow::FieldRef& f, const lflow::Value& v,
         const auto bm = static_cast<uint8_t>(1u << (b % 8));
         mk[byte] |= bm;
         value[byte] = static_cast<uint8_t>(v.bit(i) ? value[byte] | bm : value[byte] & ~bm);
+        touch(byte);
     }
 }
 
@@ -342,10 +373,7 @@ struct PortCtx {
     const std::optional<lflow::Token>& constant(const std::string& c) {
         for (const auto& [text, tok] : lexed)
             if (text == c) return tok;
-        lflow::LexResult lex = lflow::tokenize(c);
-        std::optional<lflow::Token> tok;
-        if (!lex.error && lex.tokens.size() == 2) tok = std::move(lex.tokens[0]);
-        return lexed.emplace_back(c, std::move(tok)).second;
+        return lexed.emplace_back(c, lflow::lex_one(c)).second;
     }
 };
 
@@ -374,9 +402,7 @@ Result<bool> and_term(Dnf& acc, const Term& t, PortCtx& ctx) {
             v.be[12 + i] = static_cast<uint8_t>(*key >> (24 - 8 * i));
             mask.be[12 + i] = 0xff;
         }
-        engine::Match m;
-        set_bits(m, *s->ref, v, mask);
-        own.push_back(m);
+        set_bits(own.emplace_back(), *s->ref, v, mask);
     } else {
         if (s->type != lflow::SymbolType::Integer) return false;
         for (const std::string& c : t.consts) {
@@ -397,7 +423,7 @@ Result<bool> and_term(Dnf& acc, const Term& t, PortCtx& ctx) {
             lflow::Value both = k.value;
             for (unsigned i = 0; i < 16; ++i) both.be[i] |= mask.be[i];
             if (both.significant_bits() > s->ref->n_bits) return false;
-            engine::Match m;
+            Tm m;
             set_bits(m, *s->ref, k.value, mask);
             push_unique(own, m);
         }
@@ -424,9 +450,11 @@ Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& p
     std::vector<PortSecFlow> out;
     std::optional<std::string> error;
     PortCtx ctx{pb, resolver};
+    thread_local Dnf acc;
     for_each_spec(pb, ingress, errors, [&](const Spec& s) {
         if (error) return;
-        Dnf acc{engine::Match{}};
+        acc.clear();
+        acc.emplace_back();
         bool direct = true;
         for (std::size_t i = 0; i < s.n && direct; ++i) {
             Result<bool> d = and_term(acc, s.terms[i], ctx);
@@ -436,15 +464,22 @@ Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& p
             }
             direct = *d;
         }
+        PortSecFlow& f = out.emplace_back();
+        f.priority = s.priority;
+        f.allow = s.allow;
         if (!direct) {
-            Result<Dnf> d = lower_text(text_of(s, pb), resolver);
+            Result<std::vector<engine::Match>> d = lower_text(text_of(s, pb), resolver);
             if (!d) {
                 error = d.error();
                 return;
             }
-            acc = std::move(*d);
+            f.matches = PackedMatches(*d);
+            return;
         }
-        out.push_back({s.priority, std::move(acc), s.allow});
+        std::size_t words = 0;
+        for (const Tm& m : acc) words += 1 + 2 * static_cast<std::size_t>(std::popcount(m.t));
+        f.matches.reserve_words(words);
+        for (const Tm& m : acc) f.matches.push(m.m, m.t);
     });
     if (error) return make_error(*error);
     return out;

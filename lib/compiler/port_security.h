@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "compiler/packed_matches.h"
 #include "engine/match.h"
 #include "lflow/expr.h"
 #include "ovsdb/sb_types.h"
@@ -35,11 +36,12 @@ std::vector<PortSecRule> port_security_rules(const ovsdb::PortBinding& pb, bool 
 // addresses directly (no text, no parser; the fixed parts - prerequisites, `!nd`, the DHCP
 // discovery pattern - are lowered once per thread). Only a rule with an address the direct
 // path does not take as written (an unusual mask, a wrong family) goes through the text.
-// The matches may come in another order than to_matches()'s.
+// The matches may come in another order than to_matches()'s. They are kept packed, as the
+// compiler's cache holds them (a port has about a dozen rules per direction).
 struct PortSecFlow {
-    int priority;
-    std::vector<engine::Match> matches;  // empty: never matches (port not in the datapath)
-    bool allow;
+    int priority = 0;
+    bool allow = false;
+    PackedMatches matches;  // empty: never matches (port not in the datapath)
 };
 Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& pb, bool ingress,
                                                      const lflow::Resolver& resolver, std::vector<std::string>& errors);

@@ -347,8 +347,7 @@ bool ActionParser::parse_set_action(ActionList& out) {
                                   "-bit field " + field_text(a.dst));
         }
         if (!a.value.masked) {
-            a.value.mask = Value{};
-            for (unsigned b = 0; b < n; ++b) a.value.mask.set_bit(b, true);
+            a.value.mask = Value::low_ones(n);
         }
     }
     out.push_back(std::move(a));

@@ -421,8 +421,7 @@ private:
                                                 f.n_bits, s.name));
             }
             if (!k.masked) {
-                k.mask = Value{};
-                for (unsigned i = 0; i < f.n_bits; ++i) k.mask.set_bit(i, true);
+                k.mask = Value::low_ones(f.n_bits);
             }
         }
         std::vector<std::string> all_refs = c.refs;

@@ -93,7 +93,7 @@ Result<Rhs> resolve_rhs(const Expr& cmp, const Resolver& r) {
                 c.mask = t.mask;
                 for (unsigned i = 0; i < 16; ++i) both.be[i] |= t.mask.be[i];
             } else {
-                for (unsigned i = 0; i < cmp.n_bits; ++i) c.mask.set_bit(i, true);
+                c.mask = Value::low_ones(cmp.n_bits);
             }
             if (both.significant_bits() > cmp.n_bits) {
                 return make_error(fmt::format("address set '{}': member '{}' does not fit the "

@@ -4,7 +4,9 @@
 #include "lflow/lexer.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 
+#include <bit>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -25,17 +27,23 @@ void Value::set_bit(unsigned i, bool on) {
     b = on ? static_cast<uint8_t>(b | m) : static_cast<uint8_t>(b & ~m);
 }
 
+Value Value::low_ones(unsigned n) {
+    Value v;
+    for (unsigned i = 0; i < n / 8 && i < 16; ++i) v.be[15 - i] = 0xff;
+    if (n % 8 && n < 128) v.be[15 - n / 8] = static_cast<uint8_t>((1u << (n % 8)) - 1);
+    return v;
+}
+
 unsigned Value::significant_bits() const {
-    for (unsigned i = 0; i < 16; ++i) {
-        if (be[i] != 0) {
-            unsigned top = 7;
-            while (!((be[i] >> top) & 1)) {
-                --top;
-            }
-            return (15 - i) * 8 + top + 1;
-        }
+    uint64_t hi = 0, lo = 0;
+    std::memcpy(&hi, be.data(), 8);
+    std::memcpy(&lo, be.data() + 8, 8);
+    hi = be64toh(hi);
+    lo = be64toh(lo);
+    if (hi) {
+        return 128 - static_cast<unsigned>(std::countl_zero(hi));
     }
-    return 0;
+    return lo ? 64 - static_cast<unsigned>(std::countl_zero(lo)) : 0;
 }
 
 std::string_view tok_name(Tok t) {
@@ -99,6 +107,15 @@ int hexit(unsigned char c) {
 class Lexer {
 public:
     explicit Lexer(std::string_view s) : s_(s) {}
+
+    // The one token the whole input is, if it lexes as exactly one.
+    std::optional<Token> one() {
+        Token t, end;
+        if (!next(t) || t.kind == Tok::End || !next(end) || end.kind != Tok::End) {
+            return std::nullopt;
+        }
+        return t;
+    }
 
     LexResult run() {
         LexResult out;
@@ -233,9 +250,11 @@ private:
     }
 
     static Value prefix_mask(unsigned width, unsigned n) {
-        Value m;
-        for (unsigned i = 0; i < n; ++i) {
-            m.set_bit(width - 1 - i, true);
+        // The n most significant of `width` bits.
+        Value m = Value::low_ones(width);
+        const Value low = Value::low_ones(width - n);
+        for (unsigned i = 0; i < 16; ++i) {
+            m.be[i] = static_cast<uint8_t>(m.be[i] & ~low.be[i]);
         }
         return m;
     }
@@ -485,5 +504,7 @@ private:
 }  // namespace
 
 LexResult tokenize(std::string_view text) { return Lexer(text).run(); }
+
+std::optional<Token> lex_one(std::string_view text) { return Lexer(text).one(); }
 
 }  // namespace scs::lflow

@@ -27,6 +27,7 @@ struct Value {
     uint64_t low64() const;          // least significant 64 bits
     bool bit(unsigned i) const { return (be[15 - i / 8] >> (i % 8)) & 1; }
     void set_bit(unsigned i, bool on);
+    static Value low_ones(unsigned n);  // bits [0, n) set (n <= 128)
     unsigned significant_bits() const;  // position of the highest set bit + 1 (0 for zero)
     friend bool operator==(const Value&, const Value&) = default;
 };
@@ -79,5 +80,10 @@ struct LexResult {
     std::optional<SyntaxError> error;
 };
 LexResult tokenize(std::string_view text);
+
+// The single token `text` is (surrounding white space and comments aside): what tokenize()
+// would give before its End token, without building the token vector. nullopt when the text
+// does not lex or is not exactly one token.
+std::optional<Token> lex_one(std::string_view text);
 
 }  // namespace scs::lflow

@@ -282,10 +282,16 @@ SymbolTable::SymbolTable() {
                     s.name == "icmp6.code";
     }
 
-    sorted_.resize(symbols_.size());
-    for (uint32_t i = 0; i < sorted_.size(); ++i) sorted_[i] = i;
-    std::sort(sorted_.begin(), sorted_.end(),
-              [&](uint32_t a, uint32_t c) { return symbols_[a].name < symbols_[c].name; });
+    // Open addressing, at most half full: a lookup hashes the name once and compares about
+    // one string (a logical flow names a field every few tokens).
+    std::size_t n = 16;
+    while (n < 2 * symbols_.size()) n *= 2;
+    slots_.assign(n, 0);
+    for (uint32_t i = 0; i < symbols_.size(); ++i) {
+        std::size_t s = name_hash(symbols_[i].name) & (n - 1);
+        while (slots_[s]) s = (s + 1) & (n - 1);
+        slots_[s] = i + 1;
+    }
 }
 
 const SymbolTable& SymbolTable::ovn() {
@@ -293,11 +299,19 @@ const SymbolTable& SymbolTable::ovn() {
     return table;
 }
 
+uint64_t SymbolTable::name_hash(std::string_view name) {
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
 const Symbol* SymbolTable::find(std::string_view name) const {
-    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), name,
-                               [&](uint32_t i, std::string_view n) { return symbols_[i].name < n; });
-    if (it == sorted_.end() || symbols_[*it].name != name) return nullptr;
-    return &symbols_[*it];
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t s = name_hash(name) & mask; slots_[s]; s = (s + 1) & mask) {
+        const Symbol& sym = symbols_[slots_[s] - 1];
+        if (sym.name == name) return &sym;
+    }
+    return nullptr;
 }
 
 }  // namespace scs::lflow

@@ -58,7 +58,8 @@ public:
 private:
     SymbolTable();
     std::vector<Symbol> symbols_;
-    std::vector<uint32_t> sorted_;  // indices of symbols_ sorted by name
+    static uint64_t name_hash(std::string_view name);
+    std::vector<uint32_t> slots_;  // hash table of symbols_ indices + 1 (0: empty)
 };
 
 }  // namespace scs::lflow

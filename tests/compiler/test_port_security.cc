@@ -20,14 +20,23 @@ namespace {
 using compiler::PortSecFlow;
 using compiler::PortSecRule;
 
+std::string bytes_of(const engine::Match& m) {
+    std::string s(sizeof m.value + sizeof m.mask, '\0');
+    std::memcpy(s.data(), &m.value, sizeof m.value);
+    std::memcpy(s.data() + sizeof m.value, &m.mask, sizeof m.mask);
+    return s;
+}
+
 std::vector<std::string> as_set(const std::vector<engine::Match>& ms) {
     std::vector<std::string> out;
-    for (const engine::Match& m : ms) {
-        std::string s(sizeof m.value + sizeof m.mask, '\0');
-        std::memcpy(s.data(), &m.value, sizeof m.value);
-        std::memcpy(s.data() + sizeof m.value, &m.mask, sizeof m.mask);
-        out.push_back(std::move(s));
-    }
+    for (const engine::Match& m : ms) out.push_back(bytes_of(m));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> as_set(const compiler::PackedMatches& ms) {
+    std::vector<std::string> out;
+    ms.for_each([&](const engine::Match& m) { out.push_back(bytes_of(m)); });
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -117,6 +126,11 @@ const std::vector<std::vector<std::string>> kSynthetic = {
     {"fa:16:3e:00:00:01 10.0.0.5 fd00::5"},
     {"FA:16:3E:00:00:01 10.0.0.5/16 fd00::5/64 fd01::1"},
     {"fa:16:3e:00:00:01 10.0.0.5", "fa:16:3e:00:00:02 10.0.0.6 fd00::6", "fa:16:3e:00:00:03"},
+    {"  fa:16:3e:00:00:01\t10.0.0.5   fd00::5/128  "},
+    {"fa:16:3e:00:00:01 10.0.0.5 10.0.0.5 fd00::5 fd00:0::5"},  // the same address twice
+    {"fa:16:3e:00:00:01 10.0.0.0/0 ::/0"},
+    {"fa:16:3e:00:00:01 10.0.0.5/255.0.255.0 fd00::5/ffff::"},  // non-contiguous masks
+    {"fa:16:3e:00:00:01 ::ffff:10.0.0.5 FD00::A"},
     // Not for the direct path (or not valid at all): the text decides, both must agree.
     {"fa:16:3e:00:00:01 aa:bb:cc:dd:ee:ff"},
     {"fa:16:3e:00:00:01 fd00::zz"},

@@ -398,3 +398,20 @@ TEST(SymbolTable, EveryExpansionParsesAndEverySymbolLowers) {
     }
     EXPECT_GE(n, 135);  // OVN 23.03 names plus later ct_mark/ct_label/flags bits
 }
+
+TEST(SymbolTable, FindsEveryNameAndNothingElse) {
+    const SymbolTable& t = SymbolTable::ovn();
+    ASSERT_GT(t.all().size(), 100u);
+    for (const Symbol& s : t.all()) {
+        EXPECT_EQ(t.find(s.name), &s) << s.name;
+        const std::string longer = s.name + "x", shorter = s.name.substr(0, s.name.size() - 1);
+        const Symbol* l = t.find(longer);
+        const Symbol* sh = t.find(shorter);
+        EXPECT_TRUE(!l || l->name == longer) << longer;
+        EXPECT_TRUE(!sh || sh->name == shorter) << shorter;
+    }
+    EXPECT_EQ(t.find(""), nullptr);
+    EXPECT_EQ(t.find("ip4.srcc"), nullptr);
+    EXPECT_EQ(t.find("IP4.SRC"), nullptr);
+    EXPECT_NE(t.find("ip4.src"), nullptr);
+}

@@ -234,6 +234,18 @@ TEST(Lexer, ValueHelpers) {
     v.set_bit(64, true);
     EXPECT_EQ(v.low64(), (uint64_t{1} << 63) | 1);  // bit 64 is not in the low 64
     EXPECT_EQ(v.significant_bits(), 65u);
+    // low_ones(n) and significant_bits() against setting and finding the bits one by one.
+    for (unsigned n = 0; n <= 128; ++n) {
+        Value want;
+        for (unsigned i = 0; i < n; ++i) want.set_bit(i, true);
+        EXPECT_EQ(Value::low_ones(n), want) << n;
+        EXPECT_EQ(want.significant_bits(), n) << n;
+        if (n) {
+            Value one;
+            one.set_bit(n - 1, true);
+            EXPECT_EQ(one.significant_bits(), n) << n;
+        }
+    }
 }
 
 TEST(Lexer, TokNames) {
@@ -262,4 +274,31 @@ TEST(Lexer, RandomBytesNeverCrash) {
         }
         s = s * 6364136223846793005ull + 1442695040888963407ull;
     }
+}
+
+// lex_one() is tokenize() of a text that is one token: the same token, and nothing for any
+// text tokenize() fails on or splits in two or more (port security lexes addresses with it).
+TEST(Lexer, LexOneIsTokenizeOfOneToken) {
+    const char* texts[] = {"fa:16:3e:00:00:01", "FA:16:3E:00:00:01", "10.0.0.5", "10.0.0.5/24",
+                           "10.0.0.5/255.255.255.0", "10.0.0.0/40", "fd00::5", "fd00::5/64", "::",
+                           "::ffff:10.0.0.5", "0", "0x1f/0xff", " 10.0.0.5 ", "10.0.0.5 /* c */",
+                           "007", "10.0.0.5/x", "1.2.3", "fd00::zz", "a b", "10.0.0.5,", "", "   ",
+                           "inport", "\"vm1\"", "aa:bb:cc:dd:ee", "256.0.0.1", "10.0.0.5/33"};
+    int ones = 0;
+    for (const char* t : texts) {
+        const LexResult all = tokenize(t);
+        const std::optional<Token> one = lex_one(t);
+        const bool want = !all.error && all.tokens.size() == 2;
+        ASSERT_EQ(one.has_value(), want) << "'" << t << "'";
+        if (!want) continue;
+        ++ones;
+        const Token& a = all.tokens[0];
+        EXPECT_EQ(one->kind, a.kind) << t;
+        EXPECT_EQ(one->format, a.format) << t;
+        EXPECT_EQ(one->pos, a.pos) << t;
+        EXPECT_EQ(one->text, a.text) << t;
+        EXPECT_EQ(one->value, a.value) << t;
+        EXPECT_EQ(one->mask, a.mask) << t;
+    }
+    EXPECT_GE(ones, 15);
 }
