@@ -428,6 +428,8 @@ def canonical(frame):
 
 
 def arp_text(f):
+    if f[12:14] == b"\x81\x00":
+        f = f[:12] + f[16:]
     return "ARP %s who-has %s from %s" % ("request" if f[21] == 1 else "op %d" % f[21],
                                          ".".join(map(str, f[38:42])), f[6:12].hex(":"))
 

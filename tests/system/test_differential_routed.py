@@ -22,6 +22,14 @@ unicast flooding.
 Expected differences (EXPECTED_DIFFERENCES) are frames ovn-controller builds itself (arp{},
 icmp4{}, icmp6{}, nd_na{}, nd_na_router{}) that scs-dataplane drops as unimplemented.
 
+Differences found (not expected, so they fail; see the commit that added this test):
+- ECMP (lr_in_ip_routing's select()) is unimplemented in scs-dataplane: dropped.
+- Everything through the gateway router lr-c is dropped in lr_in_chk_pkt_len (a stage
+  lr-a/lr-b elide; in lr-c it keeps 2 rules and runs a compiler-generated action that ends).
+- On the localnet switch ls-ext, a port on another chassis (e2) is reached by Geneve instead of
+  through the localnet port (VLAN 100), and floods send a Geneve copy to hv2, even of frames
+  that came in from the provider network; OVS uses only the localnet port.
+
 usage: test_differential_routed.py SCS_DATAPLANE SCS_DPCTL"""
 
 import os
