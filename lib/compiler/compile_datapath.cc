@@ -37,38 +37,25 @@ std::string_view flow_status_name(FlowStatus s) {
 
 namespace {
 
-// The conjunction of two disjunctions of matches: every compatible pair, merged.
-std::vector<engine::Match> and_matches(const std::vector<engine::Match>& a, const std::vector<engine::Match>& b) {
-    std::vector<engine::Match> out;
-    for (const engine::Match& x : a) {
-        for (const engine::Match& y : b) {
-            const uint64_t* xv = engine::key_words(x.value);
-            const uint64_t* xm = engine::key_words(x.mask);
-            const uint64_t* yv = engine::key_words(y.value);
-            const uint64_t* ym = engine::key_words(y.mask);
-            engine::Match m;
-            uint64_t* mv = engine::key_words(m.value);
-            uint64_t* mm = engine::key_words(m.mask);
-            bool ok = true;
-            for (std::size_t w = 0; w < engine::kKeyWords && ok; ++w) {
-                ok = ((xv[w] ^ yv[w]) & xm[w] & ym[w]) == 0;
-                mv[w] = xv[w] | yv[w];
-                mm[w] = xm[w] | ym[w];
-            }
-            if (ok) out.push_back(m);
+// The conjunction of two disjunctions: every compatible pair, merged.
+std::vector<lflow::Conj> and_conjs(const std::vector<lflow::Conj>& a, const std::vector<lflow::Conj>& b) {
+    std::vector<lflow::Conj> out;
+    for (const lflow::Conj& x : a) {
+        for (const lflow::Conj& y : b) {
+            lflow::Conj m = x;
+            if (lflow::merge_into(m, y)) out.push_back(m);
         }
     }
     return out;
 }
 
-// A flow's match, ANDed with its actions' prerequisites, as engine matches.
 Result<PackedMatches> lower_match(const ParsedFlow& p, const lflow::Resolver& by) {
-    auto r = lflow::to_matches(*p.expr, by);
+    auto r = lflow::to_conjs(*p.expr, by);
     if (!r) return make_error(r.error());
     if (p.action_prereqs) {
-        auto pre = lflow::to_matches(*p.action_prereqs, by);
+        auto pre = lflow::to_conjs(*p.action_prereqs, by);
         if (!pre) return make_error(pre.error());
-        *r = and_matches(*r, *pre);
+        *r = and_conjs(*r, *pre);
     }
     return PackedMatches(*r);
 }

@@ -11,6 +11,7 @@
 
 #include "engine/key.h"
 #include "engine/match.h"
+#include "lflow/conj.h"
 
 namespace scs::compiler {
 
@@ -22,6 +23,12 @@ public:
         for (const engine::Match& m : ms) n += 1 + 2 * static_cast<std::size_t>(std::popcount(touched(m)));
         words_.reserve(n);
         for (const engine::Match& m : ms) push(m);
+    }
+    explicit PackedMatches(const std::vector<lflow::Conj>& cs) {
+        std::size_t n = 0;
+        for (const lflow::Conj& c : cs) n += 1 + 2 * static_cast<std::size_t>(std::popcount(c.words));
+        words_.reserve(n);
+        for (const lflow::Conj& c : cs) push(c);
     }
 
     static_assert(engine::kKeyWords <= 32, "a match's touched words are a 32-bit set");
@@ -36,23 +43,9 @@ public:
         return t;
     }
 
-    void push(const engine::Match& m) { push(m, touched(m)); }
+    void push(const engine::Match& m) { push(touched(m), engine::key_words(m.mask), engine::key_words(m.value)); }
+    void push(const lflow::Conj& c) { push(c.words, c.mask.data(), c.value.data()); }
 
-    // `t`: the words of `m` whose mask or value is not zero (a superset works too: its other
-    // words are stored as zeros), as a caller that built `m` word by word knows them.
-    void push(const engine::Match& m, uint32_t t) {
-        const uint64_t* mw = engine::key_words(m.mask);
-        const uint64_t* vw = engine::key_words(m.value);
-        words_.push_back(t);
-        for (uint32_t bits = t; bits; bits &= bits - 1) {
-            const int w = std::countr_zero(bits);
-            words_.push_back(mw[w]);
-            words_.push_back(vw[w]);
-        }
-        ++n_;
-    }
-
-    void reserve_words(std::size_t n) { words_.reserve(n); }
     std::size_t size() const { return n_; }
     bool empty() const { return n_ == 0; }
 
@@ -73,6 +66,16 @@ public:
     }
 
 private:
+    void push(uint32_t t, const uint64_t* mw, const uint64_t* vw) {
+        words_.push_back(t);
+        for (uint32_t bits = t; bits; bits &= bits - 1) {
+            const int w = std::countr_zero(bits);
+            words_.push_back(mw[w]);
+            words_.push_back(vw[w]);
+        }
+        ++n_;
+    }
+
 
     std::vector<uint64_t> words_;  // per match: its touched-word set, then (mask, value) per word
     std::size_t n_ = 0;

@@ -204,54 +204,15 @@ std::string text_of(const Spec& s, const ovsdb::PortBinding& pb) {
 }
 
 // ---- Direct lowering: the same algebra as lflow::to_matches() (a conjunction is the cross
-// product of its operands' disjunctions, dropping contradictions and duplicates), on
-// engine::Match values that carry the set of key words they touch: a rule touches 2-6 of
-// the key's 24 words, and merging, comparing and packing look at those only.
+// product of its operands' disjunctions, dropping contradictions and duplicates), on the
+// same lflow::Conj values.
 
-struct Tm {
-    engine::Match m;
-    uint32_t t = 0;  // words of m whose mask is not zero (values are only set under the mask)
-};
-using Dnf = std::vector<Tm>;
+using lflow::Conj;
+using Dnf = std::vector<Conj>;
 
-// a := a && b, in place; false (a unchanged) when they contradict.
-bool merge_into(Tm& a, const Tm& b) {
-    uint64_t* av = engine::key_words(a.m.value);
-    uint64_t* am = engine::key_words(a.m.mask);
-    const uint64_t* bv = engine::key_words(b.m.value);
-    const uint64_t* bm = engine::key_words(b.m.mask);
-    uint64_t clash = 0;
-    for (uint32_t bits = a.t & b.t; bits; bits &= bits - 1) {
-        const int w = std::countr_zero(bits);
-        clash |= (av[w] ^ bv[w]) & am[w] & bm[w];
-    }
-    if (clash) return false;
-    for (uint32_t bits = b.t; bits; bits &= bits - 1) {
-        const int w = std::countr_zero(bits);
-        av[w] |= bv[w];
-        am[w] |= bm[w];
-    }
-    a.t |= b.t;
-    return true;
-}
-
-bool same(const Tm& a, const Tm& b) {
-    if (a.t != b.t) return false;
-    const uint64_t* av = engine::key_words(a.m.value);
-    const uint64_t* am = engine::key_words(a.m.mask);
-    const uint64_t* bv = engine::key_words(b.m.value);
-    const uint64_t* bm = engine::key_words(b.m.mask);
-    uint64_t diff = 0;
-    for (uint32_t bits = a.t; bits; bits &= bits - 1) {
-        const int w = std::countr_zero(bits);
-        diff |= (av[w] ^ bv[w]) | (am[w] ^ bm[w]);
-    }
-    return diff == 0;
-}
-
-void push_unique(Dnf& d, const Tm& m) {
-    for (const Tm& x : d)
-        if (same(x, m)) return;
+void push_unique(Dnf& d, const Conj& m) {
+    for (const Conj& x : d)
+        if (x == m) return;
     d.push_back(m);
 }
 
@@ -260,9 +221,9 @@ void and_in(Dnf& acc, const Dnf& d) {
     if (d.size() == 1) {  // the usual case: merged in place
         std::size_t n = 0;
         for (std::size_t i = 0; i < acc.size(); ++i) {
-            if (!merge_into(acc[i], d[0])) continue;
+            if (!lflow::merge_into(acc[i], d[0])) continue;
             bool dup = false;
-            for (std::size_t j = 0; j < n && !dup; ++j) dup = same(acc[j], acc[i]);
+            for (std::size_t j = 0; j < n && !dup; ++j) dup = acc[j] == acc[i];
             if (dup) continue;
             if (n != i) acc[n] = acc[i];
             ++n;
@@ -272,10 +233,10 @@ void and_in(Dnf& acc, const Dnf& d) {
     }
     thread_local Dnf out;
     out.clear();
-    for (const Tm& x : acc)
-        for (const Tm& y : d) {
-            Tm m = x;
-            if (merge_into(m, y)) push_unique(out, m);
+    for (const Conj& x : acc)
+        for (const Conj& y : d) {
+            Conj m = x;
+            if (lflow::merge_into(m, y)) push_unique(out, m);
         }
     acc.swap(out);
 }
@@ -288,10 +249,10 @@ public:
     bool chassis_resident(std::string_view) const override { return false; }
 };
 
-Result<std::vector<engine::Match>> lower_text(std::string_view text, const lflow::Resolver& r) {
+Result<Dnf> lower_text(std::string_view text, const lflow::Resolver& r) {
     auto e = lflow::parse_expr(text);
     if (!e) return make_error(e.error());
-    return lflow::to_matches(**e, r);
+    return lflow::to_conjs(**e, r);
 }
 
 // Text that names no port or set, lowered once per thread (the texts are the few literals
@@ -300,45 +261,11 @@ Result<const Dnf*> lower_fixed(const char* text) {
     thread_local std::unordered_map<const char*, Dnf> cache;
     auto it = cache.find(text);
     if (it == cache.end()) {
-        Result<std::vector<engine::Match>> d = lower_text(text, NoNames{});
+        Result<Dnf> d = lower_text(text, NoNames{});
         if (!d) return make_error(d.error());
-        Dnf dnf;
-        for (const engine::Match& m : *d) {
-            // Where the value has a bit outside the mask (never true), the word counts too.
-            dnf.push_back(Tm{m, PackedMatches::touched(m)});
-        }
-        it = cache.emplace(text, std::move(dnf)).first;
+        it = cache.emplace(text, std::move(*d)).first;
     }
     return &it->second;
-}
-
-// Bits [bit, bit + n) of the field equal to `v` under `mask` (right-aligned big-endian), as
-// to_matches() sets them.
-void set_bits(Tm& tm, const lflow::FieldRef& f, const lflow::Value& v, const lflow::Value& mask) {
-    const engine::FieldInfo& fi = engine::field_info(f.field);
-    auto* value = reinterpret_cast<uint8_t*>(&tm.m.value);
-    auto* mk = reinterpret_cast<uint8_t*>(&tm.m.mask);
-    auto touch = [&tm](unsigned byte) { tm.t |= uint32_t{1} << (byte / 8); };
-    if (f.bit % 8 == 0 && f.n_bits % 8 == 0) {
-        for (unsigned k = 0; k < f.n_bits / 8u; ++k) {
-            const unsigned kb = fi.offset + fi.width - 1u - f.bit / 8u - k;
-            const uint8_t bm = mask.be[15 - k];
-            if (!bm) continue;
-            mk[kb] |= bm;
-            value[kb] = static_cast<uint8_t>((value[kb] & ~bm) | (v.be[15 - k] & bm));
-            touch(kb);
-        }
-        return;
-    }
-    for (unsigned i = 0; i < f.n_bits; ++i) {
-        if (!mask.bit(i)) continue;
-        const unsigned b = f.bit + i;
-        const unsigned byte = fi.offset + fi.width - 1 - b / 8;
-        const auto bm = static_cast<uint8_t>(1u << (b % 8));
-        mk[byte] |= bm;
-        value[byte] = static_cast<uint8_t>(v.bit(i) ? value[byte] | bm : value[byte] & ~bm);
-        touch(byte);
-    }
 }
 
 // The symbol, if the direct path takes it: a carried field (not a subfield or predicate).
@@ -402,7 +329,7 @@ Result<bool> and_term(Dnf& acc, const Term& t, PortCtx& ctx) {
             v.be[12 + i] = static_cast<uint8_t>(*key >> (24 - 8 * i));
             mask.be[12 + i] = 0xff;
         }
-        set_bits(own.emplace_back(), *s->ref, v, mask);
+        lflow::require(own.emplace_back(), s->ref->field, s->ref->bit, s->ref->n_bits, v, mask);
     } else {
         if (s->type != lflow::SymbolType::Integer) return false;
         for (const std::string& c : t.consts) {
@@ -423,8 +350,8 @@ Result<bool> and_term(Dnf& acc, const Term& t, PortCtx& ctx) {
             lflow::Value both = k.value;
             for (unsigned i = 0; i < 16; ++i) both.be[i] |= mask.be[i];
             if (both.significant_bits() > s->ref->n_bits) return false;
-            Tm m;
-            set_bits(m, *s->ref, k.value, mask);
+            Conj m;
+            lflow::require(m, s->ref->field, s->ref->bit, s->ref->n_bits, k.value, mask);
             push_unique(own, m);
         }
     }
@@ -464,22 +391,15 @@ Result<std::vector<PortSecFlow>> port_security_flows(const ovsdb::PortBinding& p
             }
             direct = *d;
         }
-        PortSecFlow& f = out.emplace_back();
-        f.priority = s.priority;
-        f.allow = s.allow;
         if (!direct) {
-            Result<std::vector<engine::Match>> d = lower_text(text_of(s, pb), resolver);
+            Result<Dnf> d = lower_text(text_of(s, pb), resolver);
             if (!d) {
                 error = d.error();
                 return;
             }
-            f.matches = PackedMatches(*d);
-            return;
+            acc = std::move(*d);
         }
-        std::size_t words = 0;
-        for (const Tm& m : acc) words += 1 + 2 * static_cast<std::size_t>(std::popcount(m.t));
-        f.matches.reserve_words(words);
-        for (const Tm& m : acc) f.matches.push(m.m, m.t);
+        out.push_back(PortSecFlow{s.priority, s.allow, PackedMatches(acc)});
     });
     if (error) return make_error(*error);
     return out;

@@ -20,6 +20,7 @@
 #include "common/result.h"
 #include "engine/key.h"
 #include "engine/match.h"
+#include "lflow/conj.h"
 #include "lflow/lexer.h"
 #include "lflow/symtab.h"
 
@@ -93,6 +94,8 @@ struct MatchLimits {
 // not carry, and expansions above the limit.
 Result<std::vector<engine::Match>> to_matches(const Expr& e, const Resolver& r,
                                               const MatchLimits& limits = {});
+// The same disjunction as conjunctions that know the key words they constrain (conj.h).
+Result<std::vector<Conj>> to_conjs(const Expr& e, const Resolver& r, const MatchLimits& limits = {});
 
 // Reference semantics: evaluates the tree as written (prerequisites included) on a key.
 // Fails only where to_matches() fails (unknown reference, field not carried).

@@ -13,61 +13,22 @@
 
 #include <fmt/format.h>
 
+#include "lflow/conj.h"
 #include "lflow/expr_resolve.h"
 
 namespace scs::lflow {
 
 namespace {
 
-// One conjunction: required key bits, as the flow key's 64-bit words (merged, compared and
-// hashed a word at a time; set_bit() addresses its bytes).
-struct Conj {
-    std::array<uint64_t, engine::kKeyWords> value{};
-    std::array<uint64_t, engine::kKeyWords> mask{};
-    friend bool operator==(const Conj&, const Conj&) = default;
-    uint8_t* value_bytes() { return reinterpret_cast<uint8_t*>(value.data()); }
-    uint8_t* mask_bytes() { return reinterpret_cast<uint8_t*>(mask.data()); }
-    const uint8_t* value_bytes() const { return reinterpret_cast<const uint8_t*>(value.data()); }
-    const uint8_t* mask_bytes() const { return reinterpret_cast<const uint8_t*>(mask.data()); }
-    bool matches_all() const {
-        for (uint64_t m : mask)
-            if (m) return false;
-        return true;
-    }
-};
-
-struct ConjHash {
-    std::size_t operator()(const Conj& c) const {
-        uint64_t h = 1469598103934665603ull;
-        for (std::size_t i = 0; i < c.value.size(); ++i) {
-            h = (h ^ c.value[i]) * 1099511628211ull;
-            h = (h ^ c.mask[i]) * 1099511628211ull;
-            h ^= h >> 29;
-        }
-        return static_cast<std::size_t>(h);
-    }
-};
-
 using Dnf = std::vector<Conj>;
 
-// Sets key bit `b` (within field `f`) to `on` in `c`.
-void set_bit(Conj& c, engine::Field f, unsigned b, bool on) {
-    const engine::FieldInfo& fi = engine::field_info(f);
-    const unsigned byte = fi.offset + fi.width - 1 - b / 8;
-    const auto m = static_cast<uint8_t>(1u << (b % 8));
-    uint8_t* value = c.value_bytes();
-    c.mask_bytes()[byte] |= m;
-    value[byte] = static_cast<uint8_t>(on ? value[byte] | m : value[byte] & ~m);
-}
-
+// out := a && b (out may be a); false, out unchanged, when they contradict.
 bool merge(const Conj& a, const Conj& b, Conj& out) {
-    uint64_t clash = 0;
-    for (std::size_t i = 0; i < a.value.size(); ++i) {
-        clash |= (a.value[i] ^ b.value[i]) & a.mask[i] & b.mask[i];
-        out.mask[i] = a.mask[i] | b.mask[i];
-        out.value[i] = a.value[i] | b.value[i];
-    }
-    return clash == 0;
+    if (&out == &a) return merge_into(out, b);
+    Conj m = a;
+    if (!merge_into(m, b)) return false;
+    out = m;
+    return true;
 }
 
 // The lowered form of the symbol table's own expressions (prerequisites, predicates): they
@@ -202,21 +163,7 @@ private:
     // field bits == c (under c's mask).
     static Conj eq(const detail::Operand& o, const Constant& c) {
         Conj r;
-        if (o.bit % 8 == 0 && o.n_bits % 8 == 0) {  // whole bytes: no bit loop
-            const engine::FieldInfo& fi = engine::field_info(o.field);
-            uint8_t* value = r.value_bytes();
-            uint8_t* mask = r.mask_bytes();
-            for (unsigned k = 0; k < o.n_bits / 8u; ++k) {
-                const unsigned kb = fi.offset + fi.width - 1u - o.bit / 8u - k;
-                const uint8_t m = c.mask.be[15 - k];
-                mask[kb] |= m;
-                value[kb] = static_cast<uint8_t>((value[kb] & ~m) | (c.value.be[15 - k] & m));
-            }
-            return r;
-        }
-        for (unsigned i = 0; i < o.n_bits; ++i) {
-            if (c.mask.bit(i)) set_bit(r, o.field, o.bit + i, c.value.bit(i));
-        }
+        require(r, o.field, o.bit, o.n_bits, c.value, c.mask);
         return r;
     }
     // field bits != c: one conjunction per masked bit, that bit differing.
@@ -225,7 +172,7 @@ private:
         for (unsigned i = 0; i < o.n_bits; ++i) {
             if (!c.mask.bit(i)) continue;
             Conj r;
-            set_bit(r, o.field, o.bit + i, !c.value.bit(i));
+            r.set_bit(o.field, o.bit + i, !c.value.bit(i));
             d.push_back(r);
         }
         return d;
@@ -238,10 +185,9 @@ private:
             if (v.bit(static_cast<unsigned>(i)) != less) continue;
             Conj r;
             for (int j = o.n_bits - 1; j > i; --j) {
-                set_bit(r, o.field, o.bit + static_cast<unsigned>(j),
-                        v.bit(static_cast<unsigned>(j)));
+                r.set_bit(o.field, o.bit + static_cast<unsigned>(j), v.bit(static_cast<unsigned>(j)));
             }
-            set_bit(r, o.field, o.bit + static_cast<unsigned>(i), !less);
+            r.set_bit(o.field, o.bit + static_cast<unsigned>(i), !less);
             d.push_back(r);
         }
         return d;
@@ -354,27 +300,24 @@ private:
 
 }  // namespace
 
+Result<std::vector<Conj>> to_conjs(const Expr& e, const Resolver& r, const MatchLimits& limits) {
+    return Lowerer(r, limits).lower(e, false);
+}
+
 Result<std::vector<engine::Match>> to_matches(const Expr& e, const Resolver& r,
                                               const MatchLimits& limits) {
-    Result<Dnf> d = Lowerer(r, limits).lower(e, false);
+    Result<Dnf> d = to_conjs(e, r, limits);
     if (!d) return make_error(d.error());
     std::vector<engine::Match> out;
     out.reserve(d->size());
     for (const Conj& c : *d) {
         engine::Match m;
-        // One set_bytes() per run of constrained bytes.
-        std::size_t i = 0;
-        const uint8_t* mask = c.mask_bytes();
-        while (i < engine::kKeyBytes) {
-            if (!mask[i]) {
-                ++i;
-                continue;
-            }
-            std::size_t j = i;
-            while (j < engine::kKeyBytes && mask[j]) ++j;
-            m.set_bytes(static_cast<uint16_t>(i), {c.value_bytes() + i, j - i},
-                        {c.mask_bytes() + i, j - i});
-            i = j;
+        uint64_t* mv = engine::key_words(m.value);
+        uint64_t* mm = engine::key_words(m.mask);
+        for (uint32_t bits = c.words; bits; bits &= bits - 1) {
+            const int w = std::countr_zero(bits);
+            mv[w] = c.value[w];
+            mm[w] = c.mask[w];
         }
         out.push_back(m);
     }
