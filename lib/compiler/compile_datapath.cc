@@ -122,6 +122,11 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     AuxStages aux[2];
     aux[0].first_table = shapes[0].first_aux;
     aux[1].first_table = shapes[1].first_aux;
+    if (matches && (matches->first_aux[0] != shapes[0].first_aux || matches->first_aux[1] != shapes[1].first_aux)) {
+        matches->stages.clear();
+        matches->first_aux[0] = shapes[0].first_aux;
+        matches->first_aux[1] = shapes[1].first_aux;
+    }
 
     // The stage's flows' matches, lowered again where their cached lowering no longer holds:
     // which were, and how many matches the stage has.

@@ -99,6 +99,11 @@ struct MatchCache {
     std::map<std::string, PortSecEntry, std::less<>> port_sec[2];  // [ingress?0:1] by port
     std::map<std::pair<int, int>, StageUnit> stages;  // by (pipeline, table)
     uint64_t names_env = 0;  // the `names_env` every entry's deps were last checked against
+    // Where each pipeline's aux stages began when `stages` were built (one past the last OVN
+    // table the datapath's flows use). The stages' code calls the aux stages by table id: when
+    // the pipeline grows (more flows arrive as conditional monitoring widens) none of them
+    // can be reused.
+    uint8_t first_aux[2] = {0, 0};
 };
 
 struct CompiledDatapath {

@@ -56,6 +56,21 @@ Fixture dev_basic() {
     return f;
 }
 
+// tools/ovn/topologies.py routed(): three routers (one a gateway router bound here) on a join
+// switch, ECMP, router policies, stateless ACLs, IPv6, a VLAN-tagged provider network.
+Fixture routed() {
+    Fixture f;
+    f.name = "routed";
+    auto s = ovsdb::load_snapshot(SCS_SOURCE_ROOT "/tests/fixtures/sb/routed.json");
+    if (!s) throw std::runtime_error(s.error());
+    f.sb = std::move(*s);
+    f.cfg.chassis = "scs-dp-0";
+    f.cfg.vifs = {{"a1", 0}, {"a2", 1}, {"b1", 2}, {"c1", 5}, {"e1", 6}, {"a4", 7}};
+    f.cfg.providers = {{"physnet1", kProvider}};
+    f.cfg.encap_ip = *Ip4::parse("192.168.100.1");
+    return f;
+}
+
 // Addresses the Southbound knows: every port's MACs and IPs (router ports included).
 struct Addresses {
     std::vector<Mac> macs;
@@ -332,6 +347,8 @@ std::vector<std::pair<uint16_t, Bytes>> targeted(const Fixture& f, const referen
 TEST(ReferenceVsEngine, GwChassisTargetedFrames) { run_property(gw_chassis(), 3, 0, targeted); }
 TEST(ReferenceVsEngine, DevBasicTargetedFrames) { run_property(dev_basic(), 4, 0, targeted); }
 
+TEST(ReferenceVsEngine, RoutedTargetedFrames) { run_property(routed(), 5, 0, targeted); }
+TEST(ReferenceVsEngine, RoutedRandomFrames) { run_property(routed(), 6, 4000); }
 TEST(ReferenceVsEngine, GwChassisRandomFrames) { run_property(gw_chassis(), 1, 4000); }
 TEST(ReferenceVsEngine, DevBasicRandomFrames) { run_property(dev_basic(), 2, 4000); }
 
