@@ -295,6 +295,8 @@ std::string render_dump_tables(const Json& r) {
                 if (kind == "remote")
                     where = fmt::format("chassis {} via {}", text(p, "chassis"),
                                         text(p, "remote_ip"));
+                if (kind == "redirect") where = fmt::format("as {}", text(p, "distributed_port"));
+                if (kind == "via-localnet") where = fmt::format("another chassis, through {}", text(p, "localnet_port"));
                 pt.add({text(p, "key"), text(p, "name"), kind, where});
             }
             out += '\n';

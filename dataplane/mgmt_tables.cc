@@ -33,6 +33,10 @@ std::string_view port_kind_name(engine::PortKind k) {
             return "remote";
         case engine::PortKind::Localnet:
             return "localnet";
+        case engine::PortKind::Redirect:
+            return "redirect";
+        case engine::PortKind::ViaLocalnet:
+            return "via-localnet";
         default:
             break;
     }
@@ -150,6 +154,12 @@ Json port_json(const engine::Generation& gen, const engine::Datapath& dp, uint32
                                              (t.remote_ip >> 16) & 0xff, (t.remote_ip >> 8) & 0xff,
                                              t.remote_ip & 0xff);
             }
+            break;
+        case engine::PortKind::Redirect:
+            j["distributed_port"] = dp.port_name(p.peer_port);
+            break;
+        case engine::PortKind::ViaLocalnet:
+            j["localnet_port"] = dp.port_name(p.peer_port);
             break;
         default:
             break;

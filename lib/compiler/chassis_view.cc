@@ -86,6 +86,16 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
         tunnels_.push_back(std::move(t));
     }
 
+    // Switches with a localnet port on a provider network of ours: their ports on other
+    // chassis are reached through it, not through a tunnel (ovn-controller, physical.c).
+    for (const PortBinding& pb : sb.ports) {
+        const std::string* net = pb.type == "localnet" ? option(pb, "network_name") : nullptr;
+        const ovsdb::DatapathBinding* dp = net && cfg.providers.count(*net) ? dp_of(pb) : nullptr;
+        if (!dp || pb.tunnel_key <= 0) continue;
+        auto [it, fresh] = localnet_by_dp_.emplace(static_cast<uint32_t>(dp->tunnel_key), static_cast<uint32_t>(pb.tunnel_key));
+        if (!fresh && static_cast<uint32_t>(pb.tunnel_key) < it->second) it->second = static_cast<uint32_t>(pb.tunnel_key);
+    }
+
     // Place every port of every datapath.
     rows_at_ = sb.ports.data();
     rows_.resize(sb.ports.size());
@@ -378,6 +388,12 @@ void ChassisView::place(PortPlacement& p, const PortBinding& pb) {
         if (pb.chassis == cfg_.chassis) {
             p.chassis = pb.chassis;
             p.note = "bound to this chassis in the Southbound but no --port vif= maps it";
+            return;
+        }
+        if (auto ln = localnet_by_dp_.find(p.dp_key); ln != localnet_by_dp_.end() && !pb.chassis.empty()) {
+            p.chassis = pb.chassis;  // no tunnel needed: the provider network reaches it
+            e.kind = PortKind::ViaLocalnet;
+            e.peer_port = ln->second;
             return;
         }
         return remote_or_none(pb.chassis);

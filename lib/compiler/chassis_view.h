@@ -148,6 +148,7 @@ private:
     std::deque<std::string> notes_;  // formatted notes the placements point to
     std::vector<RowSlot> rows_;      // per Snapshot::ports row
     const ovsdb::PortBinding* rows_at_ = nullptr;  // Snapshot::ports.data() when rows_ was made
+    std::unordered_map<uint32_t, uint32_t> localnet_by_dp_;  // switch key -> its localnet port's key (ours)
     std::vector<uint64_t> referenced_;  // sorted name hashes of ports named in options (peer, distributed-port)
     std::vector<engine::Tunnel> tunnels_;
     std::set<ovsdb::Uuid> local_;

@@ -93,6 +93,11 @@ enum class PortKind : uint8_t {
     Localnet,  // provider network through a local DPDK port, optionally VLAN tagged
     Redirect,  // chassisredirect port resident here: continue as its distributed port
                // (peer_port) in this datapath's egress pipeline, as ovn-controller does
+    ViaLocalnet,  // bound on another chassis, on a switch with a local localnet port: the
+                  // packet leaves by the provider network - continue as the localnet port
+                  // (peer_port) in this datapath's egress pipeline; never a flood target
+                  // (the localnet port is a member itself), never tunnelled (ovn-controller's
+                  // "remote port connected by localnet port", physical.c)
 };
 
 struct PortEntry {
@@ -102,7 +107,8 @@ struct PortEntry {
     uint16_t vlan = 0;       // Localnet: VLAN id to push (0: untagged)
     uint16_t tunnel = 0;     // Remote: tunnel id in the generation
     uint32_t peer_dp = 0;    // Patch: tunnel key of the peer datapath
-    uint32_t peer_port = 0;  // Patch: port key of the peer port; Redirect: distributed port
+    uint32_t peer_port = 0;  // Patch: port key of the peer port; Redirect: distributed port;
+                             // ViaLocalnet: the localnet port
 };
 
 struct MulticastGroup {

@@ -355,7 +355,7 @@ void Executor::start_underlay(PacketState& s) {
     const PortEntry* pe = s.dp->port(gi.egress_port);
     if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::Remote)
         return finish(s, DropReason::TunnelUnknownPort);
-    if (pe->kind == PortKind::Redirect) s.key.outport = hton32(pe->peer_port);
+    if (pe->kind == PortKind::Redirect || pe->kind == PortKind::ViaLocalnet) s.key.outport = hton32(pe->peer_port);
     enter(s);
 }
 
@@ -596,7 +596,7 @@ Executor::Outcome Executor::ingress_output(PacketState& s) {
     // ovn-architecture(7): a packet for a port on another chassis is tunnelled right after
     // the ingress pipeline; that chassis runs the egress pipeline.
     if (pe->kind == PortKind::Remote) return {Next::Done, tunnel_out(s, pe->tunnel, out)};
-    if (pe->kind == PortKind::Redirect) s.key.outport = hton32(pe->peer_port);
+    if (pe->kind == PortKind::Redirect || pe->kind == PortKind::ViaLocalnet) s.key.outport = hton32(pe->peer_port);
     s.pipe = Pipe::Egress;
     return {Next::Continue, DropReason::None};
 }
@@ -637,6 +637,7 @@ Executor::Outcome Executor::egress_output(PacketState& s) {
         }
         case PortKind::None:
         case PortKind::Redirect:  // resolved at ingress output; never an egress outport
+        case PortKind::ViaLocalnet:
             break;
     }
     return {Next::Done, DropReason::UnknownOutport};
@@ -664,7 +665,8 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
     };
     for (uint32_t member : g->members) {
         const PortEntry* pe = s.dp->port(member);
-        if (!pe || pe->kind == PortKind::None || (member == in && !loopback)) continue;
+        if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::ViaLocalnet || (member == in && !loopback))
+            continue;
         if (pe->kind == PortKind::Remote) {
             if (local_only) continue;
             bool seen = false;  // one copy per chassis; targets are few, a scan is enough

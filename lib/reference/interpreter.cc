@@ -519,8 +519,9 @@ Status Interpreter::Impl::ingress_output(Ctx& c, Pkt& p) const {
     // ovn-architecture(7): a port on another chassis gets the packet through a tunnel right
     // after the ingress pipeline; that chassis runs the egress pipeline.
     if (e.kind == PortKind::Remote) return tunnel(c, p, e.tunnel, out);
-    // A chassisredirect port resident here stands for its distributed port.
-    if (e.kind == PortKind::Redirect) p.key.outport = hton32(e.peer_port);
+    // A chassisredirect port resident here stands for its distributed port; a remote port
+    // behind this switch's localnet port for the localnet port.
+    if (e.kind == PortKind::Redirect || e.kind == PortKind::ViaLocalnet) p.key.outport = hton32(e.peer_port);
     p.pipe = Pipe::Egress;
     c.out.path.push_back(fmt::format("  output to {} -> egress", it->second->pb->logical_port));
     return run_pipeline(c, p, 0);
@@ -552,6 +553,7 @@ Status Interpreter::Impl::egress_output(Ctx& c, Pkt& p) const {
         }
         case PortKind::None:
         case PortKind::Redirect:
+        case PortKind::ViaLocalnet:
             break;
     }
     return {DropReason::UnknownOutport, {}};
@@ -572,6 +574,7 @@ Status Interpreter::Impl::flood(Ctx& c, Pkt& p, uint32_t group, bool local_only)
         auto it = p.dp->ports.find(m);
         if (it == p.dp->ports.end() || it->second->entry.kind == PortKind::None || (m == in && !loopback)) continue;
         const engine::PortEntry& e = it->second->entry;
+        if (e.kind == PortKind::ViaLocalnet) continue;  // reached through the localnet port, itself a member
         if (e.kind == PortKind::Remote) {
             // One copy per remote chassis, carrying the group: it floods to its own members.
             if (local_only) continue;
@@ -697,7 +700,8 @@ void Interpreter::Impl::start_underlay(Ctx& c, std::span<const uint8_t> f) const
     auto it = dp->second.ports.find(gi.egress_port);
     if (it == dp->second.ports.end() || it->second->entry.kind == PortKind::None || it->second->entry.kind == PortKind::Remote)
         return drop(c, DropReason::TunnelUnknownPort);
-    if (it->second->entry.kind == PortKind::Redirect) p.key.outport = hton32(it->second->entry.peer_port);
+    if (it->second->entry.kind == PortKind::Redirect || it->second->entry.kind == PortKind::ViaLocalnet)
+        p.key.outport = hton32(it->second->entry.peer_port);
     finish(c, p, run_pipeline(c, p, 0));
 }
 
