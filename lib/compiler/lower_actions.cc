@@ -128,6 +128,27 @@ struct Lowerer {
         return make_error("unknown action kind");
     }
 
+    // R = select(ID=W, ...) (lflow/actions.h: one {"", [ID, W]} per member).
+    Result<void> select(const Action& a, engine::ActionBuilder& ab) {
+        auto d = resolve(a.dst);
+        if (!d || !a.has_result) return make_error("select: needs a result field");
+        if (!engine::field_info(d->field).writable)
+            return make_error(fmt::format("select: the engine cannot rewrite {} yet", engine::field_info(d->field).name));
+        if (d->n_bits > 32) return make_error(fmt::format("select into {} bits: at most 32 are supported", d->n_bits));
+        std::vector<std::pair<uint32_t, uint32_t>> members;
+        for (const lflow::Arg& arg : a.args) {
+            if (arg.values.size() != 2) return make_error("select: a member is ID=WEIGHT");
+            members.emplace_back(static_cast<uint32_t>(arg.values[0].constant.value.low64()),
+                                 static_cast<uint32_t>(arg.values[1].constant.value.low64()));
+        }
+        if (members.size() > engine::kMaxSelectMembers)
+            return make_error(fmt::format("select: {} members, at most {}", members.size(), engine::kMaxSelectMembers));
+        // OVN's select() goes on to the next table: its OpenFlow group's buckets each load
+        // the member and resubmit there (ovn-sb(5)).
+        ab.select(d->field, d->bit, d->n_bits, members).next();
+        return {};
+    }
+
     Result<void> call(const Action& a, engine::ActionBuilder& ab) {
         if (a.name == "ct_clear") {  // no conntrack state yet: clearing it is all it does
             ab.load(Field::CtState, 0).load(Field::CtMark, 0);
@@ -140,6 +161,7 @@ struct Lowerer {
             ctx.not_performed.push_back(a.name);  // learning; the packet itself goes on
             return {};
         }
+        if (a.name == "select") return select(a, ab);
         if (a.name == "get_fdb" || a.name == "lookup_fdb") {  // nothing learned: 0
             auto r = resolve(a.dst);
             if (!r || !a.has_result) return make_error(a.name + ": needs a result field");

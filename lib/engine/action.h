@@ -72,6 +72,17 @@ enum class Op : uint8_t {
     Clone,          // clone { ... }: run the list at a on a copy of the state, then
                     //   carry on with the state as it was (ovn-sb(5))
     Unimplemented,  // a = Unimpl; counted and dropped
+    Select,         // R = select(...): bits [b >> 16, + (b & 0xffff)) of the field at off (len
+                    //   bytes) = the member that select_hash() of the packet falls on; a = const
+                    //   pool offset of c SelectMember entries (ascending cumulative weights)
+};
+
+inline constexpr unsigned kMaxSelectMembers = 64;
+
+// One member of a select(): its id and the sum of the weights up to and including it.
+struct SelectMember {
+    uint32_t id;
+    uint32_t upto;
 };
 
 inline constexpr uint8_t kInsnTail = 1 << 0;  // call right before End: jump, do not recurse

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <climits>
+#include <cstring>
 #include <map>
 #include <iterator>
 #include <unordered_map>
@@ -149,6 +150,33 @@ ActionBuilder& ActionBuilder::unimplemented(Unimpl what) {
     return *this;
 }
 
+ActionBuilder& ActionBuilder::select(Field dst, unsigned bit, unsigned n_bits,
+                                     std::span<const std::pair<uint32_t, uint32_t>> id_weight) {
+    const FieldInfo& fi = field_info(dst);
+    if (n_bits == 0 || n_bits > 32 || bit + n_bits > fi.width * 8u || fi.width > 16)
+        return b_.fail(fmt::format("select into {}[{}..]: {} bits outside the field or wider than 32", fi.name, bit,
+                                   n_bits)), *this;
+    if (id_weight.empty() || id_weight.size() > kMaxSelectMembers)
+        return b_.fail(fmt::format("select with {} members (1..{})", id_weight.size(), kMaxSelectMembers)), *this;
+    std::vector<uint8_t> table(id_weight.size() * sizeof(SelectMember));
+    uint64_t upto = 0;
+    for (std::size_t k = 0; k < id_weight.size(); ++k) {
+        upto += id_weight[k].second;
+        if (id_weight[k].second == 0 || upto > UINT32_MAX || (n_bits < 32 && id_weight[k].first >> n_bits))
+            return b_.fail(fmt::format("select into {}: member {} weight {} invalid or too large", fi.name,
+                                       id_weight[k].first, id_weight[k].second)), *this;
+        const SelectMember m{id_weight[k].first, static_cast<uint32_t>(upto)};
+        std::memcpy(table.data() + k * sizeof m, &m, sizeof m);
+    }
+    Insn& i = emit(Op::Select);
+    i.off = fi.offset;
+    i.len = fi.width;
+    i.b = bit << 16 | n_bits;
+    i.c = static_cast<uint16_t>(id_weight.size());
+    i.a = push_const(b_.dp_->program, table, {});
+    return *this;
+}
+
 ActionBuilder& ActionBuilder::clone(uint32_t body) {
     emit(Op::Clone).a = body;
     return *this;
@@ -249,7 +277,7 @@ void DatapathBuilder::copy_block(const StageBlock& block) {
     for (std::size_t i = base; i < prog.code.size(); ++i) {
         Insn& insn = prog.code[i];
         if (insn.op == Op::Clone) insn.a = insn.a - block.code_begin + base;
-        else if (insn.op == Op::Load) insn.a = insn.a - block.const_begin + const_base;
+        else if (insn.op == Op::Load || insn.op == Op::Select) insn.a = insn.a - block.const_begin + const_base;
     }
     prog.consts.insert(prog.consts.end(), from.consts.begin() + block.const_begin, from.consts.begin() + block.const_end);
     dp_->unimplemented_insns += block.unimplemented;

@@ -40,6 +40,9 @@ public:
     ActionBuilder& drop(DropReason why = DropReason::LogicalDrop);
     ActionBuilder& dec_ttl();
     ActionBuilder& unimplemented(Unimpl what);
+    // R = select(ID=W, ...): bits [bit, bit + n_bits) of `dst` = one member's id, chosen by
+    // a hash of the packet's addresses, protocol and ports, in proportion to the weights.
+    ActionBuilder& select(Field dst, unsigned bit, unsigned n_bits, std::span<const std::pair<uint32_t, uint32_t>> id_weight);
     // clone { ... }: `body` is an action list built before (its offset from done()).
     ActionBuilder& clone(uint32_t body);
     // Ends the list (appends End, marks tail calls) and returns its offset for flow().

@@ -11,6 +11,7 @@
 #include "engine/extract.h"
 #include "engine/extract_fast.h"
 #include "engine/hash.h"
+#include "engine/select.h"
 #include "engine/key.h"
 #include "packet/checksum.h"
 #include "packet/parse.h"
@@ -126,6 +127,27 @@ inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
         mark_bytes(s.wc, doff, dw, nullptr);
         mark_bits(s.wr, soff, sw, mask << sb);
     }
+}
+
+// R = select(...): the member select_hash() falls on (select.h). The outcome depends on the
+// hashed fields: a cached path must match on them.
+inline void apply_select(Executor::PacketState& s, const Insn& i, const uint8_t* consts) {
+    SelectMember members[kMaxSelectMembers];
+    const unsigned n = i.c < kMaxSelectMembers ? i.c : kMaxSelectMembers;
+    std::memcpy(members, consts + i.a, n * sizeof(SelectMember));
+    const uint32_t id = select_pick(members, n, select_hash(s.key));
+    mark_bytes(s.wc, SelectInputs::kEthType, 2, nullptr);
+    mark_bytes(s.wc, SelectInputs::kProto, 1, nullptr);
+    mark_bytes(s.wc, SelectInputs::kPorts, 4, nullptr);
+    if (select_is_ip6(s.key)) mark_bytes(s.wc, SelectInputs::kIp6, 32, nullptr);
+    else mark_bytes(s.wc, SelectInputs::kIp4, 8, nullptr);
+    const unsigned bit = i.b >> 16, n_bits = i.b & 0xffff;
+    uint8_t* kb = key_bytes(s.key);
+    const u128 mask = bit_mask(n_bits) << bit;
+    const u128 v = load_field(kb + i.off, i.len);
+    store_field(kb + i.off, i.len, (v & ~mask) | ((static_cast<u128>(id) << bit) & mask));
+    s.dirty |= dirty_bits(i.off, i.len);
+    mark_bits(s.wr, i.off, i.len, mask);
 }
 
 // Inner-flow hash for the Geneve UDP source port: addresses, protocol and ports, so one
@@ -498,6 +520,9 @@ DropReason Executor::run(PacketState& s, uint32_t si, const Insn* pc) {
                     continue;
                 case Op::Exchange:
                     apply_move(s, *pc, true);
+                    continue;
+                case Op::Select:
+                    apply_select(s, *pc, consts);
                     continue;
                 case Op::DecTtl:
                     mark_bytes(s.wc, SCS_KEY_OFF(eth_type), 2, nullptr);  // IP or not decides

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include "compiler/resolver.h"
 #include "engine/datapath.h"
 #include "engine/extract.h"
+#include "engine/select.h"
 #include "lflow/actions.h"
 #include "lflow/expr.h"
 #include "packet/addr.h"
@@ -376,6 +378,23 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
     for (std::size_t i = 0; i < l.size(); ++i) {
         const Action& a = l[i];
         const bool last = i + 1 == l.size();
+        // `next` to table t of pipeline `to`: the packet continues there (the last action) or
+        // it is a subroutine (OVS resubmit) whose changes to the key persist.
+        auto go_next = [&](Pipe to, unsigned t) -> std::optional<Status> {
+            if (last) {
+                p.pipe = to;
+                return run_pipeline(c, p, t);
+            }
+            if (p.depth >= kMaxDepth) return Status{DropReason::LoopLimit, {}};
+            const Pipe saved = p.pipe;
+            ++p.depth;
+            p.pipe = to;
+            Status r = run_pipeline(c, p, t);
+            --p.depth;
+            p.pipe = saved;
+            if (halts(r.r)) return r;
+            return std::nullopt;
+        };
         switch (a.kind) {
             case Action::Kind::Load: {
                 auto d = compiler::resolve(a.dst);
@@ -428,19 +447,7 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
             case Action::Kind::Next: {
                 const Pipe to = a.next_egress ? (*a.next_egress ? Pipe::Egress : Pipe::Ingress) : p.pipe;
                 const unsigned t = a.next_table ? *a.next_table : (to == p.pipe ? table + 1 : 0);
-                if (last) {  // the packet continues there
-                    p.pipe = to;
-                    return run_pipeline(c, p, t);
-                }
-                // A subroutine (OVS resubmit): changes to the key persist, then we continue.
-                if (p.depth >= kMaxDepth) return {DropReason::LoopLimit, {}};
-                const Pipe saved = p.pipe;
-                ++p.depth;
-                p.pipe = to;
-                Status r = run_pipeline(c, p, t);
-                --p.depth;
-                p.pipe = saved;
-                if (halts(r.r)) return r;
+                if (auto r = go_next(to, t)) return std::move(*r);
                 break;
             }
             case Action::Kind::Output: {
@@ -484,6 +491,24 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
                 if (a.name == "put_arp" || a.name == "put_nd" || a.name == "put_fdb") {
                     c.out.path.push_back(fmt::format("  {}: learning not performed", a.name));
                     break;  // OVN gets a copy; the packet goes on
+                }
+                if (a.name == "select") {  // the member the packet's hash falls on (engine/select.h)
+                    auto d = compiler::resolve(a.dst);
+                    if (!d || !a.has_result || a.args.empty() || a.args.size() > engine::kMaxSelectMembers)
+                        return {DropReason::Unimplemented, a.name};
+                    std::vector<engine::SelectMember> members;
+                    uint32_t upto = 0;
+                    for (const lflow::Arg& m : a.args) {
+                        upto += static_cast<uint32_t>(m.values.at(1).constant.value.low64());
+                        members.push_back({static_cast<uint32_t>(m.values.at(0).constant.value.low64()), upto});
+                    }
+                    const uint32_t id = engine::select_pick(members.data(), static_cast<unsigned>(members.size()),
+                                                            engine::select_hash(p.key));
+                    c.out.path.push_back(fmt::format("  select: member {}", id));
+                    for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, b < 32 && ((id >> b) & 1));
+                    // OVN's select() continues in the next table (its group's buckets resubmit).
+                    if (auto r = go_next(p.pipe, table + 1)) return std::move(*r);
+                    break;
                 }
                 if (a.name == "get_fdb" || a.name == "lookup_fdb") {  // nothing learned
                     auto d = compiler::resolve(a.dst);

@@ -29,6 +29,10 @@ inline uint64_t action_digest(const engine::Program& p, uint32_t at, int depth =
                        static_cast<uint64_t>(x.c) << 48));
         if (x.op == engine::Op::Load) {
             for (uint32_t k = 0; k < 2u * x.len && x.a + k < p.consts.size(); ++k) h = mix64(h ^ p.consts[x.a + k]);
+        } else if (x.op == engine::Op::Select) {
+            h = mix64(h ^ x.b);
+            for (uint32_t k = 0; k < x.c * sizeof(engine::SelectMember) && x.a + k < p.consts.size(); ++k)
+                h = mix64(h ^ p.consts[x.a + k]);
         } else if (x.op == engine::Op::Clone) {
             h = mix64(h ^ action_digest(p, x.a, depth + 1));
         } else {
