@@ -30,45 +30,29 @@ struct Fixture {
     LocalConfig cfg;
 };
 
-Fixture gw_chassis() {
+Fixture load(const char* file, const char* chassis, std::map<std::string, uint16_t> vifs, const char* physnet,
+             const char* encap_ip) {
     Fixture f;
-    f.name = "gw-chassis";
-    auto s = ovsdb::load_snapshot(SCS_SOURCE_ROOT "/tests/fixtures/sb/gw-chassis");
+    f.name = file;
+    auto s = ovsdb::load_snapshot(std::string(SCS_SOURCE_ROOT "/tests/fixtures/sb/") + file);
     if (!s) throw std::runtime_error(s.error());
     f.sb = std::move(*s);
-    f.cfg.chassis = "chassis-1";
-    f.cfg.vifs = {{"vm1", 0}, {"vm2", 1}, {"vm4", 2}};
-    f.cfg.providers = {{"physnet1", kProvider}};
-    f.cfg.encap_ip = *Ip4::parse("192.0.2.1");
+    f.cfg.chassis = chassis;
+    f.cfg.vifs = std::move(vifs);
+    f.cfg.providers = {{physnet, kProvider}};
+    f.cfg.encap_ip = *Ip4::parse(encap_ip);
     return f;
 }
 
+Fixture gw_chassis() { return load("gw-chassis", "chassis-1", {{"vm1", 0}, {"vm2", 1}, {"vm4", 2}}, "physnet1", "192.0.2.1"); }
 Fixture dev_basic() {
-    Fixture f;
-    f.name = "dev-basic";
-    auto s = ovsdb::load_snapshot(SCS_SOURCE_ROOT "/tests/fixtures/sb/dev-basic.json");
-    if (!s) throw std::runtime_error(s.error());
-    f.sb = std::move(*s);
-    f.cfg.chassis = "gw1";
-    f.cfg.vifs = {{"sw0-p1", 0}, {"sw1-p1", 1}, {"sw0-p2", 2}};
-    f.cfg.providers = {{"physnet", kProvider}};
-    f.cfg.encap_ip = *Ip4::parse("10.10.0.1");
-    return f;
+    return load("dev-basic.json", "gw1", {{"sw0-p1", 0}, {"sw1-p1", 1}, {"sw0-p2", 2}}, "physnet", "10.10.0.1");
 }
-
 // tools/ovn/topologies.py routed(): three routers (one a gateway router bound here) on a join
 // switch, ECMP, router policies, stateless ACLs, IPv6, a VLAN-tagged provider network.
 Fixture routed() {
-    Fixture f;
-    f.name = "routed";
-    auto s = ovsdb::load_snapshot(SCS_SOURCE_ROOT "/tests/fixtures/sb/routed.json");
-    if (!s) throw std::runtime_error(s.error());
-    f.sb = std::move(*s);
-    f.cfg.chassis = "scs-dp-0";
-    f.cfg.vifs = {{"a1", 0}, {"a2", 1}, {"b1", 2}, {"c1", 5}, {"e1", 6}, {"a4", 7}};
-    f.cfg.providers = {{"physnet1", kProvider}};
-    f.cfg.encap_ip = *Ip4::parse("192.168.100.1");
-    return f;
+    return load("routed.json", "scs-dp-0", {{"a1", 0}, {"a2", 1}, {"b1", 2}, {"c1", 5}, {"e1", 6}, {"a4", 7}}, "physnet1",
+                "192.168.100.1");
 }
 
 // Addresses the Southbound knows: every port's MACs and IPs (router ports included).

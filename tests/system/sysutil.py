@@ -162,6 +162,20 @@ def runtime_dirs(prefix):
     return dirs
 
 
+def stop_process(proc, timeout=20):
+    """SIGTERM, then SIGKILL after `timeout` seconds; returns the exit status (None: none)."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 def remove_runtime_dir(prefix):
     for d in runtime_dirs(prefix):
         shutil.rmtree(d, ignore_errors=True)

@@ -29,7 +29,9 @@ Differences this test found, fixed since:
 - On the localnet switch ls-ext, a port on another chassis (e2) was reached by Geneve instead of
   through the localnet port (VLAN 100), and floods sent a Geneve copy to hv2, even of frames that
   came in from the provider network (PortKind::ViaLocalnet; test provider_network).
-Still different, listed in EXPECTED_DIFFERENCES: ECMP (select()) is not implemented yet.
+ECMP (select()) was not implemented: now each flow takes one next hop by a hash of its
+addresses, protocol and ports; OVS hashes its own way, so either next hop is accepted
+(ECMP_ALTERNATIVES), as long as OVS's choice is one of them too.
 
 usage: test_differential_routed.py SCS_DATAPLANE SCS_DPCTL"""
 
@@ -39,9 +41,10 @@ import socket
 import struct
 import sys
 
-from difftest import (BCAST, Spec, arp_request, from_hv2, icmp_echo, run, udp_to)
+from difftest import (BCAST, ENCAP_IP, HV2_IP, HV2_MAC, OUR_UL_MAC, Spec, arp_request, from_hv2, icmp_echo, run,
+                      udp_to)
 import topologies  # noqa: E402  (difftest puts tools/ovn on the path)
-from sysutil import eth, inet_csum, ip, mac, pattern, tcp_frame, udp_frame  # noqa: E402
+from sysutil import eth, geneve, inet_csum, ip, mac, pattern, tcp_frame, udp_frame  # noqa: E402
 
 
 def ip6(s):
@@ -115,8 +118,6 @@ def routed_in(inner_dst_mac, inner_src_mac, src, dst, ttl, dport=ALLOWED):
     return udp_frame(inner_dst_mac, inner_src_mac, src, dst, ttl=ttl, dport=dport)
 
 
-ECMP_WHY = ("lr_in_ip_routing's select() (ECMP over a2 and a3) is not implemented yet: counted "
-            "(unimplemented select) and dropped; OVS picks a member by its datapath hash")
 EXPECTED_DIFFERENCES = {
     "routed udp a1->192.168.10.77 via lr-a (unresolved next hop)": (
         "lr-a has no MAC binding for 192.168.10.77: lr_in_arp_request's arp{} (ovn-controller's pinctrl "
@@ -137,9 +138,23 @@ EXPECTED_DIFFERENCES = {
     "nd ns a1 for fd10::13 (a3)": (
         "ls-a's ND responder answers with nd_na{} (pinctrl), not implemented (unimplemented nd_na)", "nd_na {"),
 }
-EXPECTED_DIFFERENCES.update({name: (ECMP_WHY, "select(") for name in (
-    "ecmp a1->10.99.1.1 sport 1000", "ecmp a1->10.99.1.1 sport 1001", "ecmp a1->10.99.1.2 sport 1002",
-    "ecmp a1->10.99.7.9 sport 4242")})
+
+def ecmp_alternatives(dst_ip, sport):
+    """The two outputs OVN allows for a1 -> dst_ip via lr-a's ECMP route: routed to a2 here, or
+    tunnelled to a3 on hv2 (ls-a key 11, in from the router port, key 5, out to a3, key 3)."""
+    to_a2 = udp_to((LRA_A[0], A1[1]), A2[0], dst_ip, ttl=63, sport=sport)
+    to_a3 = udp_to((LRA_A[0], A1[1]), A3[0], dst_ip, ttl=63, sport=sport)
+    tunnelled = geneve(mac(HV2_MAC), mac(OUR_UL_MAC), ip(ENCAP_IP), ip(HV2_IP), 0,
+                       topologies.ROUTED_SWITCHES["ls-a"], 5, topologies.ROUTED_VMS["a3"][3], to_a3)
+    return ("select() over a2 and a3: the datapath's hash picks the member", [{"a2": [to_a2]}, {"ul": [tunnelled]}])
+
+
+ECMP_ALTERNATIVES = {
+    "ecmp a1->10.99.1.1 sport 1000": ecmp_alternatives(ip("10.99.1.1"), 1000),
+    "ecmp a1->10.99.1.1 sport 1001": ecmp_alternatives(ip("10.99.1.1"), 1001),
+    "ecmp a1->10.99.1.2 sport 1002": ecmp_alternatives(ip("10.99.1.2"), 1002),
+    "ecmp a1->10.99.7.9 sport 4242": ecmp_alternatives(ip("10.99.7.9"), 4242),
+}
 
 # (name, wire it enters on, frame, trace inport or None).
 CASES = [
@@ -273,7 +288,8 @@ GARP_DIFFERENCE = ("ovn-controller announces e1's address by gratuitous ARP on t
 
 
 def main(daemon, dpctl):
-    return run(SPEC, CASES, daemon, dpctl, EXPECTED_DIFFERENCES, garp_difference=GARP_DIFFERENCE)
+    return run(SPEC, CASES, daemon, dpctl, EXPECTED_DIFFERENCES, garp_difference=GARP_DIFFERENCE,
+               alternatives=ECMP_ALTERNATIVES)
 
 
 if __name__ == "__main__":

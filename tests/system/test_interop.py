@@ -20,7 +20,7 @@ import sandbox  # noqa: E402
 import topologies  # noqa: E402
 from ovs_chassis import Netns, OvsChassis, make_vm, ping  # noqa: E402
 from sbtestutil import stateless_demo_commands  # noqa: E402
-from sysutil import EAL_BASE, remove_runtime_dir, unique_prefix  # noqa: E402
+from sysutil import EAL_BASE, remove_runtime_dir, stop_process, unique_prefix  # noqa: E402
 
 DAEMON = None
 OURS = "scs-dp-0"
@@ -125,13 +125,7 @@ class Interop(unittest.TestCase):
 
     @classmethod
     def _teardown(cls):
-        if cls.proc is not None and cls.proc.poll() is None:
-            cls.proc.terminate()
-            try:
-                cls.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                cls.proc.kill()
-                cls.proc.wait()
+        stop_process(cls.proc)
         remove_runtime_dir(cls.prefix)
         for vm in cls.vms:
             vm.stop()
