@@ -90,6 +90,7 @@ public:
         rule_.resize(kept);
         buckets_.clear();  // stale: insert() re-indexes, finalize() lays out again
         bucket_mask_ = 0;
+        laid_out_ = 0;
         dirty_ = true;
         return gone;
     }
@@ -194,6 +195,8 @@ private:
     std::vector<Bucket> buckets_;
     uint32_t bucket_mask_ = 0;
     bool dirty_ = true;  // rules changed since the last finalize()
+    // Entries [0, laid_out_) are in stage1_ and pfx_vals_ (0: lay everything out again).
+    std::size_t laid_out_ = 0;
 };
 
 // A match reduced to the key words its mask touches: cheap to test on the hot path.
