@@ -49,6 +49,7 @@ std::vector<lflow::Conj> and_conjs(const std::vector<lflow::Conj>& a, const std:
     return out;
 }
 
+// A flow's match, ANDed with its actions' prerequisites, as packed engine matches.
 Result<PackedMatches> lower_match(const ParsedFlow& p, const lflow::Resolver& by) {
     auto r = lflow::to_conjs(*p.expr, by);
     if (!r) return make_error(r.error());

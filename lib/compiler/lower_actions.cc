@@ -135,12 +135,9 @@ struct Lowerer {
         if (!engine::field_info(d->field).writable)
             return make_error(fmt::format("select: the engine cannot rewrite {} yet", engine::field_info(d->field).name));
         if (d->n_bits > 32) return make_error(fmt::format("select into {} bits: at most 32 are supported", d->n_bits));
-        std::vector<std::pair<uint32_t, uint32_t>> members;
-        for (const lflow::Arg& arg : a.args) {
+        for (const lflow::Arg& arg : a.args)
             if (arg.values.size() != 2) return make_error("select: a member is ID=WEIGHT");
-            members.emplace_back(static_cast<uint32_t>(arg.values[0].constant.value.low64()),
-                                 static_cast<uint32_t>(arg.values[1].constant.value.low64()));
-        }
+        const auto members = select_members(a);
         if (members.size() > engine::kMaxSelectMembers)
             return make_error(fmt::format("select: {} members, at most {}", members.size(), engine::kMaxSelectMembers));
         // OVN's select() goes on to the next table: its OpenFlow group's buckets each load
@@ -244,6 +241,15 @@ Result<BitRef> resolve(const lflow::LValue& lv) {
 Result<uint32_t> lower_actions(const lflow::ActionList& actions, LowerContext& ctx) {
     Lowerer l{ctx};
     return l.list(actions);
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> select_members(const lflow::Action& a) {
+    std::vector<std::pair<uint32_t, uint32_t>> members;
+    for (const lflow::Arg& arg : a.args)
+        if (arg.values.size() == 2)
+            members.emplace_back(static_cast<uint32_t>(arg.values[0].constant.value.low64()),
+                                 static_cast<uint32_t>(arg.values[1].constant.value.low64()));
+    return members;
 }
 
 }  // namespace scs::compiler

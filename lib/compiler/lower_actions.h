@@ -9,11 +9,13 @@
 // flow's report lists it. The learning actions put_arp/put_nd/put_fdb send OVN a copy of the
 // packet while the packet itself goes on; no learning happens here yet, so they compile to
 // nothing and the flow's report says so; get_fdb/lookup_fdb answer "not learned".
+// R = select(...) picks a member by the packet's hash (engine/select.h), then goes on.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -41,5 +43,8 @@ struct LowerContext {
 
 // Emits the list (nested clone bodies first) and returns the entry offset for flow().
 Result<uint32_t> lower_actions(const lflow::ActionList& actions, LowerContext& ctx);
+
+// The (id, weight) members of a parsed `R = select(...)` (lflow/actions.h: {"", [ID, W]} each).
+std::vector<std::pair<uint32_t, uint32_t>> select_members(const lflow::Action& a);
 
 }  // namespace scs::compiler

@@ -31,18 +31,6 @@ public:
         for (const lflow::Conj& c : cs) push(c);
     }
 
-    static_assert(engine::kKeyWords <= 32, "a match's touched words are a 32-bit set");
-    // Words where the mask or the value is not zero (a value bit outside its mask makes the
-    // match never match: kept as it is).
-    static uint32_t touched(const engine::Match& m) {
-        const uint64_t* mw = engine::key_words(m.mask);
-        const uint64_t* vw = engine::key_words(m.value);
-        uint32_t t = 0;
-        for (std::size_t w = 0; w < engine::kKeyWords; ++w)
-            if (mw[w] | vw[w]) t |= uint32_t{1} << w;
-        return t;
-    }
-
     void push(const engine::Match& m) { push(touched(m), engine::key_words(m.mask), engine::key_words(m.value)); }
     void push(const lflow::Conj& c) { push(c.words, c.mask.data(), c.value.data()); }
 
@@ -66,6 +54,18 @@ public:
     }
 
 private:
+    static_assert(engine::kKeyWords <= 32, "a match's touched words are a 32-bit set");
+    // Words where the mask or the value is not zero (a value bit outside its mask makes the
+    // match never match: kept as it is).
+    static uint32_t touched(const engine::Match& m) {
+        const uint64_t* mw = engine::key_words(m.mask);
+        const uint64_t* vw = engine::key_words(m.value);
+        uint32_t t = 0;
+        for (std::size_t w = 0; w < engine::kKeyWords; ++w)
+            if (mw[w] | vw[w]) t |= uint32_t{1} << w;
+        return t;
+    }
+
     void push(uint32_t t, const uint64_t* mw, const uint64_t* vw) {
         words_.push_back(t);
         for (uint32_t bits = t; bits; bits &= bits - 1) {

@@ -1,10 +1,8 @@
 #include "compiler/port_security.h"
 
 #include <array>
-#include <bit>
 #include <cctype>
 #include <charconv>
-#include <cstring>
 #include <optional>
 #include <span>
 #include <unordered_map>

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <climits>
-#include <cstring>
 #include <map>
 #include <iterator>
 #include <unordered_map>
@@ -11,6 +10,8 @@
 #include <tuple>
 
 #include <fmt/format.h>
+
+#include "engine/select.h"
 
 namespace scs::engine {
 
@@ -158,22 +159,21 @@ ActionBuilder& ActionBuilder::select(Field dst, unsigned bit, unsigned n_bits,
                                    n_bits)), *this;
     if (id_weight.empty() || id_weight.size() > kMaxSelectMembers)
         return b_.fail(fmt::format("select with {} members (1..{})", id_weight.size(), kMaxSelectMembers)), *this;
-    std::vector<uint8_t> table(id_weight.size() * sizeof(SelectMember));
-    uint64_t upto = 0;
-    for (std::size_t k = 0; k < id_weight.size(); ++k) {
-        upto += id_weight[k].second;
-        if (id_weight[k].second == 0 || upto > UINT32_MAX || (n_bits < 32 && id_weight[k].first >> n_bits))
-            return b_.fail(fmt::format("select into {}: member {} weight {} invalid or too large", fi.name,
-                                       id_weight[k].first, id_weight[k].second)), *this;
-        const SelectMember m{id_weight[k].first, static_cast<uint32_t>(upto)};
-        std::memcpy(table.data() + k * sizeof m, &m, sizeof m);
+    uint64_t sum = 0;
+    for (const auto& [id, weight] : id_weight) {
+        sum += weight;
+        if (weight == 0 || sum > UINT32_MAX || (n_bits < 32 && id >> n_bits))
+            return b_.fail(fmt::format("select into {}: member {} weight {} invalid or too large", fi.name, id, weight)),
+                   *this;
     }
+    const std::vector<SelectMember> members = select_table(id_weight);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(members.data());
     Insn& i = emit(Op::Select);
     i.off = fi.offset;
     i.len = fi.width;
     i.b = bit << 16 | n_bits;
     i.c = static_cast<uint16_t>(id_weight.size());
-    i.a = push_const(b_.dp_->program, table, {});
+    i.a = push_const(b_.dp_->program, {bytes, members.size() * sizeof(SelectMember)}, {});
     return *this;
 }
 
@@ -608,7 +608,6 @@ Result<void> DatapathBuilder::build_stage(Pipe pipe, uint8_t table, StageSpec& s
     return {};
 }
 
-// The match of a rule of `st` (its masked value words).
 // An amended stage's rule ids dense again (0..k-1) in the order they had (the new flows'
 // last), and its tables laid out for lookups.
 static void renumber_and_finalize(Stage& out) {
@@ -636,6 +635,7 @@ static void renumber_and_finalize(Stage& out) {
     out.residual.finalize();
 }
 
+// The match of a rule of `st` (its masked value words).
 static Match rule_match(const Subtable& st, std::span<const uint64_t> values) {
     Match m;
     m.mask = st.mask();
@@ -645,19 +645,6 @@ static Match rule_match(const Subtable& st, std::span<const uint64_t> values) {
     return m;
 }
 
-// Edits a copy of the old stage: its rules of the removed flows erased, the new flows'
-// rules inserted. False when the result might not be what build_stage() makes of the flows
-// (the caller rebuilds then): build_stage() is the definition, this takes the cases where
-// the kind it would choose and the rules it would keep can be told without all the flows:
-//  - the miss stays: no new catch-all above it (the highest catch-all is the miss; rules
-//    below it are dropped, new ones too, as build_stage() drops them);
-//  - no new rule duplicates the masked match of one in the table (which one wins depends on
-//    the flows' order, and the loser is gone from the table);
-//  - an exact stage gets no other mask; a miss-only one no rule; an LPM stage is always
-//    rebuilt (whether its routes still form an LPM table takes all of them);
-//  - a classifier left with two masks or more has no two rules (of a prefix on ip4.dst)
-//    with the same match without ip4.dst: no LPM table could be found (build_stage() only
-//    looks for one within such a group). With one mask left it is exact, with none miss-only.
 // A stage's sorted rest hashes (StageBlock::rests) without those of the rules erased and with
 // those of the rules inserted.
 static std::vector<uint64_t> amended_rests(const std::vector<uint64_t>& rests, std::vector<uint64_t> gone,
@@ -672,6 +659,19 @@ static std::vector<uint64_t> amended_rests(const std::vector<uint64_t>& rests, s
     return out;
 }
 
+// Edits a copy of the old stage: its rules of the removed flows erased, the new flows'
+// rules inserted. False when the result might not be what build_stage() makes of the flows
+// (the caller rebuilds then): build_stage() is the definition, this takes the cases where
+// the kind it would choose and the rules it would keep can be told without all the flows:
+//  - the miss stays: no new catch-all above it (the highest catch-all is the miss; rules
+//    below it are dropped, new ones too, as build_stage() drops them);
+//  - no new rule duplicates the masked match of one in the table (which one wins depends on
+//    the flows' order, and the loser is gone from the table);
+//  - an exact stage gets no other mask; a miss-only one no rule; an LPM stage is left to
+//    amend_lpm_in_place();
+//  - a classifier left with two masks or more has no two rules (of a prefix on ip4.dst)
+//    with the same match without ip4.dst: no LPM table could be found (build_stage() only
+//    looks for one within such a group). With one mask left it is exact, with none miss-only.
 bool DatapathBuilder::amend_in_place(StageSpec& spec, const StageBlock& from, const Stage& old, Stage& out) const {
     const int32_t miss_prio = from.miss_priority;
     std::vector<const FlowSpec*> rules;

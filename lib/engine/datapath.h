@@ -109,6 +109,10 @@ struct PortEntry {
     uint32_t peer_dp = 0;    // Patch: tunnel key of the peer datapath
     uint32_t peer_port = 0;  // Patch: port key of the peer port; Redirect: distributed port;
                              // ViaLocalnet: the localnet port
+
+    // Output to this port continues as port `peer_port` of the same datapath (Redirect,
+    // ViaLocalnet): the egress pipeline runs with that outport.
+    bool stands_for_peer() const { return kind == PortKind::Redirect || kind == PortKind::ViaLocalnet; }
 };
 
 struct MulticastGroup {

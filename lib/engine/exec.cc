@@ -132,10 +132,7 @@ inline void apply_move(Executor::PacketState& s, const Insn& i, bool exchange) {
 // R = select(...): the member select_hash() falls on (select.h). The outcome depends on the
 // hashed fields: a cached path must match on them.
 inline void apply_select(Executor::PacketState& s, const Insn& i, const uint8_t* consts) {
-    SelectMember members[kMaxSelectMembers];
-    const unsigned n = i.c < kMaxSelectMembers ? i.c : kMaxSelectMembers;
-    std::memcpy(members, consts + i.a, n * sizeof(SelectMember));
-    const uint32_t id = select_pick(members, n, select_hash(s.key));
+    const uint32_t id = select_pick(consts + i.a, i.c, select_hash(s.key));
     mark_bytes(s.wc, SelectInputs::kEthType, 2, nullptr);
     mark_bytes(s.wc, SelectInputs::kProto, 1, nullptr);
     mark_bytes(s.wc, SelectInputs::kPorts, 4, nullptr);
@@ -377,7 +374,7 @@ void Executor::start_underlay(PacketState& s) {
     const PortEntry* pe = s.dp->port(gi.egress_port);
     if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::Remote)
         return finish(s, DropReason::TunnelUnknownPort);
-    if (pe->kind == PortKind::Redirect || pe->kind == PortKind::ViaLocalnet) s.key.outport = hton32(pe->peer_port);
+    if (pe->stands_for_peer()) s.key.outport = hton32(pe->peer_port);
     enter(s);
 }
 
@@ -621,7 +618,7 @@ Executor::Outcome Executor::ingress_output(PacketState& s) {
     // ovn-architecture(7): a packet for a port on another chassis is tunnelled right after
     // the ingress pipeline; that chassis runs the egress pipeline.
     if (pe->kind == PortKind::Remote) return {Next::Done, tunnel_out(s, pe->tunnel, out)};
-    if (pe->kind == PortKind::Redirect || pe->kind == PortKind::ViaLocalnet) s.key.outport = hton32(pe->peer_port);
+    if (pe->stands_for_peer()) s.key.outport = hton32(pe->peer_port);
     s.pipe = Pipe::Egress;
     return {Next::Continue, DropReason::None};
 }

@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "engine/action.h"
 #include "engine/hash.h"
@@ -43,13 +46,28 @@ inline uint32_t select_hash(const FlowKey& k) {
     return hash_finish(h);
 }
 
-// The member a hash falls on, weights respected: `m` ascending by cumulative weight.
-inline uint32_t select_pick(const SelectMember* m, unsigned n, uint32_t hash) {
-    const uint32_t total = m[n - 1].upto;
-    const auto point = static_cast<uint32_t>((static_cast<uint64_t>(hash) * total) >> 32);
+// The member table of select(ID=W, ...), as Op::Select keeps it: cumulative weights.
+// Weights must not be 0 nor sum beyond 2^32 - 1 (ActionBuilder::select() checks).
+inline std::vector<SelectMember> select_table(std::span<const std::pair<uint32_t, uint32_t>> id_weight) {
+    std::vector<SelectMember> t;
+    t.reserve(id_weight.size());
+    uint32_t upto = 0;
+    for (const auto& [id, weight] : id_weight) t.push_back({id, upto += weight});
+    return t;
+}
+
+// The member a hash falls on, weights respected: `table` holds n SelectMember entries
+// (select_table()), read in place - a program's constant pool gives no alignment.
+inline uint32_t select_pick(const uint8_t* table, unsigned n, uint32_t hash) {
+    auto at = [table](unsigned i) {
+        SelectMember m;
+        std::memcpy(&m, table + i * sizeof m, sizeof m);
+        return m;
+    };
+    const auto point = static_cast<uint32_t>((static_cast<uint64_t>(hash) * at(n - 1).upto) >> 32);
     unsigned i = 0;
-    while (i + 1 < n && point >= m[i].upto) ++i;
-    return m[i].id;
+    while (i + 1 < n && point >= at(i).upto) ++i;
+    return at(i).id;
 }
 
 }  // namespace scs::engine

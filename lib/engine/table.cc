@@ -75,53 +75,41 @@ void Subtable::finalize() {
     max_prio_ = prio_.empty() ? -1 : *std::max_element(prio_.begin(), prio_.end());
     // Load factor <= 1/2 keeps linear probes short; a lookup touches ~1 bucket line.
     const std::size_t cap = std::bit_ceil(std::max<std::size_t>(8, prio_.size() * 2));
+    static constexpr uint16_t kOff[2] = {SCS_KEY_OFF(ip4_dst), SCS_KEY_OFF(ip4_src)};
+    // Only appended to since the last finalize() (an amended stage), with the index insert()
+    // kept at this very size: the first laid_out_ entries stay as they are in the index and
+    // the filters. Otherwise everything is laid out again.
+    const std::size_t from = laid_out_ > 0 && buckets_.size() == cap ? laid_out_ : 0;
+    if (from == 0) {
+        buckets_.assign(cap, Bucket{0, kEmpty});
+        bucket_mask_ = static_cast<uint32_t>(cap - 1);
+        std::fill(std::begin(stage1_), std::end(stage1_), 0);
+        // Prefix tracking: only for a pure prefix mask on the address (bytes in key order).
+        for (int f = 0; f < 2; ++f) {
+            pfx_vals_[f].clear();
+            const uint32_t m = ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(mask_) + kOff[f]));
+            pfx_len_[f] = m == 0 || (~m & (~m + 1)) != 0 ? 0 : static_cast<uint8_t>(std::popcount(m));
+        }
+    }
     FlowKey k{};
     uint64_t* kw = key_words(k);
-    static constexpr uint16_t kOff[2] = {SCS_KEY_OFF(ip4_dst), SCS_KEY_OFF(ip4_src)};
-    if (laid_out_ > 0 && buckets_.size() == cap) {
-        // Only appended to since the last finalize() (an amended stage), and insert() kept
-        // the index at this very size: add the new entries to the filters, keep the rest.
-        for (uint32_t e = static_cast<uint32_t>(laid_out_); e < prio_.size(); ++e) {
-            for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
-            const uint32_t s1 = stage1_hash(k);
-            stage1_[s1 / 64] |= uint64_t{1} << (s1 % 64);
-            for (int f = 0; f < 2; ++f)
-                if (pfx_len_[f]) pfx_vals_[f].push_back(ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(k) + kOff[f])));
-        }
-        for (int f = 0; f < 2; ++f) {
-            std::sort(pfx_vals_[f].begin(), pfx_vals_[f].end());
-            pfx_vals_[f].erase(std::unique(pfx_vals_[f].begin(), pfx_vals_[f].end()), pfx_vals_[f].end());
-        }
-        laid_out_ = prio_.size();
-        return;
-    }
-    laid_out_ = prio_.size();
-    buckets_.assign(cap, Bucket{0, kEmpty});
-    bucket_mask_ = static_cast<uint32_t>(cap - 1);
-    std::fill(std::begin(stage1_), std::end(stage1_), 0);
-    for (uint32_t e = 0; e < prio_.size(); ++e) {
+    for (auto e = static_cast<uint32_t>(from); e < prio_.size(); ++e) {
         for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
         const uint32_t s1 = stage1_hash(k);
         stage1_[s1 / 64] |= uint64_t{1} << (s1 % 64);
+        for (int f = 0; f < 2; ++f)
+            if (pfx_len_[f]) pfx_vals_[f].push_back(ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(k) + kOff[f])));
+        if (from > 0) continue;  // already in the index
         const uint32_t h = hash_of(k);
         uint32_t b = h & bucket_mask_;
         while (buckets_[b].entry != kEmpty) b = (b + 1) & bucket_mask_;
         buckets_[b] = {h, e};
     }
-    // Prefix tracking: only for a pure prefix mask on the address (bytes in key order).
     for (int f = 0; f < 2; ++f) {
-        pfx_vals_[f].clear();
-        pfx_len_[f] = 0;
-        const uint32_t m = ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(mask_) + kOff[f]));
-        if (m == 0 || (~m & (~m + 1)) != 0) continue;
-        pfx_len_[f] = static_cast<uint8_t>(std::popcount(m));
-        for (uint32_t e = 0; e < prio_.size(); ++e) {
-            for (unsigned i = 0; i < n_words_; ++i) kw[words_[i]] = values_[e * n_words_ + i];
-            pfx_vals_[f].push_back(ntoh32(*reinterpret_cast<const uint32_t*>(key_bytes(k) + kOff[f])));
-        }
         std::sort(pfx_vals_[f].begin(), pfx_vals_[f].end());
         pfx_vals_[f].erase(std::unique(pfx_vals_[f].begin(), pfx_vals_[f].end()), pfx_vals_[f].end());
     }
+    laid_out_ = prio_.size();
 }
 
 uint64_t Subtable::digest() const {

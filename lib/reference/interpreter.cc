@@ -496,14 +496,9 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
                     auto d = compiler::resolve(a.dst);
                     if (!d || !a.has_result || a.args.empty() || a.args.size() > engine::kMaxSelectMembers)
                         return {DropReason::Unimplemented, a.name};
-                    std::vector<engine::SelectMember> members;
-                    uint32_t upto = 0;
-                    for (const lflow::Arg& m : a.args) {
-                        upto += static_cast<uint32_t>(m.values.at(1).constant.value.low64());
-                        members.push_back({static_cast<uint32_t>(m.values.at(0).constant.value.low64()), upto});
-                    }
-                    const uint32_t id = engine::select_pick(members.data(), static_cast<unsigned>(members.size()),
-                                                            engine::select_hash(p.key));
+                    const std::vector<engine::SelectMember> members = engine::select_table(compiler::select_members(a));
+                    const uint32_t id = engine::select_pick(reinterpret_cast<const uint8_t*>(members.data()),
+                                                            static_cast<unsigned>(members.size()), engine::select_hash(p.key));
                     c.out.path.push_back(fmt::format("  select: member {}", id));
                     for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, b < 32 && ((id >> b) & 1));
                     // OVN's select() continues in the next table (its group's buckets resubmit).
@@ -546,7 +541,7 @@ Status Interpreter::Impl::ingress_output(Ctx& c, Pkt& p) const {
     if (e.kind == PortKind::Remote) return tunnel(c, p, e.tunnel, out);
     // A chassisredirect port resident here stands for its distributed port; a remote port
     // behind this switch's localnet port for the localnet port.
-    if (e.kind == PortKind::Redirect || e.kind == PortKind::ViaLocalnet) p.key.outport = hton32(e.peer_port);
+    if (e.stands_for_peer()) p.key.outport = hton32(e.peer_port);
     p.pipe = Pipe::Egress;
     c.out.path.push_back(fmt::format("  output to {} -> egress", it->second->pb->logical_port));
     return run_pipeline(c, p, 0);
@@ -725,8 +720,7 @@ void Interpreter::Impl::start_underlay(Ctx& c, std::span<const uint8_t> f) const
     auto it = dp->second.ports.find(gi.egress_port);
     if (it == dp->second.ports.end() || it->second->entry.kind == PortKind::None || it->second->entry.kind == PortKind::Remote)
         return drop(c, DropReason::TunnelUnknownPort);
-    if (it->second->entry.kind == PortKind::Redirect || it->second->entry.kind == PortKind::ViaLocalnet)
-        p.key.outport = hton32(it->second->entry.peer_port);
+    if (it->second->entry.stands_for_peer()) p.key.outport = hton32(it->second->entry.peer_port);
     finish(c, p, run_pipeline(c, p, 0));
 }
 
