@@ -286,6 +286,135 @@ def routed(central, chassis="scs-dp-0", register_remote=True):
     central.sync()
 
 
+# --- varied: a gateway on another chassis, route kinds, child ports, stateless NAT, L2 ----
+
+VARIED_SWITCHES = {"ls-v": 31, "ls-w": 32, "ls-pub": 33, "ls-l2": 34}
+VARIED_ROUTER = ("lr-v", 41)
+VARIED_VMS = {
+    # lport: (switch, [addresses...], [port_security...], tunnel key, remote, type)
+    "v1": ("ls-v", ["02:bb:00:00:01:11 10.31.0.11 fd31::11"], ["02:bb:00:00:01:11 10.31.0.0/28 fd31::11"],
+           1, False, ""),
+    "v2": ("ls-v", ["02:bb:00:00:01:12 10.31.0.12", "02:bb:00:00:01:22 10.32.0.22"],
+           ["02:bb:00:00:01:12 10.31.0.12", "02:bb:00:00:01:22 10.32.0.22"], 2, False, ""),
+    "v3": ("ls-v", ["02:bb:00:00:01:13 10.31.0.13 fd31::13"], ["02:bb:00:00:01:13 10.31.0.13 fd31::13"],
+           3, True, ""),
+    "v4": ("ls-v", ["02:bb:00:00:01:14 10.32.0.14 10.32.0.15"], ["02:bb:00:00:01:14 10.32.0.14 10.32.0.15"],
+           4, False, ""),
+    "vmeta": ("ls-v", ["02:bb:00:00:01:fe 10.31.0.254"], [], 6, False, "localport"),
+    "w1": ("ls-w", ["02:bb:00:00:02:11 10.33.0.11 fd33::11"], ["02:bb:00:00:02:11 10.33.0.11 fd33::11"],
+           1, False, ""),
+    "w2": ("ls-w", ["02:bb:00:00:02:12 10.33.0.12 fd33::12"], ["02:bb:00:00:02:12 10.33.0.12 fd33::12"],
+           2, True, ""),
+    "p1": ("ls-l2", ["02:bb:00:00:04:11"], [], 1, False, ""),
+    "p2": ("ls-l2", ["unknown"], [], 2, False, ""),
+    "p3": ("ls-l2", ["02:bb:00:00:04:13"], [], 3, True, ""),
+    "p4": ("ls-l2", ["02:bb:00:00:04:14", "unknown"], [], 4, True, ""),
+}
+# A VLAN-tagged child of local VIF v1 on another switch (the OpenStack trunk subport shape).
+VARIED_CHILD = ("w-child", "ls-w", "v1", 10, "02:bb:00:00:02:21 10.33.0.21", 3)
+VARIED_LRPS = {
+    # lrp: (switch, mac, networks, switch-side port, its tunnel key, the lrp's own tunnel key)
+    "lrv-v": ("ls-v", "02:bb:ff:00:01:01", ["10.31.0.1/24", "10.32.0.1/24", "fd31::1/64"], "lsv-lrv", 5, 1),
+    "lrv-w": ("ls-w", "02:bb:ff:00:02:01", ["10.33.0.1/24", "fd33::1/64"], "lsw-lrv", 4, 2),
+    "lrv-pub": ("ls-pub", "02:bb:ff:00:03:01", ["198.18.0.1/24", "fd98::1/64"], "lspub-lrv", 2, 3),
+}
+VARIED_CR_KEY = 4   # cr-lrv-pub's key: northd's next free one after the requested lrp keys
+VARIED_GATEWAY_CHASSIS = [("hv2", 20), (None, 10)]   # None: the chassis under test
+VARIED_UPSTREAMS = {
+    # next hops on ls-pub, pinned with static MAC bindings
+    "198.18.0.254": "02:bb:fe:00:00:fe",
+    "198.18.0.253": "02:bb:fe:00:00:fd",
+    "fd98::fe": "02:bb:fe:00:00:fe",
+}
+VARIED_ROUTES = [
+    # (options, prefix, nexthop, output port or None)
+    ([], "0.0.0.0/0", "198.18.0.254", None),
+    ([], "::/0", "fd98::fe", None),
+    ([], "10.66.0.0/16", "discard", None),
+    ([], "fd66::/64", "discard", None),
+    (["--policy=src-ip"], "10.32.0.0/24", "198.18.0.253", None),
+    ([], "10.77.0.0/16", "10.33.0.11", "lrv-w"),
+    (["--route-table=rtb-w"], "10.123.0.0/16", "10.31.0.12", None),
+    (["--route-table=rtb-w"], "10.66.5.0/24", "10.31.0.12", None),
+]
+# Stateless NAT: distributed (v1's, on the chassis of v1, external MAC) and centralized (w1's,
+# on the gateway chassis).
+VARIED_NATS = [
+    ("198.18.0.100", "10.31.0.11", "v1", "02:bb:ff:00:00:64"),
+    ("198.18.0.102", "10.33.0.11", None, None),
+]
+
+
+def varied_commands(chassis="scs-dp-0"):
+    """The ovn-nbctl commands of the varied topology (varied() docstring), one transaction."""
+    cmds = []
+    for sw, key in VARIED_SWITCHES.items():
+        cmds += [["ls-add", sw], ["set", "Logical_Switch", sw, "other_config:requested-tnl-key=%d" % key]]
+    cmds.append(["set", "Logical_Switch", "ls-l2", "other_config:vlan-passthru=true"])
+    for vm, (sw, addrs, psec, key, _, typ) in VARIED_VMS.items():
+        cmds += [["lsp-add", sw, vm], ["set", "Logical_Switch_Port", vm, "options:requested-tnl-key=%d" % key],
+                 ["lsp-set-addresses", vm] + addrs]
+        if psec:
+            cmds.append(["lsp-set-port-security", vm] + psec)
+        if typ:
+            cmds.append(["lsp-set-type", vm, typ])
+    child, sw, parent, tag, addrs, key = VARIED_CHILD
+    cmds += [["lsp-add", sw, child, parent, str(tag)], ["lsp-set-addresses", child, addrs],
+             ["lsp-set-port-security", child, addrs],
+             ["set", "Logical_Switch_Port", child, "options:requested-tnl-key=%d" % key]]
+    lr, key = VARIED_ROUTER
+    cmds += [["lr-add", lr], ["set", "Logical_Router", lr, "options:requested-tnl-key=%d" % key]]
+    for lrp, (sw, mac, nets, swp, key, lrp_key) in VARIED_LRPS.items():
+        cmds += [["lrp-add", lr, lrp, mac] + nets, ["lrp-set-options", lrp, "requested-tnl-key=%d" % lrp_key],
+                 ["lsp-add", sw, swp], ["lsp-set-type", swp, "router"], ["lsp-set-addresses", swp, "router"],
+                 ["lsp-set-options", swp, "router-port=%s" % lrp, "requested-tnl-key=%d" % key]]
+    cmds.append(["set", "Logical_Router_Port", "lrv-w", "options:route_table=rtb-w"])
+    for ch, prio in VARIED_GATEWAY_CHASSIS:
+        cmds.append(["lrp-set-gateway-chassis", "lrv-pub", ch or chassis, str(prio)])
+    cmds += [["lsp-add", "ls-pub", "ln-pub"], ["lsp-set-type", "ln-pub", "localnet"],
+             ["lsp-set-addresses", "ln-pub", "unknown"],
+             ["lsp-set-options", "ln-pub", "network_name=physnet1", "requested-tnl-key=1"]]
+    for nh, mac in VARIED_UPSTREAMS.items():
+        cmds.append(["static-mac-binding-add", "lrv-pub", nh, mac])
+    for opts, prefix, nh, port in VARIED_ROUTES:
+        cmds.append(opts + ["lr-route-add", lr, prefix, nh] + ([port] if port else []))
+    for ext, logical, port, mac in VARIED_NATS:
+        cmds.append(["--stateless", "lr-nat-add", lr, "dnat_and_snat", ext, logical] + ([port, mac] if port else []))
+    return cmds
+
+
+def varied(central, chassis="scs-dp-0", register_remote=True):
+    """A third stateless topology, every key and address its own:
+
+      ls-v (key 31) 10.31.0.0/24 + 10.32.0.0/24 + fd31::/64: v1 (port security with an IPv4
+           CIDR 10.31.0.0/28), v2 (two "MAC IP" entries, one per subnet), v4 (two IPv4
+           addresses), vmeta (localport), v3 on hv2
+        | lrv-v 10.31.0.1/24 10.32.0.1/24 fd31::1/64 (two IPv4 networks on one port)
+      lr-v (41, distributed) -- lrv-w 10.33.0.1/24 fd33::1/64 (options:route_table=rtb-w)
+        |                          ls-w (32): w1, w2 on hv2, w-child (VLAN 10 child of v1)
+        | lrv-pub 198.18.0.1/24 fd98::1/64: distributed gateway port, gateway chassis hv2
+        |     (priority 20, the active one) and `chassis` (priority 10)
+      ls-pub (33): ln-pub (localnet physnet1, untagged); upstreams 198.18.0.254/.253, fd98::fe
+      ls-l2 (34, no router, vlan-passthru): p1 (MAC only), p2 ("unknown"), p3 and p4
+           ("MAC" + "unknown") on hv2
+
+    Routes (VARIED_ROUTES): defaults to the upstream, discard routes (IPv4 and IPv6), a
+    src-ip policy route for 10.32.0.0/24 to the second upstream, a route with an explicit
+    output port, route-table rtb-w routes for traffic entering from lrv-w. Stateless NAT
+    (VARIED_NATS): distributed 198.18.0.100 <-> v1, centralized 198.18.0.102 <-> w1.
+    With register_remote, hv2 (192.168.100.2) is registered, v3, w2, p3, p4 are bound to it
+    and so is cr-lrv-pub (hv2's ovn-controller, the active gateway, would claim it)."""
+    central.nbctl_batch(varied_commands(chassis))
+    central.sync()
+    if register_remote:
+        central.add_remote_chassis(DEMO_HV2[0], DEMO_HV2[1])
+        for vm, v in VARIED_VMS.items():
+            if v[4]:
+                central.bind_port_to(DEMO_HV2[0], vm)
+        central.bind_port_to(DEMO_HV2[0], "cr-lrv-pub")
+    central.sync()
+
+
 # --- scale ---------------------------------------------------------------------------------
 
 def _mac(i, j):
