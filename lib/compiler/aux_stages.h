@@ -16,10 +16,12 @@
 #include <optional>
 #include <string_view>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
 #include "compiler/bit_ref.h"
+#include "compiler/name_index.h"
 #include "engine/builder.h"
 #include "lflow/expr.h"
 #include "ovsdb/sb_types.h"
@@ -65,7 +67,7 @@ struct PortSecRules {
     uint32_t actions[2] = {engine::kNoAction, engine::kNoAction};  // [deny, allow]
     uint32_t n_specs = 0;
 };
-using PortSecLog = std::map<std::string, PortSecRules, std::less<>>;
+using PortSecLog = std::unordered_map<std::string, PortSecRules, NameHash, std::equal_to<>>;
 
 // Emits the rules of one used aux stage into `b` (its name, aux_stage_title(), is the
 // caller's to set). Port-security rules are taken from `cache` (when given) for ports whose

@@ -156,7 +156,9 @@ void ChassisView::place_row(uint32_t row, uint32_t at, uint64_t h) {
     p.name_hash = h;
     p.dp_key = static_cast<uint32_t>(dps_[at]->tunnel_key);
     place(p, pb);
-    p.resident = p.chassis == cfg_.chassis;
+    // As resident_here() answers, also when the port could not be placed (e.g. a
+    // chassisredirect port whose distributed port is missing).
+    p.resident = resident_chassis(pb) == cfg_.chassis;
     uint64_t entry[2];
     std::memcpy(entry, &p.entry, sizeof entry);
     const uint64_t security = pb.security_hash ? pb.security_hash : ovsdb::port_security_hash(pb);

@@ -54,7 +54,7 @@ struct PortPlacement {
     // at hand: its name and tunnel key; and those with its placement and port security.
     uint64_t key_digest = 0, digest = 0;
     uint32_t row = 0;          // pb's index in Snapshot::ports
-    bool resident = false;     // chassis is this chassis (is_chassis_resident())
+    bool resident = false;     // is_chassis_resident() is true (resident_here())
 };
 
 // What ChassisView::update() changed, for whoever keeps things derived from the view.

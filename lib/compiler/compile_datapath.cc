@@ -9,6 +9,7 @@
 
 #include "compiler/lower_actions.h"
 #include "compiler/aux_stages.h"
+#include "compiler/name_index.h"
 #include "common/mix.h"
 #include "engine/builder.h"
 
@@ -71,6 +72,8 @@ bool calls_aux(const lflow::ActionList& l) {
 }
 bool calls_aux(const ParsedFlow& f) { return f.actions && calls_aux(*f.actions); }
 
+std::string_view placement_name(const PortPlacement& p) { return p.pb->logical_port; }
+
 // Half of a stage's code is left behind by flows amended away: build it whole again.
 bool mostly_dead(const engine::StageBlock& b) { return 2 * b.dead_insns > b.code_end - b.code_begin; }
 
@@ -90,14 +93,47 @@ PipeShape shape(const std::vector<FlowRef>& flows, Pipe pipe) {
     unsigned n = 0;
     for (const FlowRef& f : flows)
         if (f->pipe == pipe) n = std::max(n, f->table + 1u);
-    PipeShape s;
-    s.names.resize(n);
-    for (unsigned t = 0; t < n; ++t) s.names[t] = fmt::format("table{}", t);
+    // Each table's name from the first of its flows that has one (all of a table's flows
+    // name the same stage): one string copy per table, not per flow.
+    std::vector<const std::string*> named(n, nullptr);
     for (const FlowRef& f : flows)
-        if (f->pipe == pipe && !f->stage.empty()) s.names[f->table] = f->stage;
+        if (f->pipe == pipe && !named[f->table] && !f->stage.empty()) named[f->table] = &f->stage;
+    PipeShape s;
+    s.names.reserve(n + kAuxSlots);
+    for (unsigned t = 0; t < n; ++t) s.names.push_back(named[t] ? *named[t] : fmt::format("table{}", t));
     s.first_aux = static_cast<uint8_t>(n);
     for (unsigned k = 0; k < kAuxSlots; ++k) s.names.emplace_back(fmt::format("aux{}", k));
     return s;
+}
+
+// What changed in the names the datapath's resolver answers from since the cache's last
+// compile; the cache then holds this compile's (MatchCache::names_env, keys).
+NameDelta take_name_delta(MatchCache& m, const DatapathResolver& r, NamesEnv env) {
+    NameDelta d;
+    if (env.all != 0 && m.names_env.all == env.all) {
+        d.mode = NameDelta::Mode::Same;  // the keys too: m.keys stay
+        return d;
+    }
+    if (env.but_keys != 0 && m.names_env.but_keys == env.but_keys) {
+        d.mode = NameDelta::Mode::PortKeys;
+        // A name on one side only, or with another key, changed.
+        r.for_each_key([&](std::string_view name, uint32_t key) {
+            auto it = m.keys.find(name);
+            if (it == m.keys.end() || it->second != key) d.ports.emplace_back(name);
+        });
+        for (const auto& [name, key] : m.keys)
+            if (!r.key_of(name)) d.ports.push_back(name);
+        std::sort(d.ports.begin(), d.ports.end());
+        for (const std::string& name : d.ports) {
+            if (auto key = r.key_of(name)) m.keys.insert_or_assign(name, *key);
+            else m.keys.erase(name);
+        }
+    } else {
+        m.keys.clear();
+        r.for_each_key([&](std::string_view name, uint32_t key) { m.keys.emplace(std::string(name), key); });
+    }
+    m.names_env = env;
+    return d;
 }
 
 
@@ -106,7 +142,7 @@ PipeShape shape(const std::vector<FlowRef>& flows, Pipe pipe) {
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
                                           const NameTables& names, MatchCache* matches, uint64_t env,
-                                          uint64_t names_env) {
+                                          NamesEnv names_env) {
     CompiledDatapath out;
     out.binding = &dp;
     if (dp.tunnel_key <= 0 || dp.tunnel_key >= (1 << 24))
@@ -116,7 +152,12 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     b.stages(Pipe::Ingress, shapes[0].names);
     b.stages(Pipe::Egress, shapes[1].names);
     const DatapathResolver resolver(sb, view, names, dp);
-    const DepCheck deps(resolver, matches && names_env != 0 && matches->names_env == names_env);
+    NameDelta delta;
+    if (matches) {
+        ++matches->epoch;
+        delta = take_name_delta(*matches, resolver, names_env);
+    }
+    const DepCheck deps(resolver, matches ? matches->epoch : 0, matches ? &delta : nullptr);
 
     // Calls into the aux stages only note what they need here; the stages' rules are emitted
     // after every flow is lowered (aux_stages.h).
@@ -141,13 +182,14 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             const ParsedFlow* f = fr->get();
             if (!f->expr || !f->error.empty()) continue;
             MatchCache::Entry& e = matches->by_flow[f->uuid];
-            if (e.expr != f->expr || e.prereqs != f->action_prereqs || !deps.hold(e.deps)) {
+            if (e.expr != f->expr || e.prereqs != f->action_prereqs || !deps.hold(e.deps, e.checked)) {
                 e.expr = f->expr;
                 e.prereqs = f->action_prereqs;
                 e.deps.clear();
                 e.matches = lower_match(*f, RecordingResolver(deps, e.deps));
                 r.lowered.insert(f->uuid);
             }
+            e.checked = deps.epoch();
             if (e.matches) r.rules += e.matches->size();
         }
         return r;
@@ -216,21 +258,21 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     // numbering follows the order of first use); not for more than a few flows at a time.
     auto amend_stage = [&](StageUnit& unit, const std::vector<const FlowRef*>& stage_flows,
                            const std::set<ovsdb::Uuid>& lowered, Pipe pipe, uint8_t table, const AuxFn& note) {
-        if (!deps.hold(unit.deps)) return false;
-        std::unordered_map<ovsdb::Uuid, std::size_t, ovsdb::UuidHash> old_at;  // uuid -> unit.reports
+        if (!deps.hold(unit.deps, unit.checked)) return false;
+        UuidSlots old_at;  // uuid -> index in unit.reports
         old_at.reserve(unit.reports.size());
-        for (std::size_t i = 0; i < unit.reports.size(); ++i) old_at.emplace(unit.reports[i].uuid, i);
-        std::vector<bool> kept(unit.reports.size());
+        for (std::size_t i = 0; i < unit.reports.size(); ++i) old_at.put(unit.reports[i].uuid, static_cast<uint32_t>(i));
+        std::vector<uint8_t> kept(unit.reports.size(), 0);
         std::vector<const FlowRef*> added;
         for (const FlowRef* f : stage_flows) {
-            auto it = old_at.find((*f)->uuid);
-            const FlowRef& was = it != old_at.end() ? unit.reports[it->second].flow : nullptr;
-            if (was && (was == *f || was->content_hash == (*f)->content_hash) && !lowered.count((*f)->uuid))
-                kept[it->second] = true;
+            const uint32_t at = old_at.find((*f)->uuid);
+            const FlowRef* was = at != UuidSlots::kNone ? &unit.reports[at].flow : nullptr;
+            if (was && *was && (*was == *f || (*was)->content_hash == (*f)->content_hash) && !lowered.count((*f)->uuid))
+                kept[at] = 1;
             else
                 added.push_back(f);
         }
-        const std::size_t n_removed = static_cast<std::size_t>(std::count(kept.begin(), kept.end(), false));
+        const std::size_t n_removed = static_cast<std::size_t>(std::count(kept.begin(), kept.end(), uint8_t{0}));
         if (n_removed + added.size() > 8 + stage_flows.size() / 8 || mostly_dead(*unit.block)) return false;
         std::vector<uint32_t> removed;
         std::size_t removed_specs = 0;
@@ -263,6 +305,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         }
         b.end_block(pipe, table);
         unit.reports = std::move(reports);
+        unit.checked = deps.epoch();
         return true;
     };
 
@@ -273,10 +316,12 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         refresh_port_sec(u.kind, dp, view, deps, *matches);
         const auto& by_port = matches->port_sec[u.kind == AuxKind::PortSecIn ? 0 : 1];
         const auto& ports = view.ports(dp.uuid);
-        std::set<std::string_view> present, added;
+        NameIndex<PortPlacement, &placement_name> present;
+        present.reserve(ports.size());
+        std::set<std::string_view> added;
         for (const PortPlacement& p : ports) {
             const std::string& name = p.pb->logical_port;
-            present.insert(name);
+            present.put(&p);
             auto e = by_port.find(name);
             auto logged = unit.port_rules.find(name);
             if (e == by_port.end()) return false;
@@ -287,7 +332,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
         std::vector<uint32_t> removed;
         std::size_t removed_specs = 0;
         for (const auto& [name, rules] : unit.port_rules) {
-            if (present.count(name) && !added.count(name)) continue;
+            if (present.find(name) && !added.count(name)) continue;
             gone.push_back(name);
             for (const uint32_t a : rules.actions)
                 if (a != engine::kNoAction) removed.push_back(a);
@@ -332,8 +377,9 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             for (const FlowRef* f : stage_flows) fp += mix64((*f)->content_hash);
             const Refreshed stage_matches = refresh_matches(stage_flows);
             StageUnit& unit = take_unit(pi, table);
-            if (unit.block && unit.fp == fp && stage_matches.lowered.empty() && deps.hold(unit.deps) &&
+            if (unit.block && unit.fp == fp && stage_matches.lowered.empty() && deps.hold(unit.deps, unit.checked) &&
                 unit.replay(aux[pi])) {
+                unit.checked = deps.epoch();
                 const uint32_t base = b.adopt(pipe, table, unit.block);
                 for (const FlowReport& r : unit.reports) {
                     FlowReport& rep = out.flows.emplace_back(r);
@@ -359,6 +405,7 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
             }
             unit = StageUnit{};
             unit.fp = fp;
+            unit.checked = deps.epoch();
             b.reserve(pipe, table, stage_matches.rules);
             const RecordingResolver by(deps, unit.deps);
             const uint32_t base = b.begin_block(pipe, table);
@@ -438,7 +485,6 @@ Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, cons
     if (matches) {
         for (auto& [unit, at] : placed) unit->block = b.block(at.first, at.second);
         matches->stages = std::move(units);
-        matches->names_env = names_env;
     }
     out.dp = std::move(*built);
     return out;

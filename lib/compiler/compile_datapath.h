@@ -62,6 +62,7 @@ struct FlowReport {
 // while its use and everything of the datapath but its flows are the same (fp).
 struct StageUnit {
     uint64_t fp = 0;  // the stage's flows (content hashes), order-independent
+    uint64_t checked = 0;  // MatchCache::epoch its deps were recorded or last held in
     engine::StageBlockPtr block;  // where it is in the last build; null: not reusable
     ResolverDeps deps;
     struct AuxCall {
@@ -77,6 +78,12 @@ struct StageUnit {
     bool replay(AuxStages& stages) const;
 };
 
+// Fingerprints of what a datapath's name resolver answers from; 0: not known.
+struct NamesEnv {
+    uint64_t all = 0;       // its port and group keys, address sets, port groups, residency
+    uint64_t but_keys = 0;  // the same without its port and group keys
+};
+
 // One datapath's lowered flow matches and port-security rules, kept across generations. An
 // entry is reused while its input is the same (the parse, the port_security column) and
 // every name its lowering resolved still resolves the same way (resolver_deps.h): a change
@@ -85,6 +92,7 @@ struct MatchCache {
     struct Entry {
         std::shared_ptr<const lflow::Expr> expr, prereqs;  // what it was lowered from
         ResolverDeps deps;
+        uint64_t checked = 0;  // the epoch its deps were recorded or last held in
         Result<PackedMatches> matches = PackedMatches{};
     };
     struct PortSecEntry {
@@ -92,13 +100,19 @@ struct MatchCache {
         uint64_t version = 0;  // moves on (process-wide unique) whenever it is built again
         std::vector<std::string> port_security;  // what it was built from
         ResolverDeps deps;
+        uint64_t checked = 0;  // the epoch its deps were recorded or last held in
         Result<std::vector<PortSecFlow>> flows = std::vector<PortSecFlow>{};
         std::vector<std::string> errors;
     };
     std::unordered_map<ovsdb::Uuid, Entry, ovsdb::UuidHash> by_flow;
-    std::map<std::string, PortSecEntry, std::less<>> port_sec[2];  // [ingress?0:1] by port
+    std::unordered_map<std::string, PortSecEntry, NameHash, std::equal_to<>> port_sec[2];  // [ingress?0:1] by port
     std::map<std::pair<int, int>, StageUnit> stages;  // by (pipeline, table)
-    uint64_t names_env = 0;  // the `names_env` every entry's deps were last checked against
+    // Compiles of the datapath with this cache, counting from 1 (DepCheck's epochs), and
+    // what the resolver answered from in the last one: its `names_env` and every port and
+    // group key by name. The next compile's NameDelta is taken against these.
+    uint64_t epoch = 0;
+    NamesEnv names_env;
+    std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> keys;
     // Where each pipeline's aux stages began when `stages` were built (one past the last OVN
     // table the datapath's flows use). The stages' code calls the aux stages by table id: when
     // the pipeline grows (more flows arrive as conditional monitoring widens) none of them
@@ -119,12 +133,12 @@ struct CompiledDatapath {
 // `env`: a fingerprint of everything the datapath's compile reads but its flows (ports and
 // their placement, port security, MAC bindings, groups, names, residency, tunnels); 0 if not
 // known. With `matches`, aux stages are reused while it and their use are unchanged.
-// `names_env`: a fingerprint of everything the name resolver answers from (the datapath's
-// port and group keys, address sets, port groups, residency); 0 if not known. While it is
-// what it was, the cached lowerings' name dependencies are not asked again.
+// `names_env`: what the name resolver answers from. While it is what it was, the cached
+// lowerings' name dependencies are not asked again; when only port and group keys changed,
+// only the deps on the names whose keys changed are (NameDelta).
 Result<CompiledDatapath> compile_datapath(const ovsdb::DatapathBinding& dp, const std::vector<FlowRef>& flows,
                                           const ovsdb::Snapshot& sb, const ChassisView& view,
                                           const NameTables& names, MatchCache* matches = nullptr, uint64_t env = 0,
-                                          uint64_t names_env = 0);
+                                          NamesEnv names_env = {});
 
 }  // namespace scs::compiler

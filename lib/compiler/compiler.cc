@@ -129,7 +129,7 @@ const Compiler::View& Compiler::view_for(const ovsdb::Snapshot& sb, const Compil
     view_.rx = view_.view->rx_bindings();
     // Residency as is_chassis_resident() sees it (also of ports not claimed).
     view_.view->for_each_port([&](const PortPlacement& p) {
-        if (p.chassis == cfg_.chassis) view_.resident += mix64(p.name_hash);
+        if (p.resident) view_.resident += mix64(p.name_hash);
     });
     return view_;
 }
@@ -222,6 +222,8 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         // datapath keeps its fingerprint whatever the order of the snapshot.
         Fingerprint env;
         env.word(resident.h);
+        env.pod(dp->tunnel_key);  // the datapath's port group names are "<tunnel key>_<name>"
+        const uint64_t names_but_keys = env.h;
         auto [ports_fp, fresh] = view_.ports.try_emplace(uuid);
         if (fresh) {  // once per view: ports only change with it
             for (const PortPlacement& p : view.ports(uuid)) {
@@ -257,7 +259,8 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         if (old != cache_.end() && old->second.fingerprint == fp.h) {
             out = old->second.out;
         } else {
-            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get(), but_flows, env.h ? env.h : 1);
+            auto c = compile_datapath(*dp, dp_flows, sb, view, names, matches.get(), but_flows,
+                                      NamesEnv{env.h ? env.h : 1, names_but_keys ? names_but_keys : 1});
             // Flows and ports gone from the datapath leave the cache - once they are as many
             // as those left (entries are checked before use; this bounds the memory, and a
             // removal does not cost a pass over every flow of the datapath).

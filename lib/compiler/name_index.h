@@ -16,6 +16,12 @@
 
 namespace scs::compiler {
 
+// std::hash of names, for unordered containers of std::string looked up by string_view.
+struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
 // `Name(const T&)` gives the row's name (a view into the row).
 template <typename T, auto Name>
 class NameIndex {

@@ -16,16 +16,19 @@ NameTables::NameTables(const ovsdb::Snapshot& sb) {
 DatapathResolver::DatapathResolver(const ovsdb::Snapshot& sb, const ChassisView& view, const NameTables& names,
                                    const ovsdb::DatapathBinding& dp)
     : view_(view), names_(names), dp_prefix_(fmt::format("{}_", dp.tunnel_key)) {
-    for (const PortPlacement& p : view.ports(dp.uuid)) keys_[p.pb->logical_port] = static_cast<uint32_t>(p.pb->tunnel_key);
+    const auto& ports = view.ports(dp.uuid);
+    keyed_.reserve(ports.size() + 8);
+    for (const PortPlacement& p : ports)
+        keyed_.push_back({p.pb->logical_port, static_cast<uint32_t>(p.pb->tunnel_key)});
     for (const auto& g : sb.multicast_groups)
-        if (g.datapath == dp.uuid) keys_[g.name] = static_cast<uint32_t>(g.tunnel_key);
+        if (g.datapath == dp.uuid) keyed_.push_back({g.name, static_cast<uint32_t>(g.tunnel_key)});
+    keys_.reserve(keyed_.size());  // keyed_ no longer moves: the index points into it
+    for (const Keyed& k : keyed_) keys_.put(&k);
 }
 
 std::optional<uint32_t> DatapathResolver::port_key(std::string_view name) const {
     if (name == "none") return 0;  // ovn-controller's name for "no port" (outport == "none")
-    auto it = keys_.find(name);
-    if (it == keys_.end()) return std::nullopt;
-    return it->second;
+    return key_of(name);
 }
 
 const std::vector<std::string>* DatapathResolver::address_set(std::string_view name) const {

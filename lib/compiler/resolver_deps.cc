@@ -1,5 +1,6 @@
 #include "compiler/resolver_deps.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "common/mix.h"
@@ -32,8 +33,21 @@ uint64_t DepCheck::answer(ResolverDep::Kind k, std::string_view name) const {
     return ~uint64_t{0};
 }
 
-bool DepCheck::hold(const ResolverDeps& deps) const {
-    if (unchanged_) return true;
+bool NameDelta::port_changed(std::string_view name) const {
+    if (ports.size() <= 4) return std::find(ports.begin(), ports.end(), name) != ports.end();
+    return std::binary_search(ports.begin(), ports.end(), name, std::less<>());
+}
+
+bool DepCheck::hold(const ResolverDeps& deps, uint64_t checked) const {
+    const bool recent = delta_ && checked + 1 == epoch_;
+    if (recent && delta_->mode == NameDelta::Mode::Same) return true;
+    if (recent && delta_->mode == NameDelta::Mode::PortKeys) {
+        // Only the changed names can answer differently.
+        for (const ResolverDep& d : deps)
+            if (d.kind == ResolverDep::Kind::Port && delta_->port_changed(d.name) && answer(d.kind, d.name) != d.answer)
+                return false;
+        return true;
+    }
     for (const ResolverDep& d : deps)
         if (answer(d.kind, d.name) != d.answer) return false;
     return true;

@@ -25,16 +25,35 @@ struct ResolverDep {
 };
 using ResolverDeps = std::vector<ResolverDep>;
 
+// What changed, since a datapath's last compile, in what its name resolver answers from.
+struct NameDelta {
+    enum class Mode : uint8_t {
+        Unknown,   // anything may have changed: every question is asked again
+        Same,      // nothing changed
+        PortKeys,  // only port and multicast-group keys: those of `ports` (added, removed or
+                   // renumbered); address sets, port groups and residency are the same
+    };
+    Mode mode = Mode::Unknown;
+    std::vector<std::string> ports;  // sorted
+
+    bool port_changed(std::string_view name) const;
+};
+
 // Answers questions again, for one datapath's compile (set contents are hashed once each).
-// `unchanged`: the caller knows every answer is what it was when the deps were recorded
-// (nothing a resolver reads changed): hold() is then true without asking again.
+// Deps recorded (or last found to hold) in the compile numbered `epoch - 1` are judged by
+// `delta`, which says what changed since that compile; older ones are asked again.
 class DepCheck {
 public:
-    explicit DepCheck(const lflow::Resolver& r, bool unchanged = false) : r_(r), unchanged_(unchanged) {}
+    explicit DepCheck(const lflow::Resolver& r, uint64_t epoch = 0, const NameDelta* delta = nullptr)
+        : r_(r), epoch_(epoch), delta_(delta && epoch > 0 ? delta : nullptr) {}
     const lflow::Resolver& resolver() const { return r_; }
+    // The compile this check is for: what a dep list that holds is then marked with.
+    uint64_t epoch() const { return epoch_; }
 
     uint64_t answer(ResolverDep::Kind k, std::string_view name) const;
-    bool hold(const ResolverDeps& deps) const;
+    // Whether every dep still gets its answer; `checked`: the epoch the deps were recorded
+    // or last held in.
+    bool hold(const ResolverDeps& deps, uint64_t checked) const;
 
     static uint64_t encode(std::optional<uint32_t> key) { return key ? *key : uint64_t{1} << 40; }
     static uint64_t encode(bool b) { return b ? 1 : 0; }
@@ -42,7 +61,8 @@ public:
 
 private:
     const lflow::Resolver& r_;
-    bool unchanged_ = false;
+    uint64_t epoch_ = 0;
+    const NameDelta* delta_ = nullptr;
     mutable std::unordered_map<const void*, uint64_t> set_hash_;
 };
 

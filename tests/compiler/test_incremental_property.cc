@@ -4,7 +4,10 @@
 // ovn-northd recomputes - is compiled by one Compiler (its caches, adopted and amended
 // stages carried from generation to generation) and, at every step, by a fresh Compiler.
 // Both must give the same compile_summary() (every stage's kind, rules and what each rule's
-// actions do).
+// actions do). Along the chain ports are also renumbered (another tunnel key) and removed
+// and put back, so that the cached lowerings' name dependencies are judged both ways: all
+// asked again, or only those on the ports whose keys changed (NameDelta) - including a flow
+// that was away while a key changed and comes back after it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -91,11 +94,27 @@ std::string first_differences(const std::string& got, const std::string& want) {
     return out;
 }
 
+// The ports of the next step: each (by index into the fixture's) as it was, renumbered
+// (its key + 20000: free in every fixture) or gone; a few of them change each step.
+enum class PortState : uint8_t { Original, Renumbered, Gone };
+std::vector<PortState> next_ports(const std::vector<PortState>& cur, std::mt19937& rng, unsigned step, unsigned steps) {
+    std::vector<PortState> next = cur;
+    if (step + 1 == steps) return std::vector<PortState>(cur.size(), PortState::Original);
+    std::uniform_int_distribution<std::size_t> pick(0, cur.size() - 1);
+    std::uniform_int_distribution<unsigned> what(0, 9);
+    for (int n = 0; n < 2 && !cur.empty(); ++n) {
+        const unsigned w = what(rng);
+        next[pick(rng)] = w < 5 ? PortState::Original : w < 9 ? PortState::Renumbered : PortState::Gone;
+    }
+    return next;
+}
+
 void run_chain(const Fixture& f, uint32_t seed, unsigned steps) {
     auto full = ovsdb::load_snapshot(std::string(SCS_SOURCE_ROOT "/tests/fixtures/sb/") + f.file);
     ASSERT_TRUE(full) << full.error();
     std::mt19937 rng(seed);
     std::vector<bool> have(full->logical_flows.size(), false);
+    std::vector<PortState> ports(full->ports.size(), PortState::Original);
     Compiler inc(f.cfg);
     ovsdb::Snapshot sb = *full;
     unsigned amended = 0;
@@ -104,8 +123,22 @@ void run_chain(const Fixture& f, uint32_t seed, unsigned steps) {
         sb.logical_flows.clear();
         for (std::size_t i = 0; i < have.size(); ++i)
             if (have[i]) sb.logical_flows.push_back(full->logical_flows[i]);
-        SCOPED_TRACE(fmt::format("{} seed {} step {}: {} of {} flows", f.file, seed, step, sb.logical_flows.size(),
-                                 full->logical_flows.size()));
+        if (step > 0) ports = next_ports(ports, rng, step, steps);
+        sb.ports.clear();
+        unsigned renumbered = 0, gone = 0;
+        for (std::size_t i = 0; i < ports.size(); ++i) {
+            if (ports[i] == PortState::Gone) {
+                ++gone;
+                continue;
+            }
+            sb.ports.push_back(full->ports[i]);
+            if (ports[i] == PortState::Renumbered) {
+                sb.ports.back().tunnel_key += 20000;
+                ++renumbered;
+            }
+        }
+        SCOPED_TRACE(fmt::format("{} seed {} step {}: {} of {} flows, {} ports renumbered, {} gone", f.file, seed, step,
+                                 sb.logical_flows.size(), full->logical_flows.size(), renumbered, gone));
         auto a = inc.compile(sb, step + 1);
         ASSERT_TRUE(a) << a.error();
         Compiler fresh(f.cfg);
