@@ -286,6 +286,8 @@ std::string render_dump_tables(const Json& r) {
                 std::string where = "-";
                 const std::string kind = text(p, "kind");
                 if (kind == "vif") where = fmt::format("dpdk port {}", text(p, "dpdk_port"));
+                if (const Json* lp = p.find("localport"); lp && lp->is_bool() && lp->as_bool())
+                    where += ", localport (never tunnelled)";
                 if (kind == "localnet")
                     where = fmt::format("dpdk port {}, vlan {}", text(p, "dpdk_port"),
                                         text(p, "vlan"));

@@ -132,6 +132,7 @@ Json port_json(const engine::Generation& gen, const engine::Datapath& dp, uint32
     j["key"] = key;
     j["name"] = dp.port_name(key);
     j["kind"] = port_kind_name(p.kind);
+    if (p.localport()) j["localport"] = true;  // delivered here only, never tunnelled
     switch (p.kind) {
         case engine::PortKind::Vif:
             j["dpdk_port"] = p.tx_port;

@@ -58,6 +58,7 @@ namespace scs {
     X(NotIp, "not-ip", "an IP action on a non-IP packet")                                       \
     X(Unimplemented, "unimplemented", "a logical action the engine does not execute yet")       \
     X(SameInOut, "same-in-out", "output to the input port without flags.loopback")             \
+    X(LocalportNoTunnel, "localport-no-tunnel", "traffic from a localport is never tunnelled") \
     /* I/O */                                                                                   \
     X(NoUnderlay, "no-underlay", "output to a remote chassis with no underlay port configured") \
     X(TxFull, "tx-full", "transmit queue full")                                                 \

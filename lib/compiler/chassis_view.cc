@@ -143,7 +143,9 @@ ChassisView::ChassisView(const ovsdb::Snapshot& sb, const LocalConfig& cfg) : sb
 
 bool ChassisView::leaf(const PortBinding& pb, uint64_t name_hash, bool vif) const {
     const std::string& t = pb.type;
-    return !vif && t != "patch" && t != "l3gateway" && t != "chassisredirect" && t != "localnet" &&
+    // A child port depends on its parent and lands in the parent's RX binding: not a leaf.
+    return !vif && pb.parent_port.empty() && t != "patch" && t != "l3gateway" && t != "chassisredirect" &&
+           t != "localnet" &&
            !std::binary_search(referenced_.begin(), referenced_.end(), name_hash);
 }
 
@@ -306,9 +308,18 @@ std::string_view ChassisView::resident_chassis(const PortBinding& pb) const {
         const std::string* c = option(pb, "l3gateway-chassis");
         return c ? *c : pb.chassis;
     }
-    if (vif_port_.count(&pb) && (pb.type.empty() || pb.type == "virtual" || pb.type == "external"))
+    if ((vif_port_.count(&pb) || child_of_local_vif(pb)) &&
+        (pb.type.empty() || pb.type == "virtual" || pb.type == "external"))
         return cfg_.chassis;
     return pb.chassis;
+}
+
+std::optional<uint16_t> ChassisView::child_of_local_vif(const PortBinding& pb) const {
+    if (pb.parent_port.empty()) return std::nullopt;
+    const PortBinding* parent = pb_by_name_.find(pb.parent_port);
+    auto it = parent ? vif_port_.find(parent) : vif_port_.end();
+    if (it == vif_port_.end()) return std::nullopt;
+    return it->second;
 }
 
 std::optional<uint16_t> ChassisView::tunnel_to(std::string_view chassis) const {
@@ -376,11 +387,24 @@ void ChassisView::place(PortPlacement& p, const PortBinding& pb) {
         return;
     }
     if (type.empty() || type == "virtual" || type == "external" || type == "localport") {
+        if (type == "localport") e.flags |= engine::kPortLocalport;
         auto it = vif_port_.find(&pb);
         if (it != vif_port_.end()) {
             p.chassis = cfg_.chassis;
             e.kind = PortKind::Vif;
             e.tx_port = it->second;
+            return;
+        }
+        // A child port (OpenStack trunk subport): tagged frames on its parent's VIF.
+        if (const auto parent_port = type.empty() ? child_of_local_vif(pb) : std::nullopt) {
+            if (!pb.tag || *pb.tag < 1 || *pb.tag > 4095) {
+                p.note = "child port without a VLAN tag 1..4095";
+                return;
+            }
+            p.chassis = cfg_.chassis;
+            e.kind = PortKind::Vif;
+            e.tx_port = *parent_port;
+            e.vlan = static_cast<uint16_t>(*pb.tag);
             return;
         }
         if (type == "localport") {  // never tunnelled: every chassis has its own
@@ -432,7 +456,9 @@ std::set<std::string> ChassisView::claims() const {
     std::set<std::string> out;
     for_each_port([&](const PortPlacement& p) {
         const auto k = p.entry.kind;
-        if (k == PortKind::Vif || k == PortKind::Redirect || (p.pb->type == "l3gateway" && p.chassis == cfg_.chassis))
+        // Not a localport: every chassis has one, none claims it (ovn-controller's binding.c).
+        if ((k == PortKind::Vif && !p.entry.localport()) || k == PortKind::Redirect ||
+            (p.pb->type == "l3gateway" && p.chassis == cfg_.chassis))
             out.insert(p.pb->logical_port);
     });
     return out;
@@ -455,7 +481,11 @@ std::vector<engine::RxBinding> ChassisView::rx_bindings() const {
     for (std::size_t i = 0; i < placed_.size(); ++i) {
         if (!local_.count(dps_[i]->uuid)) continue;
         for (const PortPlacement& p : placed_[i]) {
-            if (p.entry.kind == PortKind::Vif) {
+            if (p.entry.kind == PortKind::Vif && p.entry.vlan) {  // a child port
+                engine::RxBinding& b = at(p.entry.tx_port);
+                b.role = engine::RxRole::Vif;
+                b.children.push_back({p.entry.vlan, p.dp_key, static_cast<uint32_t>(p.pb->tunnel_key)});
+            } else if (p.entry.kind == PortKind::Vif) {
                 engine::RxBinding& b = at(p.entry.tx_port);
                 b.role = engine::RxRole::Vif;
                 b.dp = p.dp_key;

@@ -130,6 +130,8 @@ private:
     void place_row(uint32_t row, uint32_t at, uint64_t h);
     bool leaf(const ovsdb::PortBinding& pb, uint64_t name_hash, bool vif) const;
     std::string_view resident_chassis(const ovsdb::PortBinding& pb) const;
+    // The DPDK port of a child port (parent_port + tag) whose parent is a VIF of ours.
+    std::optional<uint16_t> child_of_local_vif(const ovsdb::PortBinding& pb) const;
     std::optional<uint16_t> tunnel_to(std::string_view chassis) const;
     const ovsdb::DatapathBinding* dp_of(const ovsdb::PortBinding& pb) const;
     std::string_view keep(std::string s) { return notes_.emplace_back(std::move(s)); }

@@ -100,11 +100,15 @@ enum class PortKind : uint8_t {
                   // "remote port connected by localnet port", physical.c)
 };
 
+// PortEntry::flags
+inline constexpr uint8_t kPortLocalport = 1 << 0;  // type "localport": present on every chassis
+
 struct PortEntry {
     PortKind kind = PortKind::None;
-    uint8_t reserved = 0;
-    uint16_t tx_port = 0;    // Vif, Localnet: DPDK port id
-    uint16_t vlan = 0;       // Localnet: VLAN id to push (0: untagged)
+    uint8_t flags = 0;       // kPort*
+    uint16_t tx_port = 0;    // Vif, Localnet: DPDK port id (a child port: its parent's)
+    uint16_t vlan = 0;       // Localnet, Vif: VLAN id to push (0: untagged); a Vif with a
+                             // tag is a child port (parent_port + tag) on its parent's VIF
     uint16_t tunnel = 0;     // Remote: tunnel id in the generation
     uint32_t peer_dp = 0;    // Patch: tunnel key of the peer datapath
     uint32_t peer_port = 0;  // Patch: port key of the peer port; Redirect: distributed port;
@@ -113,6 +117,14 @@ struct PortEntry {
     // Output to this port continues as port `peer_port` of the same datapath (Redirect,
     // ViaLocalnet): the egress pipeline runs with that outport.
     bool stands_for_peer() const { return kind == PortKind::Redirect || kind == PortKind::ViaLocalnet; }
+    bool localport() const { return flags & kPortLocalport; }
+    // Whether a flood reaches this member when only local delivery is done (a packet from a
+    // tunnel, or from a localport): ovn-controller delivers to patch and localport members,
+    // and tunnels to remote ones, only for floods that started on this chassis (physical.c
+    // puts them in table 39, which tunnel-received packets skip).
+    bool local_flood_member() const {
+        return kind != PortKind::Remote && kind != PortKind::Patch && !localport();
+    }
 };
 
 struct MulticastGroup {

@@ -44,6 +44,12 @@ struct Executor::PacketState {
 
 namespace {
 
+// The packet entered the current datapath on a localport (its inport is one).
+SCS_ALWAYS_INLINE bool from_localport(const Executor::PacketState& s) {
+    const PortEntry* in = s.dp->port(ntoh32(s.key.inport));
+    return in && in->localport();
+}
+
 // Drop reasons that halt the whole packet even from inside a subroutine (ovn-sb(5): e.g.
 // `ip.ttl--` on TTL 0 "halts processing; no further actions are processed").
 inline bool halts(DropReason r) {
@@ -297,11 +303,32 @@ void Executor::process(const Generation& gen, uint16_t rx_port, rte_mbuf** pkts,
     burst_ = {};
 }
 
+// The 802.1Q tag off the frame (OVN strips a localnet's or a child port's tag on the way
+// in), and the frame parsed again.
+DropReason Executor::strip_vlan(PacketState& s) {
+    uint8_t* f = frame(s.m);
+    std::memmove(f + pkt::kVlanHdrLen, f, 12);
+    rte_pktmbuf_adj(s.m, pkt::kVlanHdrLen);
+    return classify(s);
+}
+
 SCS_ALWAYS_INLINE void Executor::start_vif(PacketState& s, const RxBinding& rb) {
-    s.dp = gen_->datapath(rb.dp);
+    uint32_t dp = rb.dp, port = rb.port;
+    if (SCS_UNLIKELY(!rb.children.empty()) && s.lay.n_vlans) {
+        // A child port's frame (physical.c: the parent's in_port and the child's dl_vlan).
+        const uint16_t vid = s.lay.vlan_tci & 0x0fff;
+        for (const LocalnetBinding& c : rb.children) {
+            if (c.vlan != vid) continue;
+            dp = c.dp;
+            port = c.port;
+            if (const DropReason pr = strip_vlan(s); pr != DropReason::None) return finish(s, pr);
+            break;
+        }
+    }
+    s.dp = gen_->datapath(dp);
     if (SCS_UNLIKELY(!s.dp)) return finish(s, DropReason::UnboundPort);
     if (!s.keyed) extract_key(frame(s.m), s.lay, s.key);
-    s.key.inport = hton32(rb.port);
+    s.key.inport = hton32(port);
     s.pipe = Pipe::Ingress;
     enter(s);
 }
@@ -312,13 +339,8 @@ void Executor::start_provider(PacketState& s, const RxBinding& rb) {
     for (const LocalnetBinding& b : rb.localnets)
         if (b.vlan == vid) lb = &b;
     if (!lb || !(s.dp = gen_->datapath(lb->dp))) return finish(s, DropReason::LocalnetNoMatch);
-    if (s.lay.n_vlans) {
-        // OVN's localnet port strips the provider VLAN tag on the way in.
-        uint8_t* f = frame(s.m);
-        std::memmove(f + pkt::kVlanHdrLen, f, 12);
-        rte_pktmbuf_adj(s.m, pkt::kVlanHdrLen);
-        const DropReason pr = classify(s);
-        if (pr != DropReason::None) return finish(s, pr);
+    if (s.lay.n_vlans) {  // OVN's localnet port strips the provider VLAN tag on the way in
+        if (const DropReason pr = strip_vlan(s); pr != DropReason::None) return finish(s, pr);
     }
     if (!s.keyed) extract_key(frame(s.m), s.lay, s.key);
     s.key.inport = hton32(lb->port);
@@ -393,6 +415,7 @@ bool cacheable_drop(DropReason r) {
         case DropReason::OutportNone:
         case DropReason::NotIp:
         case DropReason::SameInOut:
+        case DropReason::LocalportNoTunnel:
             return true;
         default:
             return false;
@@ -612,12 +635,16 @@ void Executor::count_rule(PacketState& s, uint32_t stage, const Hit& h) {
 Executor::Outcome Executor::ingress_output(PacketState& s) {
     const uint32_t out = ntoh32(s.key.outport);
     if (SCS_UNLIKELY(out == 0)) return {Next::Done, DropReason::OutportNone};
-    if (out >= Datapath::kMcastBase) return {Next::Done, flood(s, out, s.from_tunnel)};
+    if (out >= Datapath::kMcastBase) return {Next::Done, flood(s, out, s.from_tunnel || from_localport(s))};
     const PortEntry* pe = s.dp->port(out);
     if (SCS_UNLIKELY(!pe || pe->kind == PortKind::None)) return {Next::Done, DropReason::UnknownOutport};
     // ovn-architecture(7): a packet for a port on another chassis is tunnelled right after
-    // the ingress pipeline; that chassis runs the egress pipeline.
-    if (pe->kind == PortKind::Remote) return {Next::Done, tunnel_out(s, pe->tunnel, out)};
+    // the ingress pipeline; that chassis runs the egress pipeline. Never one that came in
+    // on a localport: every chassis has its own (ovn-nb(5); physical.c's table 39).
+    if (pe->kind == PortKind::Remote) {
+        if (SCS_UNLIKELY(from_localport(s))) return {Next::Done, DropReason::LocalportNoTunnel};
+        return {Next::Done, tunnel_out(s, pe->tunnel, out)};
+    }
     if (pe->stands_for_peer()) s.key.outport = hton32(pe->peer_port);
     s.pipe = Pipe::Egress;
     return {Next::Continue, DropReason::None};
@@ -633,7 +660,7 @@ Executor::Outcome Executor::egress_output(PacketState& s) {
     switch (pe->kind) {
         case PortKind::Vif:
         case PortKind::Localnet: {
-            const uint16_t vlan = pe->kind == PortKind::Localnet ? pe->vlan : 0;
+            const uint16_t vlan = pe->vlan;  // a tagged localnet, or a child port's tag
             // Traced here, on the slow path: cached replays call transmit() untraced.
             if (SCS_UNLIKELY(trace_)) {
                 TraceEvent& e = trace_->events.emplace_back();
@@ -689,8 +716,8 @@ DropReason Executor::flood(PacketState& s, uint32_t group_key, bool local_only) 
         const PortEntry* pe = s.dp->port(member);
         if (!pe || pe->kind == PortKind::None || pe->kind == PortKind::ViaLocalnet || (member == in && !loopback))
             continue;
+        if (local_only && !pe->local_flood_member()) continue;
         if (pe->kind == PortKind::Remote) {
-            if (local_only) continue;
             bool seen = false;  // one copy per chassis; targets are few, a scan is enough
             for (unsigned i = 0; i < n && !seen; ++i) seen = tgt[i].remote && tgt[i].tunnel == pe->tunnel;
             if (!seen) add({group_key, pe->tunnel, true});

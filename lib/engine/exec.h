@@ -104,10 +104,12 @@ private:
     void start_vif(PacketState& s, const RxBinding& rb);
     void start_underlay(PacketState& s);
     void start_provider(PacketState& s, const RxBinding& rb);
+    DropReason strip_vlan(PacketState& s);
     // Runs from `stage` of the current pipeline - or, with `pc`, from that action list first.
     DropReason run(PacketState& s, uint32_t stage, const Insn* pc = nullptr);
     Outcome ingress_output(PacketState& s);
     Outcome egress_output(PacketState& s);
+    // `local_only`: deliver to local members only (PortEntry::local_flood_member()).
     DropReason flood(PacketState& s, uint32_t group_key, bool local_only);
     DropReason tunnel_out(PacketState& s, uint16_t tunnel, uint32_t outport);
     DropReason transmit(PacketState& s, uint16_t port, uint16_t vlan);

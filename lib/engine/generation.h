@@ -39,10 +39,12 @@ struct Underlay {
 
 enum class RxRole : uint8_t { Unbound = 0, Vif, Underlay, Provider };
 
+// Frames with VLAN tag `vlan` belong to logical port `port` of datapath `dp`: a localnet
+// port on a provider network, or a child port (parent_port + tag) on its parent's VIF.
 struct LocalnetBinding {
     uint16_t vlan = 0;  // 0: untagged frames
     uint32_t dp = 0;    // datapath tunnel key
-    uint32_t port = 0;  // localnet port key
+    uint32_t port = 0;  // logical port key
 };
 
 struct RxBinding {
@@ -50,6 +52,9 @@ struct RxBinding {
     uint32_t dp = 0;    // Vif: datapath tunnel key
     uint32_t port = 0;  // Vif: logical port key
     std::vector<LocalnetBinding> localnets;  // Provider
+    // Vif: the child ports whose parent it is (OpenStack trunk subports). A frame tagged
+    // with a child's VLAN enters as the child, untagged; any other frame as the VIF itself.
+    std::vector<LocalnetBinding> children;
 };
 
 struct Generation {

@@ -532,13 +532,19 @@ Status Interpreter::Impl::output(Ctx& c, Pkt& p) const {
 Status Interpreter::Impl::ingress_output(Ctx& c, Pkt& p) const {
     const uint32_t out = ntoh32(p.key.outport);
     if (out == 0) return {DropReason::OutportNone, {}};
-    if (out >= kMcastBase) return flood(c, p, out, p.from_tunnel);
+    // A packet that came in on a localport is delivered on this chassis only (ovn-nb(5)).
+    auto in = p.dp->ports.find(ntoh32(p.key.inport));
+    const bool from_localport = in != p.dp->ports.end() && in->second->entry.localport();
+    if (out >= kMcastBase) return flood(c, p, out, p.from_tunnel || from_localport);
     auto it = p.dp->ports.find(out);
     if (it == p.dp->ports.end() || it->second->entry.kind == PortKind::None) return {DropReason::UnknownOutport, {}};
     const engine::PortEntry& e = it->second->entry;
     // ovn-architecture(7): a port on another chassis gets the packet through a tunnel right
     // after the ingress pipeline; that chassis runs the egress pipeline.
-    if (e.kind == PortKind::Remote) return tunnel(c, p, e.tunnel, out);
+    if (e.kind == PortKind::Remote) {
+        if (from_localport) return {DropReason::LocalportNoTunnel, {}};
+        return tunnel(c, p, e.tunnel, out);
+    }
     // A chassisredirect port resident here stands for its distributed port; a remote port
     // behind this switch's localnet port for the localnet port.
     if (e.stands_for_peer()) p.key.outport = hton32(e.peer_port);
@@ -555,7 +561,7 @@ Status Interpreter::Impl::egress_output(Ctx& c, Pkt& p) const {
     if (p.key.outport == p.key.inport && !(ntoh32(p.key.flags) & engine::kFlagLoopback)) return {DropReason::SameInOut, {}};
     const engine::PortEntry& e = it->second->entry;
     switch (e.kind) {
-        case PortKind::Vif: return transmit(c, p, e.tx_port, 0);
+        case PortKind::Vif: return transmit(c, p, e.tx_port, e.vlan);  // a child port: its tag
         case PortKind::Localnet: return transmit(c, p, e.tx_port, e.vlan);
         case PortKind::Remote: return tunnel(c, p, e.tunnel, out);
         case PortKind::Patch: {
@@ -595,9 +601,11 @@ Status Interpreter::Impl::flood(Ctx& c, Pkt& p, uint32_t group, bool local_only)
         if (it == p.dp->ports.end() || it->second->entry.kind == PortKind::None || (m == in && !loopback)) continue;
         const engine::PortEntry& e = it->second->entry;
         if (e.kind == PortKind::ViaLocalnet) continue;  // reached through the localnet port, itself a member
+        // From a tunnel or a localport: no tunnel copies, and neither routers (patch ports)
+        // nor localports get one - the chassis the flood started on delivered those.
+        if (local_only && (e.kind == PortKind::Remote || e.kind == PortKind::Patch || e.localport())) continue;
         if (e.kind == PortKind::Remote) {
             // One copy per remote chassis, carrying the group: it floods to its own members.
-            if (local_only) continue;
             if (std::none_of(targets.begin(), targets.end(), [&](const Target& t) { return t.remote && t.tunnel == e.tunnel; }))
                 targets.push_back({group, e.tunnel, true});
         } else {
@@ -741,13 +749,15 @@ RunResult Interpreter::run(uint16_t rx_port, std::span<const uint8_t> frame) con
         m.start_underlay(c, frame);
         return out;
     }
-    // What the port is: a VIF of a local datapath, or the provider port of localnet ports.
+    // What the port is: a VIF of a local datapath (and the parent of its child ports, by
+    // VLAN tag), or the provider port of localnet ports.
     const compiler::PortPlacement* vif = nullptr;
-    std::vector<const compiler::PortPlacement*> localnets;
+    std::vector<const compiler::PortPlacement*> localnets, children;
     for (const auto& [key, dp] : m.dps)
         for (const auto& [pk, p] : dp.ports) {
             if (p->entry.tx_port != rx_port) continue;
-            if (p->entry.kind == PortKind::Vif) vif = p;
+            if (p->entry.kind == PortKind::Vif && p->entry.vlan) children.push_back(p);
+            else if (p->entry.kind == PortKind::Vif) vif = p;
             if (p->entry.kind == PortKind::Localnet) localnets.push_back(p);
         }
     if (!vif && localnets.empty()) {
@@ -761,6 +771,18 @@ RunResult Interpreter::run(uint16_t rx_port, std::span<const uint8_t> frame) con
         return out;
     }
     const compiler::PortPlacement* in = vif;
+    if (vif && p.lay.n_vlans) {
+        for (const auto* ch : children) {
+            if (ch->entry.vlan != (p.lay.vlan_tci & 0x0fff)) continue;
+            in = ch;  // the child's frame, untagged from here on
+            f.erase(f.begin() + 12, f.begin() + 16);
+            if (DropReason r = pkt::parse_frame(f.data(), static_cast<uint32_t>(f.size()), p.lay); r != DropReason::None) {
+                m.drop(c, r);
+                return out;
+            }
+            break;
+        }
+    }
     if (!vif) {
         const uint16_t vid = p.lay.n_vlans ? (p.lay.vlan_tci & 0x0fff) : 0;
         for (const auto* l : localnets)

@@ -47,6 +47,8 @@ std::vector<Fixture> fixtures() {
         {"gw-chassis", config("chassis-1", {{"vm1", 0}, {"vm2", 1}, {"vm4", 2}}, "physnet1")},
         {"dev-basic.json", config("gw1", {{"sw0-p1", 0}, {"sw1-p1", 1}, {"sw0-p2", 2}}, "physnet")},
         {"routed.json", config("scs-dp-0", {{"a1", 0}, {"a2", 1}, {"a4", 2}, {"b1", 3}, {"c1", 4}, {"e1", 5}}, "physnet1")},
+        {"varied.json",
+         config("scs-dp-0", {{"v1", 0}, {"v2", 1}, {"v4", 2}, {"vmeta", 3}, {"w1", 4}, {"p1", 5}, {"p2", 6}}, "physnet1")},
     };
 }
 

@@ -54,6 +54,13 @@ Fixture routed() {
     return load("routed.json", "scs-dp-0", {{"a1", 0}, {"a2", 1}, {"b1", 2}, {"c1", 5}, {"e1", 6}, {"a4", 7}}, "physnet1",
                 "192.168.100.1");
 }
+// tools/ovn/topologies.py varied(): a localport (vmeta), a child port (w-child, VLAN 10 on v1),
+// two networks on one router port, a gateway port active on hv2, stateless NAT, an L2 switch.
+Fixture varied() {
+    return load("varied.json", "scs-dp-0",
+                {{"v1", 0}, {"v2", 1}, {"v4", 2}, {"vmeta", 5}, {"w1", 6}, {"p1", 7}, {"p2", 8}}, "physnet1",
+                "192.168.100.1");
+}
 
 // Addresses the Southbound knows: every port's MACs and IPs (router ports included).
 struct Addresses {
@@ -300,6 +307,15 @@ std::vector<std::pair<uint16_t, Bytes>> targeted(const Fixture& f, const referen
             out.push_back({port, FrameBuilder().eth(*Mac::parse("ff:ff:ff:ff:ff:ff"), smac).arp(1, smac, sip, Mac{}, di).build()});
             out.push_back({port, FrameBuilder().eth(*Mac::parse("ff:ff:ff:ff:ff:ff"), smac).arp(1, smac, *Ip4::parse("10.9.9.9"), Mac{}, di).build()});
         }
+        // Each child port of this VIF: its VLAN-tagged frames (physical.c's parent + tag).
+        for (const auto& pb : f.sb.ports) {
+            if (pb.parent_port != lp || !pb.tag || !a.of_port.count(pb.logical_port)) continue;
+            const auto [cmac, cip] = a.of_port.at(pb.logical_port);
+            for (const Mac& dm : dmacs)
+                for (const Ip4& di : dips)
+                    out.push_back({port, FrameBuilder().eth(dm, cmac).vlan(static_cast<uint16_t>(*pb.tag)).ipv4(cip, di, 64)
+                                             .udp(1234, 5678).payload_pattern(18).build()});
+        }
         // Port security: someone else's source MAC and IP.
         out.push_back({port, FrameBuilder().eth(a.macs.front(), outside).ipv4(*Ip4::parse("10.9.9.9"), dips.front(), 64).udp(1, 2).build()});
         out.push_back({port, FrameBuilder().eth(a.macs.front(), smac).ipv4(*Ip4::parse("10.9.9.9"), dips.front(), 64).udp(1, 2).build()});
@@ -333,6 +349,8 @@ TEST(ReferenceVsEngine, DevBasicTargetedFrames) { run_property(dev_basic(), 4, 0
 
 TEST(ReferenceVsEngine, RoutedTargetedFrames) { run_property(routed(), 5, 0, targeted); }
 TEST(ReferenceVsEngine, RoutedRandomFrames) { run_property(routed(), 6, 4000); }
+TEST(ReferenceVsEngine, VariedTargetedFrames) { run_property(varied(), 7, 0, targeted); }
+TEST(ReferenceVsEngine, VariedRandomFrames) { run_property(varied(), 8, 4000); }
 TEST(ReferenceVsEngine, GwChassisRandomFrames) { run_property(gw_chassis(), 1, 4000); }
 TEST(ReferenceVsEngine, DevBasicRandomFrames) { run_property(dev_basic(), 2, 4000); }
 

@@ -28,17 +28,20 @@ hv2 has no daemon: the test plays hv2's end of the BFD session ovn-controller op
 two gateway chassis (BfdPeer), as without it OVS drops everything sent to the gateway port
 (its tunnel port counts as down); BFD packets are left out of the comparison.
 
-Differences this test found, open (CASE_NOTES; the test fails on them):
-- a localport is treated as a VIF: its traffic is tunnelled to hv2 (unicast and flood), and a
-  flood from hv2 is delivered to it;
-- child ports (parent_port + tag) cannot be bound: VLAN 10 on v1's wire is dropped as v1's;
+Differences this test found and that are fixed: a localport was treated as a VIF (its traffic
+tunnelled to hv2, unicast and flood, and a flood from hv2 delivered to it; now PortEntry
+kPortLocalport, tests/compiler/test_localport.cc); child ports (parent_port + tag) could not be
+bound (VLAN 10 on v1's wire was dropped as v1's; now placed on the parent's VIF, RxBinding
+children).
+
+Open (CASE_NOTES; the test fails on it):
 - no MAC learning: put_fdb() is a no-op and the FDB table is not read, so a MAC that OVN
   learned on an "unknown" port is still flooded to every "unknown" port.
 
 Expected differences (EXPECTED_DIFFERENCES) are frames ovn-controller builds itself in pinctrl
 (arp{}, icmp4{}, nd_na_router{}) that scs-dataplane drops as unimplemented. Everything else
-must match, including what needs features scs-dataplane lacks (child ports, MAC learning):
-those cases fail and say so (CASE_NOTES).
+must match, including what needs features scs-dataplane lacks (MAC learning): those cases
+fail and say so (CASE_NOTES).
 
 usage: test_differential_varied.py SCS_DATAPLANE SCS_DPCTL"""
 
@@ -102,21 +105,7 @@ EXPECTED_DIFFERENCES = {
         "nd_na_router {"),
 }
 
-LOCALPORT = ("ovn-nb(5) localport: \"Traffic that arrives on a localport is never forwarded over a tunnel "
-             "to another chassis\"; ovn-architecture(7), table 39: packets from a localport are resubmitted "
-             "for local delivery only. ovn-controller also leaves localports out of what a flood received "
-             "from a tunnel reaches (every chassis has its own copy of the localport). scs-dataplane places "
-             "vmeta as an ordinary VIF (PortKind::Vif) and treats it like one")
 CASE_NOTES = {
-    "localport vmeta udp -> v3 (hv2: never tunnelled)": LOCALPORT + ": it tunnels the frame to hv2.",
-    "localport vmeta broadcast": LOCALPORT + ": the _MC_flood copy goes to hv2 too.",
-    "geneve in hv2 broadcast from v3": LOCALPORT + ": hv2's flood is delivered to vmeta as well.",
-    "child w-child (VLAN 10 on v1's wire) -> w1": (
-        "w-child is a container (child) port: Port_Binding parent_port=v1, tag=10. ovn-controller "
-        "claims it with its parent and maps VLAN 10 on v1's interface to it (untagging on the way "
-        "in, tagging on the way out). scs-dataplane has no way to bind a child port (--port vif= "
-        "names one logical port per device; ChassisView places no port by parent_port/tag): the "
-        "tagged frame enters as v1 and ls-v drops it (vlan.present). Missing feature."),
     "ls-l2 p1->02:bb:00:00:04:77 (MAC learned on p2)": (
         "MAC learning on ports with \"unknown\" addresses: ls_in_put_fdb's put_fdb() (pinctrl) "
         "recorded 02:bb:00:00:04:77 on p2 in the Southbound FDB table when p2 sent from it (the "
@@ -278,7 +267,7 @@ CASES = [
 ]
 
 SPEC = Spec(lambda c: topologies.varied(c, chassis="scs-dp-0", register_remote=True),
-            [p for p, v in topologies.VARIED_VMS.items() if not v[4]], [], "ln-pub",
+            [p for p, v in topologies.VARIED_VMS.items() if not v[4]], [topologies.VARIED_CHILD[0]], "ln-pub",
             {mac(v[1]) for v in topologies.VARIED_LRPS.values()} | {FIP1_MAC})
 # In the runs so far ovn-controller sent no gratuitous ARP here (lrv-pub's address belongs to hv2,
 # the distributed NAT address is not in lspub-lrv's nat_addresses); should it announce one of the
@@ -286,16 +275,15 @@ SPEC = Spec(lambda c: topologies.varied(c, chassis="scs-dp-0", register_remote=T
 GARP_DIFFERENCE = ("ovn-controller announces router/NAT addresses by gratuitous ARP on the provider "
                    "network (pinctrl send_garp_rarp); scs-dataplane does not send GARPs")
 
-# OVS side only. ovn-controller never sets ovn-installed on a localport's interface (it does not
-# claim localports), so difftest's wait for it on every VIF is skipped for vmeta; and it waits
-# until ovn-controller has claimed the child port w-child with its parent (scs-dataplane cannot
-# claim a child port, so it cannot be in spec.claimed, which both sides wait for).
+# Neither chassis claims a localport (ovn-controller's binding.c; ChassisView::claims()), so it
+# never gets a chassis, `up` or (OVS side) ovn-installed: difftest's waits for those on every
+# VIF are skipped for vmeta.
 _ovs_start = difftest.OvsSide._start
 _wait_for = difftest.wait_for
 
 
 def _wait_for_but_localport(pred, timeout, what, alive=None):
-    if what != "ovn-installed on vmeta":
+    if what not in ("ovn-installed on vmeta", "vmeta claimed by scs-dataplane", "vmeta up"):
         _wait_for(pred, timeout, what, alive)
 
 
@@ -346,7 +334,6 @@ difftest.run_cases = _run_cases_of
 
 def _ovs_start_child(self, d, spec):
     _ovs_start(self, d, spec)
-    wait_for(lambda: bound_to_us(self.central, topologies.VARIED_CHILD[0]), 30, "w-child claimed by OVS")
     self.bfd_peer = BfdPeer(self.tns.name)
     self.bfd_peer.start()
     wait_for(lambda: self.bfd_peer.ovs_state == BFD_UP, 20, "BFD session with hv2 up on the OVS side",
