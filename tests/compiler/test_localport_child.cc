@@ -1,7 +1,8 @@
 // Two port types of tests/fixtures/sb/varied.json that are VIFs with a twist.
 //
-// A localport (vmeta on ls-v, the OpenStack metadata port shape) exists on every chassis, so ovn-controller keeps its traffic on the chassis
-// (ovn-nb(5), physical.c): what comes in on it is never tunnelled - no unicast to a remote
+// A localport (vmeta on ls-v, the OpenStack metadata port shape) exists on every chassis, so
+// ovn-controller keeps its traffic on the chassis (ovn-nb(5), physical.c): what comes in on
+// it is never tunnelled - no unicast to a remote
 // port, no tunnel copy of a flood, and a flood reaches neither routers nor other localports;
 // a flood that came in from a tunnel does not reach it (the sending chassis delivered to its
 // own); a flood from a VM here does. And no chassis claims it.
@@ -11,20 +12,13 @@
 // in and tagged on the way out; other frames stay v1's. It is claimed with its parent.
 //
 // Byte for byte, as OVS + ovn-controller behaved in tests/system/test_differential_varied.py.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 
-#include "compiler/compiler.h"
-#include "compiler/trace_text.h"
-#include "ovsdb/snapshot_file.h"
-#include "packet/builder.h"
-#include "packet/harness.h"
+#include "fixture_chassis.h"
 
 namespace scs::test {
 namespace {
 
-using pkt::FrameBuilder;
 using pkt::Ip4;
 using pkt::Mac;
 
@@ -38,19 +32,9 @@ const Ip4 kChildIp = *Ip4::parse("10.33.0.21"), kW1Ip = *Ip4::parse("10.33.0.11"
 const Ip4 kOurIp = *Ip4::parse("192.168.100.1"), kHv2Ip = *Ip4::parse("192.168.100.2");
 const Mac kOurUnderlayMac = *Mac::parse("02:00:00:00:aa:01"), kHv2Mac = *Mac::parse("02:00:00:00:aa:02");
 
-Bytes udp(Mac dst, Mac src, Ip4 sip, Ip4 dip) {
-    return FrameBuilder().eth(dst, src).ipv4(sip, dip, 64).udp(1234, 5678).payload_pattern(18).build();
-}
-Bytes tagged_udp(uint16_t vlan, Mac dst, Mac src, Ip4 sip, Ip4 dip) {
-    return FrameBuilder().eth(dst, src).vlan(vlan).ipv4(sip, dip, 64).udp(1234, 5678).payload_pattern(18).build();
-}
-
-class LocalportChild : public ::testing::Test {
+class LocalportChild : public FixtureChassis {
 protected:
     void SetUp() override {
-        auto s = ovsdb::load_snapshot(SCS_SOURCE_ROOT "/tests/fixtures/sb/varied.json");
-        ASSERT_TRUE(s) << s.error();
-        sb = std::move(*s);
         compiler::LocalConfig c;
         c.chassis = "scs-dp-0";
         c.vifs = {{"v1", kV1}, {"v2", kV2}, {"v4", kV4}, {"vmeta", kMeta}, {"w1", kW1}};
@@ -59,19 +43,7 @@ protected:
         c.encap_ip = kOurIp;
         c.underlay_mac = kOurUnderlayMac;
         c.next_hop_mac = kHv2Mac;
-        compiler = std::make_unique<compiler::Compiler>(c);
-        auto g = compiler->compile(sb, 1);
-        ASSERT_TRUE(g) << g.error();
-        h = std::make_unique<Harness>(std::move(*g));
-    }
-    std::string trace(uint16_t port, const Bytes& frame) {
-        Harness t(std::make_unique<engine::Generation>(h->gen()), false);
-        engine::TraceLog log;
-        t.trace(&log);
-        t.send(port, frame);
-        std::string s;
-        for (const std::string& line : compiler::trace_text(log, h->gen(), compiler->report())) s += "\n  " + line;
-        return s;
+        load("varied.json", c);
     }
     uint32_t key_of(const char* port) const {
         auto it = std::find_if(sb.ports.begin(), sb.ports.end(), [&](const auto& p) { return p.logical_port == port; });
@@ -85,10 +57,6 @@ protected:
             if (g.datapath == ls_v().uuid && g.name == "_MC_flood") return static_cast<uint32_t>(g.tunnel_key);
         return 0;
     }
-
-    ovsdb::Snapshot sb;
-    std::unique_ptr<compiler::Compiler> compiler;
-    std::unique_ptr<Harness> h;
 };
 
 TEST_F(LocalportChild, LocalportUnicastToARemotePortIsNotTunnelled) {
@@ -142,7 +110,7 @@ TEST_F(LocalportChild, LocalportIsNotClaimed) {
 }
 
 TEST_F(LocalportChild, ChildFramesEnterUntaggedAsTheChild) {
-    const Bytes in = tagged_udp(10, kW1Mac, kChildMac, kChildIp, kW1Ip);
+    const Bytes in = udp(kW1Mac, kChildMac, kChildIp, kW1Ip, 10);
     auto out = h->send(kV1, in);
     ASSERT_EQ(out[kW1].size(), 1u) << h->drop_summary() << trace(kV1, in);
     EXPECT_EQ(pkt::hex(out[kW1][0]), pkt::hex(udp(kW1Mac, kChildMac, kChildIp, kW1Ip)));
@@ -152,7 +120,7 @@ TEST_F(LocalportChild, ChildFramesLeaveTaggedOnTheParent) {
     const Bytes in = udp(kChildMac, kW1Mac, kW1Ip, kChildIp);
     auto out = h->send(kW1, in);
     ASSERT_EQ(out[kV1].size(), 1u) << h->drop_summary() << trace(kW1, in);
-    EXPECT_EQ(pkt::hex(out[kV1][0]), pkt::hex(tagged_udp(10, kChildMac, kW1Mac, kW1Ip, kChildIp)));
+    EXPECT_EQ(pkt::hex(out[kV1][0]), pkt::hex(udp(kChildMac, kW1Mac, kW1Ip, kChildIp, 10)));
 }
 
 TEST_F(LocalportChild, OtherFramesOnTheParentAreTheParents) {
@@ -160,7 +128,7 @@ TEST_F(LocalportChild, OtherFramesOnTheParentAreTheParents) {
     const Bytes mine = udp(*Mac::parse("02:bb:00:00:01:12"), kV1Mac, kV1Ip, *Ip4::parse("10.31.0.12"));
     EXPECT_EQ(h->send(kV1, mine)[kV2].size(), 1u) << h->drop_summary() << trace(kV1, mine);
     // Tagged with no child's VLAN: v1's, and ls-v drops tagged frames from a VIF (vlan.present).
-    const Bytes other = tagged_udp(11, kW1Mac, kChildMac, kChildIp, kW1Ip);
+    const Bytes other = udp(kW1Mac, kChildMac, kChildIp, kW1Ip, 11);
     EXPECT_TRUE(h->send(kV1, other).empty()) << trace(kV1, other);
 }
 

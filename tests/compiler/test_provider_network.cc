@@ -5,18 +5,11 @@
 // a flood, and not for what came in from the provider network. Byte for byte: a frame to e2
 // leaves on the provider port tagged 100, exactly as OVS + ovn-controller sent it in
 // tests/system/test_differential_routed.py.
-#include <gtest/gtest.h>
-
-#include "compiler/compiler.h"
-#include "compiler/trace_text.h"
-#include "ovsdb/snapshot_file.h"
-#include "packet/builder.h"
-#include "packet/harness.h"
+#include "fixture_chassis.h"
 
 namespace scs::test {
 namespace {
 
-using pkt::FrameBuilder;
 using pkt::Ip4;
 using pkt::Mac;
 
@@ -27,12 +20,9 @@ const Ip4 kE1Ip = *Ip4::parse("203.0.113.11"), kE2Ip = *Ip4::parse("203.0.113.12
 const Ip4 kA1Ip = *Ip4::parse("192.168.10.11"), kA3Ip = *Ip4::parse("192.168.10.13");
 const Mac kBcast = *Mac::parse("ff:ff:ff:ff:ff:ff");
 
-class ProviderNetwork : public ::testing::Test {
+class ProviderNetwork : public FixtureChassis {
 protected:
     void SetUp() override {
-        auto s = ovsdb::load_snapshot(SCS_SOURCE_ROOT "/tests/fixtures/sb/routed.json");
-        ASSERT_TRUE(s) << s.error();
-        sb = std::move(*s);
         compiler::LocalConfig c;
         c.chassis = "scs-dp-0";
         c.vifs = {{"e1", kE1}, {"a1", kA1}};
@@ -41,32 +31,11 @@ protected:
         c.encap_ip = *Ip4::parse("192.168.100.1");
         c.underlay_mac = *Mac::parse("02:00:00:00:aa:01");
         c.next_hop_mac = *Mac::parse("02:00:00:00:aa:02");
-        compiler = std::make_unique<compiler::Compiler>(c);
-        auto g = compiler->compile(sb, 1);
-        ASSERT_TRUE(g) << g.error();
-        h = std::make_unique<Harness>(std::move(*g));
+        load("routed.json", c);
     }
-    std::string trace(uint16_t port, const Bytes& frame) {
-        Harness t(std::make_unique<engine::Generation>(h->gen()), false);
-        engine::TraceLog log;
-        t.trace(&log);
-        t.send(port, frame);
-        std::string s;
-        for (const std::string& line : compiler::trace_text(log, h->gen(), compiler->report())) s += "\n  " + line;
-        return s;
-    }
-
-    ovsdb::Snapshot sb;
-    std::unique_ptr<compiler::Compiler> compiler;
-    std::unique_ptr<Harness> h;
 };
 
-Bytes udp(Mac dst, Mac src, Ip4 sip, Ip4 dip) {
-    return FrameBuilder().eth(dst, src).ipv4(sip, dip, 64).udp(1234, 5678).payload_pattern(18).build();
-}
-Bytes tagged_udp(Mac dst, Mac src, Ip4 sip, Ip4 dip) {
-    return FrameBuilder().eth(dst, src).vlan(100).ipv4(sip, dip, 64).udp(1234, 5678).payload_pattern(18).build();
-}
+Bytes tagged_udp(Mac dst, Mac src, Ip4 sip, Ip4 dip) { return udp(dst, src, sip, dip, 100); }
 
 TEST_F(ProviderNetwork, UnicastToARemotePortLeavesTaggedOnTheProviderNetwork) {
     const Bytes in = udp(kE2Mac, kE1Mac, kE1Ip, kE2Ip);
