@@ -180,6 +180,8 @@ std::string render_show(const Json& r) {
         std::string target = text(p, "target");
         if (const Json* vl = p.find("vlan"); vl && vl->is_number() && vl->as_double() != 0)
             target += fmt::format(" vlan {}", text(vl));
+        for (const Json& c : array(p, "children"))
+            target += fmt::format(" + {} (vlan {})", text(c, "name"), text(c, "vlan"));
         ports.add({text(p, "id"), text(p, "name"), text(p, "driver"), text(p, "role"), target, link,
                    text(p, "rx_queues"), text(p, "tx_queues"), lcores.empty() ? "-" : lcores,
                    text(p, "mac")});

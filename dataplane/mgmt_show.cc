@@ -123,6 +123,18 @@ RpcResult mgmt_show(const MgmtContext& ctx) {
         for (unsigned l : pollers[p.id]) lc.push(l);
         pj["rx_lcores"] = std::move(lc);
         if (p.spec.role == Role::Provider) pj["vlan"] = p.spec.vlan;
+        // A VIF's child ports (parent_port + tag), as the live tables bind them.
+        if (const engine::RxBinding* rb = live ? live->rx_binding(p.id) : nullptr; rb && !rb->children.empty()) {
+            Json cs = Json::array();
+            for (const engine::LocalnetBinding& c : rb->children) {
+                Json cj = Json::object();
+                const engine::Datapath* dp = live->datapath(c.dp);
+                cj["name"] = dp ? Json(dp->port_name(c.port)) : Json(c.port);
+                cj["vlan"] = c.vlan;
+                cs.push(std::move(cj));
+            }
+            pj["children"] = std::move(cs);
+        }
         ports.push(std::move(pj));
     }
     r["ports"] = std::move(ports);

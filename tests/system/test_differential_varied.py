@@ -49,6 +49,7 @@ import select
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -353,6 +354,21 @@ def _ovs_stop_bfd(self):
 
 difftest.OvsSide._start = _ovs_start_child
 difftest.OvsSide.stop = _ovs_stop_bfd
+
+_ours_start = difftest.OursSide._start
+
+
+def _ours_start_show(self, d, daemon, spec):
+    """Ours, and `scs-dpctl show` naming the child port on its parent's VIF."""
+    _ours_start(self, d, daemon, spec)
+    child, _, parent, tag = topologies.VARIED_CHILD[:4]
+    p = subprocess.run([self.dpctl, "--socket", self.sock, "show"], capture_output=True, text=True, timeout=30)
+    want = "%s + %s (vlan %d)" % (parent, child, tag)
+    if want not in p.stdout:
+        raise RuntimeError("scs-dpctl show does not list %r:\n%s%s" % (want, p.stdout, p.stderr))
+
+
+difftest.OursSide._start = _ours_start_show
 
 BFD_DOWN, BFD_INIT, BFD_UP = 1, 2, 3
 BFD_POLL, BFD_FINAL = 0x20, 0x10
