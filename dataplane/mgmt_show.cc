@@ -126,7 +126,7 @@ RpcResult mgmt_show(const MgmtContext& ctx) {
         // A VIF's child ports (parent_port + tag), as the live tables bind them.
         if (const engine::RxBinding* rb = live ? live->rx_binding(p.id) : nullptr; rb && !rb->children.empty()) {
             Json cs = Json::array();
-            for (const engine::LocalnetBinding& c : rb->children) {
+            for (const engine::VlanBinding& c : rb->children) {
                 Json cj = Json::object();
                 const engine::Datapath* dp = live->datapath(c.dp);
                 cj["name"] = dp ? Json(dp->port_name(c.port)) : Json(c.port);

@@ -317,7 +317,7 @@ SCS_ALWAYS_INLINE void Executor::start_vif(PacketState& s, const RxBinding& rb) 
     if (SCS_UNLIKELY(!rb.children.empty()) && s.lay.n_vlans) {
         // A child port's frame (physical.c: the parent's in_port and the child's dl_vlan).
         const uint16_t vid = s.lay.vlan_tci & 0x0fff;
-        for (const LocalnetBinding& c : rb.children) {
+        for (const VlanBinding& c : rb.children) {
             if (c.vlan != vid) continue;
             dp = c.dp;
             port = c.port;
@@ -335,8 +335,8 @@ SCS_ALWAYS_INLINE void Executor::start_vif(PacketState& s, const RxBinding& rb) 
 
 void Executor::start_provider(PacketState& s, const RxBinding& rb) {
     const uint16_t vid = s.lay.n_vlans ? (s.lay.vlan_tci & 0x0fff) : 0;
-    const LocalnetBinding* lb = nullptr;
-    for (const LocalnetBinding& b : rb.localnets)
+    const VlanBinding* lb = nullptr;
+    for (const VlanBinding& b : rb.localnets)
         if (b.vlan == vid) lb = &b;
     if (!lb || !(s.dp = gen_->datapath(lb->dp))) return finish(s, DropReason::LocalnetNoMatch);
     if (s.lay.n_vlans) {  // OVN's localnet port strips the provider VLAN tag on the way in

@@ -41,7 +41,7 @@ enum class RxRole : uint8_t { Unbound = 0, Vif, Underlay, Provider };
 
 // Frames with VLAN tag `vlan` belong to logical port `port` of datapath `dp`: a localnet
 // port on a provider network, or a child port (parent_port + tag) on its parent's VIF.
-struct LocalnetBinding {
+struct VlanBinding {
     uint16_t vlan = 0;  // 0: untagged frames
     uint32_t dp = 0;    // datapath tunnel key
     uint32_t port = 0;  // logical port key
@@ -51,10 +51,10 @@ struct RxBinding {
     RxRole role = RxRole::Unbound;
     uint32_t dp = 0;    // Vif: datapath tunnel key
     uint32_t port = 0;  // Vif: logical port key
-    std::vector<LocalnetBinding> localnets;  // Provider
+    std::vector<VlanBinding> localnets;  // Provider
     // Vif: the child ports whose parent it is (OpenStack trunk subports). A frame tagged
     // with a child's VLAN enters as the child, untagged; any other frame as the VIF itself.
-    std::vector<LocalnetBinding> children;
+    std::vector<VlanBinding> children;
 };
 
 struct Generation {
