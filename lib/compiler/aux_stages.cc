@@ -26,6 +26,8 @@ const char* aux_stage_name(AuxKind k) {
         case AuxKind::LookupArpIp: return "lookup_arp_ip";
         case AuxKind::LookupNd: return "lookup_nd";
         case AuxKind::LookupNdIp: return "lookup_nd_ip";
+        case AuxKind::GetFdb: return "get_fdb";
+        case AuxKind::LookupFdb: return "lookup_fdb";
         case AuxKind::Count: break;
     }
     return "?";
@@ -175,6 +177,32 @@ Result<void> emit_neighbors(engine::DatapathBuilder& b, Pipe pipe, uint8_t table
     return {};
 }
 
+// get_fdb(mac): the port a MAC was learned on; lookup_fdb(port, mac): 1 if it was learned on
+// that port. From the datapath's FDB rows (by tunnel key, as OVN keys them).
+Result<void> emit_fdb(engine::DatapathBuilder& b, Pipe pipe, const AuxUse& use, const ovsdb::DatapathBinding& dp,
+                      const ovsdb::Snapshot& sb, std::vector<std::string>& errors) {
+    const bool get = use.kind == AuxKind::GetFdb;
+    if (use.args.size() != (get ? 1u : 2u))
+        return make_error(fmt::format("{} arguments, expected {}", use.args.size(), get ? 1 : 2));
+    const std::array<uint8_t, 16> one = u32_be16(1);
+    for (const ovsdb::FdbEntry& e : sb.fdb) {
+        if (e.dp_key != dp.tunnel_key) continue;
+        const auto mac = pkt::Mac::parse(e.mac);
+        if (!mac || e.port_key <= 0 || e.port_key >= engine::Datapath::kMcastBase) {
+            errors.push_back(fmt::format("FDB {} on port key {}: bad MAC or port key", e.mac, e.port_key));
+            continue;
+        }
+        const std::array<uint8_t, 16> mv = mac_be16(*mac), pk = u32_be16(static_cast<uint32_t>(e.port_key));
+        engine::Match m;
+        if (!get) match_bits(m, use.args[0], pk.data());
+        match_bits(m, use.args[get ? 0 : 1], mv.data());
+        engine::ActionBuilder ab = b.actions(pipe, use.table);
+        load_bits(ab, use.result, get ? pk.data() : one.data());
+        b.flow(pipe, use.table, 100, m, ab.done());
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<uint8_t> AuxStages::note(AuxKind k, const BitRef* result, std::vector<BitRef> args) {
@@ -219,6 +247,8 @@ Result<void> emit_aux_stage(engine::DatapathBuilder& b, Pipe pipe, const AuxUse&
     if (is_port_sec(k))
         r = emit_port_sec(b, pipe, table, k == AuxKind::PortSecIn, u.result, dp, view, names, cache, errors, nullptr,
                           log);
+    else if (k == AuxKind::GetFdb || k == AuxKind::LookupFdb)
+        r = emit_fdb(b, pipe, u, dp, sb, errors);
     else
         r = emit_neighbors(b, pipe, table, k, u, dp, sb, names.resolver(), errors);
     if (!r) return make_error(fmt::format("{}: {}", aux_stage_name(k), r.error()));
@@ -233,6 +263,7 @@ std::optional<AuxKind> aux_call_kind(std::string_view action) {
         {"get_arp", AuxKind::GetArp},              {"get_nd", AuxKind::GetNd},
         {"lookup_arp", AuxKind::LookupArp},        {"lookup_arp_ip", AuxKind::LookupArpIp},
         {"lookup_nd", AuxKind::LookupNd},          {"lookup_nd_ip", AuxKind::LookupNdIp},
+        {"get_fdb", AuxKind::GetFdb},              {"lookup_fdb", AuxKind::LookupFdb},
     };
     for (const auto& [n, k] : kinds)
         if (action == n) return k;

@@ -4,8 +4,10 @@
 //   check_in_port_sec() / check_out_port_sec()   Port_Binding.port_security (port_security.h)
 //   get_arp / get_nd                            MAC_Binding + Static_MAC_Binding: eth.dst
 //   lookup_arp[_ip] / lookup_nd[_ip]            the same bindings: is this neighbour known?
-// A call site sets the default answer (port security: fail; get_*: eth.dst = 0; lookup_*:
-// 0), then calls the stage as a subroutine (`next` to it); the stage's rules overwrite the
+//   get_fdb(mac) / lookup_fdb(port, mac)        FDB (MACs learned on ports): its port / is
+//                                               it learned on that port?
+// A call site sets the default answer (port security: fail; get_arp/get_nd: eth.dst = 0;
+// get_fdb, lookup_*: 0), then calls the stage as a subroutine (`next` to it); the stage's rules overwrite the
 // answer for what the Southbound knows and return. Rules are emitted after all flows are
 // lowered, never while a flow's action list is open.
 #pragma once
@@ -32,7 +34,9 @@ class ChassisView;
 class DepCheck;
 struct MatchCache;
 
-enum class AuxKind : uint8_t { PortSecIn, PortSecOut, GetArp, GetNd, LookupArp, LookupArpIp, LookupNd, LookupNdIp, Count };
+enum class AuxKind : uint8_t {
+    PortSecIn, PortSecOut, GetArp, GetNd, LookupArp, LookupArpIp, LookupNd, LookupNdIp, GetFdb, LookupFdb, Count
+};
 inline constexpr unsigned kAuxCount = static_cast<unsigned>(AuxKind::Count);
 const char* aux_stage_name(AuxKind k);
 // The aux stage an action of that name calls (check_in_port_sec, get_arp, ...), if any.

@@ -156,7 +156,7 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
         const ovsdb::DatapathBinding* dp = nullptr;
         const FlowBucket* flows = nullptr;
         std::vector<const ovsdb::MulticastGroup*> groups;
-        uint64_t neighbors_h = 0;  // its MAC bindings (get_arp/lookup_arp answers)
+        uint64_t neighbors_h = 0;  // its MAC bindings and FDB rows (get_arp/lookup_arp/get_fdb answers)
     };
     std::vector<Local> locals;
     UuidSlots slot;
@@ -180,6 +180,18 @@ Result<std::unique_ptr<engine::Generation>> Compiler::compile(const ovsdb::Snaps
             nf.str(mb.logical_port);
             nf.str(mb.ip);
             nf.str(mb.mac);
+            l->neighbors_h += mix64(nf.h);
+        }
+    }
+    // FDB rows name their datapath by tunnel key (get_fdb/lookup_fdb answers).
+    for (const auto& e : sb.fdb) {
+        if (e.dp_key <= 0 || e.dp_key > 0xffffffffll) continue;
+        const ovsdb::DatapathBinding* dp = view.datapath_by_key(static_cast<uint32_t>(e.dp_key));
+        if (Local* l = dp ? local_of(dp->uuid) : nullptr) {
+            Fingerprint nf;
+            nf.str("fdb");
+            nf.str(e.mac);
+            nf.pod(e.port_key);
             l->neighbors_h += mix64(nf.h);
         }
     }

@@ -159,11 +159,6 @@ struct Lowerer {
             return {};
         }
         if (a.name == "select") return select(a, ab);
-        if (a.name == "get_fdb" || a.name == "lookup_fdb") {  // nothing learned: 0
-            auto r = resolve(a.dst);
-            if (!r || !a.has_result) return make_error(a.name + ": needs a result field");
-            return load_const(*r, lflow::Value{}, a.name.c_str());
-        }
         auto it = unimpl_table().find(a.name);
         Unimpl u = Unimpl::Other;
         if (it != unimpl_table().end()) u = it->second;

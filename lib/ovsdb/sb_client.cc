@@ -369,6 +369,7 @@ void SbClient::collect_changes() {
             case SCS_SB_CHANGE_PORT_GROUP: c->port_groups = true; break;
             case SCS_SB_CHANGE_SB_GLOBAL: c->sb_global = true; break;
             case SCS_SB_CHANGE_GATEWAY: c->gateway_chassis = true; break;
+            case SCS_SB_CHANGE_FDB: c->fdb = true; break;
             case SCS_SB_CHANGE_FULL_RESYNC: c->full_resync = true; break;
             }
         },
@@ -400,6 +401,7 @@ void SbClient::update_snapshot(Snapshot& snap, Changes& ch) const {
     if (ch.port_groups) tables |= kPortGroups;
     if (!ch.mac_bindings.empty()) tables |= kMacBindings;
     if (ch.sb_global) tables |= kSbGlobal;
+    if (ch.fdb) tables |= kFdb;
     copy_tables(snap, tables);
 
     if (!(tables & kPorts) && !ch.port_rows.empty()) {
@@ -562,6 +564,16 @@ void SbClient::copy_tables(Snapshot& snap, unsigned tables) const {
                 m.mac = v->mac;
                 if (v->has_datapath) m.datapath = from_c(v->datapath);
                 static_cast<Snapshot*>(ctx)->mac_bindings.push_back(std::move(m));
+            },
+            &snap);
+    }
+
+    if (tables & kFdb) {
+        snap.fdb.clear();
+        scs_sb_idl_for_each_fdb(
+            idl_,
+            [](void* ctx, const scs_sb_fdb_view* v) {
+                static_cast<Snapshot*>(ctx)->fdb.push_back(FdbEntry{v->mac, v->dp_key, v->port_key});
             },
             &snap);
     }

@@ -92,6 +92,7 @@ struct Changes {
     bool port_groups = false;
     bool sb_global = false;
     bool gateway_chassis = false;      // Gateway_Chassis, HA_Chassis, HA_Chassis_Group
+    bool fdb = false;                  // FDB rows (learned MACs)
 
     // The changed rows themselves, for update_snapshot(): the current contents of every
     // changed Logical_Flow, Port_Binding and Multicast_Group row, nullopt when it was deleted
@@ -109,7 +110,7 @@ struct Changes {
     bool empty() const {
         return !full_resync && logical_flows.empty() && port_bindings.empty() &&
                multicast_groups.empty() && mac_bindings.empty() && datapaths.empty() &&
-               !chassis && !address_sets && !port_groups && !sb_global && !gateway_chassis &&
+               !chassis && !address_sets && !port_groups && !sb_global && !gateway_chassis && !fdb &&
                lflow_rows.empty() && port_rows.empty() && mcgroup_rows.empty() &&
                dp_group_rows.empty() && !lflow_rows_all && !port_rows_all && !mcgroup_rows_all;
     }
@@ -193,7 +194,8 @@ private:
     void collect_changes();
     enum : unsigned {
         kDatapaths = 1, kPorts = 2, kChassis = 4, kLogicalFlows = 8, kMulticastGroups = 16,
-        kAddressSets = 32, kPortGroups = 64, kMacBindings = 128, kSbGlobal = 256, kAllTables = 511,
+        kAddressSets = 32, kPortGroups = 64, kMacBindings = 128, kSbGlobal = 256, kFdb = 512,
+        kAllTables = 1023,
     };
     void copy_tables(Snapshot& snap, unsigned tables) const;  // copies `tables` again
 

@@ -129,6 +129,12 @@ monitor_columns(struct ovsdb_idl *idl)
     ovsdb_idl_add_column(idl, &sbrec_static_mac_binding_col_mac);
     ovsdb_idl_add_column(idl, &sbrec_static_mac_binding_col_datapath);
 
+    /* FDB: MACs learned on ports with "unknown" addresses (get_fdb/lookup_fdb). */
+    ovsdb_idl_add_table(idl, &sbrec_table_fdb);
+    ovsdb_idl_add_column(idl, &sbrec_fdb_col_mac);
+    ovsdb_idl_add_column(idl, &sbrec_fdb_col_dp_key);
+    ovsdb_idl_add_column(idl, &sbrec_fdb_col_port_key);
+
     /* Change tracking for everything monitored (take_changes()). */
     ovsdb_idl_track_add_all(idl);
 }
@@ -321,6 +327,7 @@ update_conditions(struct scs_sb_idl *sb)
     struct ovsdb_idl_condition mg = OVSDB_IDL_CONDITION_INIT(&mg);
     struct ovsdb_idl_condition mb = OVSDB_IDL_CONDITION_INIT(&mb);
     struct ovsdb_idl_condition smb = OVSDB_IDL_CONDITION_INIT(&smb);
+    struct ovsdb_idl_condition fdb = OVSDB_IDL_CONDITION_INIT(&fdb);
     struct ovsdb_idl_condition chprv = OVSDB_IDL_CONDITION_INIT(&chprv);
 
     const struct sbrec_chassis *ch = find_chassis(sb->idl, sb->chassis_name);
@@ -338,6 +345,7 @@ update_conditions(struct scs_sb_idl *sb)
         ovsdb_idl_condition_add_clause_true(&mg);
         ovsdb_idl_condition_add_clause_true(&mb);
         ovsdb_idl_condition_add_clause_true(&smb);
+        ovsdb_idl_condition_add_clause_true(&fdb);
         ovsdb_idl_condition_add_clause_true(&chprv);
         goto out;
     }
@@ -376,6 +384,11 @@ update_conditions(struct scs_sb_idl *sb)
         sbrec_multicast_group_add_clause_datapath(&mg, OVSDB_F_EQ, uuid);
         sbrec_mac_binding_add_clause_datapath(&mb, OVSDB_F_EQ, uuid);
         sbrec_static_mac_binding_add_clause_datapath(&smb, OVSDB_F_EQ, uuid);
+        /* FDB rows name their datapath by tunnel key (as ovn-controller selects them). */
+        const struct sbrec_datapath_binding *dp = sbrec_datapath_binding_get_for_uuid(sb->idl, uuid);
+        if (dp) {
+            sbrec_fdb_add_clause_dp_key(&fdb, OVSDB_F_EQ, dp->tunnel_key);
+        }
     }
     const struct sbrec_logical_dp_group *group;
     SBREC_LOGICAL_DP_GROUP_FOR_EACH (group, sb->idl) {
@@ -395,6 +408,7 @@ out:
     sbrec_multicast_group_set_condition(sb->idl, &mg);
     sbrec_mac_binding_set_condition(sb->idl, &mb);
     sbrec_static_mac_binding_set_condition(sb->idl, &smb);
+    sbrec_fdb_set_condition(sb->idl, &fdb);
     sbrec_chassis_private_set_condition(sb->idl, &chprv);
     ovsdb_idl_condition_destroy(&pb);
     ovsdb_idl_condition_destroy(&lf);
@@ -402,6 +416,7 @@ out:
     ovsdb_idl_condition_destroy(&mg);
     ovsdb_idl_condition_destroy(&mb);
     ovsdb_idl_condition_destroy(&smb);
+    ovsdb_idl_condition_destroy(&fdb);
     ovsdb_idl_condition_destroy(&chprv);
     sb->cond_dirty = false;
 }

@@ -123,6 +123,7 @@ enum scs_sb_change_kind {
     SCS_SB_CHANGE_PORT_GROUP,
     SCS_SB_CHANGE_SB_GLOBAL,
     SCS_SB_CHANGE_GATEWAY,      /* Gateway_Chassis, HA_Chassis, HA_Chassis_Group */
+    SCS_SB_CHANGE_FDB,          /* FDB (rows name their datapath by tunnel key) */
     SCS_SB_CHANGE_FULL_RESYNC,  /* (re)connected: everything may have changed */
 };
 typedef void (*scs_sb_change_fn)(void *ctx, enum scs_sb_change_kind,
@@ -252,6 +253,14 @@ typedef void (*scs_sb_mcgroup_fn)(void *ctx, const struct scs_sb_mcgroup_view *)
 typedef void (*scs_sb_named_set_fn)(void *ctx, const struct scs_sb_named_set_view *);
 typedef void (*scs_sb_mac_binding_fn)(void *ctx, const struct scs_sb_mac_binding_view *);
 
+/* FDB rows: a MAC learned on a port (put_fdb), by datapath and port tunnel key. */
+struct scs_sb_fdb_view {
+    const char *mac;
+    int64_t dp_key;
+    int64_t port_key;
+};
+typedef void (*scs_sb_fdb_fn)(void *ctx, const struct scs_sb_fdb_view *);
+
 void scs_sb_idl_for_each_datapath(const struct scs_sb_idl *, scs_sb_datapath_fn, void *ctx);
 void scs_sb_idl_for_each_port(const struct scs_sb_idl *, scs_sb_port_fn, void *ctx);
 void scs_sb_idl_for_each_chassis(const struct scs_sb_idl *, scs_sb_chassis_fn, void *ctx);
@@ -264,6 +273,7 @@ void scs_sb_idl_for_each_port_group(const struct scs_sb_idl *, scs_sb_named_set_
 /* MAC_Binding rows, then Static_MAC_Binding rows. */
 void scs_sb_idl_for_each_mac_binding(const struct scs_sb_idl *, scs_sb_mac_binding_fn,
                                      void *ctx);
+void scs_sb_idl_for_each_fdb(const struct scs_sb_idl *, scs_sb_fdb_fn, void *ctx);
 /* SB_Global:options of the (single) SB_Global row; NULL when there is none. */
 const struct scs_sb_map *scs_sb_idl_sb_global_options(const struct scs_sb_idl *);
 /* SB_Global:nb_cfg; 0 when there is no SB_Global row. */

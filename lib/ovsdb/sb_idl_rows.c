@@ -128,6 +128,9 @@ scs_sb_idl_take_changes(struct scs_sb_idl *sb, scs_sb_change_fn fn,
         || sbrec_ha_chassis_group_track_get_first(idl)) {
         fn(ctx, SCS_SB_CHANGE_GATEWAY, NULL);
     }
+    if (sbrec_fdb_track_get_first(idl)) {
+        fn(ctx, SCS_SB_CHANGE_FDB, NULL);
+    }
     if (rows) {
         report_rows(idl, rows, ctx);
     }
@@ -135,6 +138,16 @@ scs_sb_idl_take_changes(struct scs_sb_idl *sb, scs_sb_change_fn fn,
 }
 
 /* ---- Reading the replica ---- */
+
+void
+scs_sb_idl_for_each_fdb(const struct scs_sb_idl *sb, scs_sb_fdb_fn fn, void *ctx)
+{
+    const struct sbrec_fdb *row;
+    SBREC_FDB_FOR_EACH (row, sb->idl) {
+        struct scs_sb_fdb_view v = {.mac = row->mac, .dp_key = row->dp_key, .port_key = row->port_key};
+        fn(ctx, &v);
+    }
+}
 
 void
 scs_sb_idl_for_each_datapath(const struct scs_sb_idl *sb, scs_sb_datapath_fn fn, void *ctx)

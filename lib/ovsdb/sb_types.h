@@ -122,6 +122,14 @@ struct MacBinding {
     std::optional<Uuid> datapath;
 };
 
+// FDB: a MAC learned on a logical port (put_fdb), by datapath and port tunnel key - what
+// get_fdb() and lookup_fdb() answer from.
+struct FdbEntry {
+    std::string mac;
+    int64_t dp_key = 0;
+    int64_t port_key = 0;
+};
+
 enum class Pipeline : uint8_t { Ingress, Egress };
 
 // Logical_Flow. Exactly one of logical_datapath and logical_dp_group is set (ovn-sb(5));
@@ -157,6 +165,7 @@ struct Snapshot {
     std::vector<AddressSet> address_sets;
     std::vector<PortGroup> port_groups;
     std::vector<MacBinding> mac_bindings;
+    std::vector<FdbEntry> fdb;
     StringMap sb_global_options;             // SB_Global:options (svc_monitor_mac, ...)
     int64_t sb_global_nb_cfg = 0;            // SB_Global:nb_cfg (northd's sequence number)
     // Logical flows left out because a value is outside what ovn-sb(5) allows (unknown

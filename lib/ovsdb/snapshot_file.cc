@@ -333,6 +333,9 @@ Snapshot build(const Tables& tables) {
                                                 r.opt_uuid("datapath")});
         });
     }
+    for_rows(tables, "FDB", [&](const Row& r) {
+        s.fdb.push_back(FdbEntry{r.str("mac"), r.integer("dp_key"), r.integer("port_key")});
+    });
     for_rows(tables, "SB_Global", [&](const Row& r) { s.sb_global_options = r.map("options"); });
     return s;
 }

@@ -166,6 +166,7 @@ struct Interpreter::Impl {
     Status tunnel(Ctx& c, Pkt& p, uint16_t tunnel, uint32_t out_key) const;
     bool port_sec_passes(Ctx& c, const Pkt& p, bool ingress) const;
     bool neighbor(Ctx& c, Pkt& p, const Action& a) const;
+    bool fdb(Ctx& c, Pkt& p, const Action& a) const;
     bool matches(Ctx& c, const Pkt& p, const Flow& f) const;
     void start(Ctx& c, Pkt& p, std::vector<uint8_t> frame, const Dp& dp, uint32_t inport, uint16_t rx) const;
     void start_underlay(Ctx& c, std::span<const uint8_t> f) const;
@@ -303,6 +304,41 @@ bool Interpreter::Impl::port_sec_passes(Ctx& c, const Pkt& p, bool ingress) cons
         if (*m) return r.allow;
     }
     return false;
+}
+
+// get_fdb(mac) and lookup_fdb(port, mac) as ovn-sb(5) defines them, answered from the
+// datapath's FDB rows (by tunnel key): a plain scan, argument values read bit by bit.
+bool Interpreter::Impl::fdb(Ctx& c, Pkt& p, const Action& a) const {
+    auto d = compiler::resolve(a.dst);
+    const bool get = a.name == "get_fdb";
+    if (!d || !a.has_result || a.args.size() != (get ? 1u : 2u)) return false;
+    std::vector<compiler::BitRef> args;
+    for (const lflow::Arg& arg : a.args) {
+        if (arg.values.size() != 1 || arg.values[0].kind != lflow::ArgValue::Kind::Field) return false;
+        auto r = compiler::resolve(arg.values[0].field);
+        if (!r) return false;
+        args.push_back(*r);
+    }
+    auto value = [&](const compiler::BitRef& r) {  // up to 64 bits, as an integer
+        uint64_t v = 0;
+        for (unsigned i = 0; i < r.n_bits && i < 64; ++i) v |= uint64_t{get_bit(p.key, r, i)} << i;
+        return v;
+    };
+    const uint64_t mac = value(args[get ? 0 : 1]);
+    const uint64_t port = get ? 0 : value(args[0]);
+    uint64_t answer = 0;
+    for (const ovsdb::FdbEntry& e : sb.fdb) {
+        auto m = pkt::Mac::parse(e.mac);
+        if (e.dp_key != p.dp->b->tunnel_key || !m || e.port_key <= 0 || e.port_key >= kMcastBase) continue;
+        uint64_t mv = 0;
+        for (uint8_t byte : m->b) mv = mv << 8 | byte;
+        if (mv != mac || (!get && static_cast<uint64_t>(e.port_key) != port)) continue;
+        answer = get ? static_cast<uint64_t>(e.port_key) : 1;
+        break;
+    }
+    c.out.path.push_back(fmt::format("  {}: {}", a.name, answer));
+    for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, b < 64 && ((answer >> b) & 1));
+    return true;
 }
 
 // get_arp/get_nd and lookup_arp[_ip]/lookup_nd[_ip] as ovn-sb(5) defines them, answered from
@@ -505,10 +541,8 @@ Status Interpreter::Impl::run_list(Ctx& c, Pkt& p, const lflow::ActionList& l, u
                     if (auto r = go_next(p.pipe, table + 1)) return std::move(*r);
                     break;
                 }
-                if (a.name == "get_fdb" || a.name == "lookup_fdb") {  // nothing learned
-                    auto d = compiler::resolve(a.dst);
-                    if (!d || !a.has_result) return {DropReason::Unimplemented, a.name};
-                    for (unsigned b = 0; b < d->n_bits; ++b) set_bit(p.key, *d, b, false);
+                if (a.name == "get_fdb" || a.name == "lookup_fdb") {
+                    if (!fdb(c, p, a)) return {DropReason::Unimplemented, a.name};
                     break;
                 }
                 if (a.name == "get_arp" || a.name == "get_nd" || a.name.starts_with("lookup_arp") ||

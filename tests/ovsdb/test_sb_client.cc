@@ -12,11 +12,14 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ovsdb/sb_client.h"
 #include "sb_server.h"
 
 namespace fs = std::filesystem;
 using scs::ovsdb::Changes;
+using scs::ovsdb::FdbEntry;
 using scs::ovsdb::SbClient;
 using scs::ovsdb::Snapshot;
 using scs::ovsdb::Uuid;
@@ -352,6 +355,54 @@ TEST_F(SbDumpTest, ConditionalMonitoringSeesOnlyLocalDatapaths) {
                             [](const auto& p) { return p.logical_port == "sw1-p1"; }));
     EXPECT_FALSE(std::any_of(more.ports.begin(), more.ports.end(),
                              [](const auto& p) { return p.logical_port == "ln-public"; }));
+}
+
+// FDB rows (MACs learned on ports) name their datapath by tunnel key; a chassis monitors
+// those of its local datapaths only, as ovn-controller does (get_fdb/lookup_fdb read them).
+TEST_F(SbDumpTest, FdbRowsOfLocalDatapathsOnly) {
+    auto ref = SbClient::create(server_.remote(), all_rows());
+    ASSERT_TRUE(ref.ok());
+    ASSERT_TRUE(run_until(**ref, [&] { return (*ref)->snapshot().datapaths.size() == 4; }));
+    auto key_of = [&](const char* dp) {
+        for (const auto& d : (*ref)->snapshot().datapaths)
+            if (d.uuid == uuid(dp)) return d.tunnel_key;
+        return int64_t{0};
+    };
+    const int64_t sw0 = key_of(kSw0), sw1 = key_of(kSw1);
+    ASSERT_GT(sw0, 0);
+    ASSERT_GT(sw1, 0);
+    ASSERT_TRUE(server_.sbctl(fmt::format("create FDB mac='\"0a:00:00:00:00:01\"' dp_key={} port_key=1", sw0)));
+    ASSERT_TRUE(server_.sbctl(fmt::format("create FDB mac='\"0a:00:00:00:00:02\"' dp_key={} port_key=2", sw1)));
+
+    auto c = SbClient::create(server_.remote());  // conditional (the default)
+    ASSERT_TRUE(c.ok());
+    SbClient& client = **c;
+    client.set_local_datapaths({uuid(kSw0), uuid(kLr0)});
+    ASSERT_TRUE(run_until(client, [&] { return client.snapshot().fdb.size() == 1; }));
+    const FdbEntry e = client.snapshot().fdb.front();
+    EXPECT_EQ(e.mac, "0a:00:00:00:00:01");
+    EXPECT_EQ(e.dp_key, sw0);
+    EXPECT_EQ(e.port_key, 1);
+
+    // sw1 becomes local: its row arrives; a change is reported and update_snapshot() follows.
+    Snapshot snap = client.snapshot();
+    (void)client.take_changes();
+    client.set_local_datapaths({uuid(kSw0), uuid(kLr0), uuid(kSw1)});
+    bool reported = false;
+    ASSERT_TRUE(run_until(client, [&] {
+        Changes ch = client.take_changes();
+        reported = reported || ch.fdb;
+        client.update_snapshot(snap, ch);
+        return snap.fdb.size() == 2;
+    }));
+    EXPECT_TRUE(reported);
+    // Rows deleted leave the snapshot.
+    ASSERT_TRUE(server_.sbctl("--all destroy FDB"));
+    ASSERT_TRUE(run_until(client, [&] {
+        Changes ch = client.take_changes();
+        client.update_snapshot(snap, ch);
+        return snap.fdb.empty();
+    }));
 }
 
 TEST_F(SbDumpTest, ChangesNameOnlyTheTouchedDatapath) {

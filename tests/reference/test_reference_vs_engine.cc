@@ -56,10 +56,14 @@ Fixture routed() {
 }
 // tools/ovn/topologies.py varied(): a localport (vmeta), a child port (w-child, VLAN 10 on v1),
 // two networks on one router port, a gateway port active on hv2, stateless NAT, an L2 switch.
+// Plus FDB rows on ls-l2 (key 34): a MAC learned on p2 (here) and one on p4 (hv2), for
+// get_fdb/lookup_fdb.
 Fixture varied() {
-    return load("varied.json", "scs-dp-0",
-                {{"v1", 0}, {"v2", 1}, {"v4", 2}, {"vmeta", 5}, {"w1", 6}, {"p1", 7}, {"p2", 8}}, "physnet1",
-                "192.168.100.1");
+    Fixture f = load("varied.json", "scs-dp-0",
+                     {{"v1", 0}, {"v2", 1}, {"v4", 2}, {"vmeta", 5}, {"w1", 6}, {"p1", 7}, {"p2", 8}}, "physnet1",
+                     "192.168.100.1");
+    f.sb.fdb = {{"02:bb:00:00:04:77", 34, 2}, {"02:bb:00:00:04:88", 34, 4}};
+    return f;
 }
 
 // Addresses the Southbound knows: every port's MACs and IPs (router ports included).
@@ -93,6 +97,8 @@ Addresses addresses(const ovsdb::Snapshot& sb) {
             if (!a.of_port.count(pb.logical_port)) a.of_port[pb.logical_port] = {*m, first.value_or(Ip4{})};
         }
     }
+    for (const auto& e : sb.fdb)  // MACs learned on ports
+        if (auto m = Mac::parse(e.mac)) a.macs.push_back(*m);
     return a;
 }
 
