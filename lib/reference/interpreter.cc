@@ -306,19 +306,31 @@ bool Interpreter::Impl::port_sec_passes(Ctx& c, const Pkt& p, bool ingress) cons
     return false;
 }
 
+namespace {
+
+// The fields an action's arguments name (each argument one field), or nullopt.
+std::optional<std::vector<compiler::BitRef>> field_args(const Action& a) {
+    std::vector<compiler::BitRef> args;
+    for (const lflow::Arg& arg : a.args) {
+        if (arg.values.size() != 1 || arg.values[0].kind != lflow::ArgValue::Kind::Field) return std::nullopt;
+        auto r = compiler::resolve(arg.values[0].field);
+        if (!r) return std::nullopt;
+        args.push_back(*r);
+    }
+    return args;
+}
+
+}  // namespace
+
 // get_fdb(mac) and lookup_fdb(port, mac) as ovn-sb(5) defines them, answered from the
 // datapath's FDB rows (by tunnel key): a plain scan, argument values read bit by bit.
 bool Interpreter::Impl::fdb(Ctx& c, Pkt& p, const Action& a) const {
     auto d = compiler::resolve(a.dst);
     const bool get = a.name == "get_fdb";
     if (!d || !a.has_result || a.args.size() != (get ? 1u : 2u)) return false;
-    std::vector<compiler::BitRef> args;
-    for (const lflow::Arg& arg : a.args) {
-        if (arg.values.size() != 1 || arg.values[0].kind != lflow::ArgValue::Kind::Field) return false;
-        auto r = compiler::resolve(arg.values[0].field);
-        if (!r) return false;
-        args.push_back(*r);
-    }
+    const auto arg_fields = field_args(a);
+    if (!arg_fields) return false;
+    const std::vector<compiler::BitRef>& args = *arg_fields;
     auto value = [&](const compiler::BitRef& r) {  // up to 64 bits, as an integer
         uint64_t v = 0;
         for (unsigned i = 0; i < r.n_bits && i < 64; ++i) v |= uint64_t{get_bit(p.key, r, i)} << i;
@@ -345,13 +357,9 @@ bool Interpreter::Impl::fdb(Ctx& c, Pkt& p, const Action& a) const {
 // the datapath's MAC_Binding and Static_MAC_Binding rows: a plain scan, argument values read
 // bit by bit from the key.
 bool Interpreter::Impl::neighbor(Ctx& c, Pkt& p, const Action& a) const {
-    std::vector<compiler::BitRef> args;
-    for (const lflow::Arg& arg : a.args) {
-        if (arg.values.size() != 1 || arg.values[0].kind != lflow::ArgValue::Kind::Field) return false;
-        auto r = compiler::resolve(arg.values[0].field);
-        if (!r) return false;
-        args.push_back(*r);
-    }
+    const auto arg_fields = field_args(a);
+    if (!arg_fields) return false;
+    const std::vector<compiler::BitRef>& args = *arg_fields;
     if (args.size() < 2) return false;
     auto read = [&](const compiler::BitRef& r) {
         std::vector<bool> v(r.n_bits);
