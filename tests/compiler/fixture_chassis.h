@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,25 @@
 #include "packet/harness.h"
 
 namespace scs::test {
+
+// The underlay of tools/ovn/topologies.py: this chassis at 192.168.100.1, hv2 at
+// 192.168.100.2 (its MAC is the next hop).
+inline const pkt::Ip4 kOurIp = *pkt::Ip4::parse("192.168.100.1"), kHv2Ip = *pkt::Ip4::parse("192.168.100.2");
+inline const pkt::Mac kOurUnderlayMac = *pkt::Mac::parse("02:00:00:00:aa:01");
+inline const pkt::Mac kHv2Mac = *pkt::Mac::parse("02:00:00:00:aa:02");
+
+// Chassis scs-dp-0 of those topologies: `vifs`, the underlay and physnet1 on DPDK ports.
+inline compiler::LocalConfig scs_dp_0(std::map<std::string, uint16_t> vifs, uint16_t underlay, uint16_t physnet1) {
+    compiler::LocalConfig c;
+    c.chassis = "scs-dp-0";
+    c.vifs = std::move(vifs);
+    c.providers = {{"physnet1", physnet1}};
+    c.underlay_port = underlay;
+    c.encap_ip = kOurIp;
+    c.underlay_mac = kOurUnderlayMac;
+    c.next_hop_mac = kHv2Mac;
+    return c;
+}
 
 class FixtureChassis : public ::testing::Test {
 protected:

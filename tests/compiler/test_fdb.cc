@@ -17,23 +17,10 @@ constexpr uint16_t kP1 = 0, kP2 = 1, kUnderlay = 2, kProvider = 3;
 constexpr int64_t kLsL2 = 34, kP2Key = 2, kP4Key = 4;
 const Mac kP1Mac = *Mac::parse("02:bb:00:00:04:11"), kLearned = *Mac::parse("02:bb:00:00:04:77");
 const Ip4 kP1Ip = *Ip4::parse("192.0.2.1"), kOtherIp = *Ip4::parse("192.0.2.77");
-const Mac kOurUnderlayMac = *Mac::parse("02:00:00:00:aa:01"), kHv2Mac = *Mac::parse("02:00:00:00:aa:02");
-const Ip4 kOurIp = *Ip4::parse("192.168.100.1"), kHv2Ip = *Ip4::parse("192.168.100.2");
 
 class Fdb : public FixtureChassis {
 protected:
-    compiler::LocalConfig config() const {
-        compiler::LocalConfig c;
-        c.chassis = "scs-dp-0";
-        c.vifs = {{"p1", kP1}, {"p2", kP2}};
-        c.providers = {{"physnet1", kProvider}};
-        c.underlay_port = kUnderlay;
-        c.encap_ip = kOurIp;
-        c.underlay_mac = kOurUnderlayMac;
-        c.next_hop_mac = kHv2Mac;
-        return c;
-    }
-    void SetUp() override { load("varied.json", config()); }
+    void SetUp() override { load("varied.json", scs_dp_0({{"p1", kP1}, {"p2", kP2}}, kUnderlay, kProvider)); }
     // Compiles the fixture again, incrementally, with `rows` as its FDB table.
     void with_fdb(std::vector<ovsdb::FdbEntry> rows) {
         sb.fdb = std::move(rows);

@@ -29,21 +29,12 @@ const Ip4 kV1Ip = *Ip4::parse("10.31.0.11"), kV3Ip = *Ip4::parse("10.31.0.13"), 
 const Ip4 kSubnetBcast = *Ip4::parse("10.31.0.255");
 const Mac kChildMac = *Mac::parse("02:bb:00:00:02:21"), kW1Mac = *Mac::parse("02:bb:00:00:02:11");
 const Ip4 kChildIp = *Ip4::parse("10.33.0.21"), kW1Ip = *Ip4::parse("10.33.0.11");
-const Ip4 kOurIp = *Ip4::parse("192.168.100.1"), kHv2Ip = *Ip4::parse("192.168.100.2");
-const Mac kOurUnderlayMac = *Mac::parse("02:00:00:00:aa:01"), kHv2Mac = *Mac::parse("02:00:00:00:aa:02");
 
 class LocalportChild : public FixtureChassis {
 protected:
     void SetUp() override {
-        compiler::LocalConfig c;
-        c.chassis = "scs-dp-0";
-        c.vifs = {{"v1", kV1}, {"v2", kV2}, {"v4", kV4}, {"vmeta", kMeta}, {"w1", kW1}};
-        c.providers = {{"physnet1", kProvider}};
-        c.underlay_port = kUnderlay;
-        c.encap_ip = kOurIp;
-        c.underlay_mac = kOurUnderlayMac;
-        c.next_hop_mac = kHv2Mac;
-        load("varied.json", c);
+        load("varied.json",
+             scs_dp_0({{"v1", kV1}, {"v2", kV2}, {"v4", kV4}, {"vmeta", kMeta}, {"w1", kW1}}, kUnderlay, kProvider));
     }
     uint32_t key_of(const char* port) const {
         auto it = std::find_if(sb.ports.begin(), sb.ports.end(), [&](const auto& p) { return p.logical_port == port; });

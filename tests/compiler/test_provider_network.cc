@@ -22,17 +22,7 @@ const Mac kBcast = *Mac::parse("ff:ff:ff:ff:ff:ff");
 
 class ProviderNetwork : public FixtureChassis {
 protected:
-    void SetUp() override {
-        compiler::LocalConfig c;
-        c.chassis = "scs-dp-0";
-        c.vifs = {{"e1", kE1}, {"a1", kA1}};
-        c.providers = {{"physnet1", kProvider}};
-        c.underlay_port = kUnderlay;
-        c.encap_ip = *Ip4::parse("192.168.100.1");
-        c.underlay_mac = *Mac::parse("02:00:00:00:aa:01");
-        c.next_hop_mac = *Mac::parse("02:00:00:00:aa:02");
-        load("routed.json", c);
-    }
+    void SetUp() override { load("routed.json", scs_dp_0({{"e1", kE1}, {"a1", kA1}}, kUnderlay, kProvider)); }
 };
 
 Bytes tagged_udp(Mac dst, Mac src, Ip4 sip, Ip4 dip) { return udp(dst, src, sip, dip, 100); }
