@@ -84,17 +84,16 @@ MatchCache::PortSecEntry& port_sec_entry(const PortPlacement& p, bool ingress, c
     auto it = by_port.find(name);
     if (it == by_port.end()) it = by_port.emplace(name, MatchCache::PortSecEntry{}).first;
     MatchCache::PortSecEntry& e = it->second;
-    if (!e.built || (refresh && (e.port_security != p.pb->port_security || !names.hold(e.deps, e.checked)))) {
+    const bool build = !e.built || (refresh && (e.port_security != p.pb->port_security || !names.hold(e.deps, e.checked)));
+    if (build) {
         e.built = true;
         e.version = versions.fetch_add(1, std::memory_order_relaxed) + 1;
         e.port_security = p.pb->port_security;
         e.deps.clear();
         e.errors.clear();
         e.flows = port_security_flows(*p.pb, ingress, RecordingResolver(names, e.deps), e.errors);
-        e.checked = names.epoch();
-    } else if (refresh) {
-        e.checked = names.epoch();  // its deps held
     }
+    if (build || refresh) e.checked = names.epoch();  // recorded now, or found to hold
     return e;
 }
 

@@ -481,15 +481,15 @@ std::vector<engine::RxBinding> ChassisView::rx_bindings() const {
     for (std::size_t i = 0; i < placed_.size(); ++i) {
         if (!local_.count(dps_[i]->uuid)) continue;
         for (const PortPlacement& p : placed_[i]) {
-            if (p.entry.kind == PortKind::Vif && p.entry.vlan) {  // a child port
+            if (p.entry.kind == PortKind::Vif) {
                 engine::RxBinding& b = at(p.entry.tx_port);
                 b.role = engine::RxRole::Vif;
-                b.children.push_back({p.entry.vlan, p.dp_key, static_cast<uint32_t>(p.pb->tunnel_key)});
-            } else if (p.entry.kind == PortKind::Vif) {
-                engine::RxBinding& b = at(p.entry.tx_port);
-                b.role = engine::RxRole::Vif;
-                b.dp = p.dp_key;
-                b.port = static_cast<uint32_t>(p.pb->tunnel_key);
+                if (p.entry.vlan) {  // a child port, on its parent's device
+                    b.children.push_back({p.entry.vlan, p.dp_key, static_cast<uint32_t>(p.pb->tunnel_key)});
+                } else {
+                    b.dp = p.dp_key;
+                    b.port = static_cast<uint32_t>(p.pb->tunnel_key);
+                }
             } else if (p.entry.kind == PortKind::Localnet) {
                 engine::RxBinding& b = at(p.entry.tx_port);
                 b.role = engine::RxRole::Provider;
